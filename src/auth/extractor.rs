@@ -1,0 +1,187 @@
+//! The request extractor that enforces a route's access rule.
+//!
+//! A view names its rule in its argument type, `Authorized<StatusRead>`, where `StatusRead` carries
+//! the ACL template, the error style of the route and whether only the master tenant may call it.
+//! The rule is declared with [`access!`](crate::access).
+
+use super::{acl, AuthService, CheckOutcome, Unreachable};
+use crate::http::error::{ApiError, ErrorStyle};
+use actix_web::http::StatusCode;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde_json::json;
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// A route's access rule.
+pub trait Access: 'static {
+    /// ACL template; `{name}` is replaced by the path variable `name` with `.` turned into `_`.
+    const ACL: &'static str;
+    /// The error body of the route.
+    const STYLE: ErrorStyle;
+    /// Only tokens of the master tenant may call the route (`/config`).
+    const MASTER_ONLY: bool = false;
+}
+
+/// Declares an access rule: `access!(StatusRead, "dird.status.read", New);`, optionally followed
+/// by `master_only`.
+#[macro_export]
+macro_rules! access {
+    ($name:ident, $acl:literal, $style:ident) => {
+        $crate::access!($name, $acl, $style, false);
+    };
+    ($name:ident, $acl:literal, $style:ident, master_only) => {
+        $crate::access!($name, $acl, $style, true);
+    };
+    ($name:ident, $acl:literal, $style:ident, $master:literal) => {
+        #[doc = concat!("Access rule: ACL `", $acl, "`.")]
+        #[derive(Debug)]
+        pub struct $name;
+        impl $crate::auth::Access for $name {
+            const ACL: &'static str = $acl;
+            const STYLE: $crate::http::error::ErrorStyle = $crate::http::error::ErrorStyle::$style;
+            const MASTER_ONLY: bool = $master;
+        }
+    };
+}
+
+/// Who is calling, once their token was accepted.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub token: String,
+    /// The tenant the request acts in: `Wazo-Tenant`, else the token's own tenant.
+    pub tenant_uuid: String,
+    /// The rendered ACL the token was checked for.
+    pub acl: String,
+    style: ErrorStyle,
+    auth: Arc<AuthService>,
+}
+
+impl Caller {
+    /// The tenants the request covers: the current one, plus its sub-tenants when `recurse`.
+    pub async fn tenants(&self, recurse: bool) -> Result<Vec<String>, ApiError> {
+        if !recurse {
+            return Ok(vec![self.tenant_uuid.clone()]);
+        }
+        self.auth.visible_tenants(&self.token, &self.tenant_uuid).await.map_err(|e| unreachable(&e, self.style))
+    }
+
+    /// The token's user (`metadata.uuid`), if it has one.
+    pub async fn user_uuid(&self) -> Result<Option<String>, ApiError> {
+        let info = self.auth.token_info(&self.token).await.map_err(|e| unreachable(&e, self.style))?;
+        Ok(info.and_then(|i| i.user_uuid))
+    }
+}
+
+/// Extracts and authorizes the caller of a route whose rule is `A`.
+#[derive(Debug)]
+pub struct Authorized<A> {
+    pub caller: Caller,
+    rule: PhantomData<A>,
+}
+
+impl<A> Deref for Authorized<A> {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.caller
+    }
+}
+
+impl<A: Access> FromRequest for Authorized<A> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let auth = req.app_data::<web::Data<AuthService>>().map(|data| data.clone().into_inner());
+        let header = |name: &str| {
+            req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+        };
+        let token = header("X-Auth-Token").unwrap_or_default();
+        let tenant = header("Wazo-Tenant");
+        let variables: HashMap<&str, &str> = req.match_info().iter().collect();
+        let required = acl::render_template(A::ACL, &variables);
+        Box::pin(async move {
+            let auth = auth.ok_or_else(|| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal-error", "authentication is not set up")
+            })?;
+            let caller = authorize(auth, token, tenant, required, A::STYLE, A::MASTER_ONLY).await?;
+            Ok(Authorized { caller, rule: PhantomData })
+        })
+    }
+}
+
+async fn authorize(
+    auth: Arc<AuthService>,
+    token: String,
+    tenant: Option<String>,
+    required: String,
+    style: ErrorStyle,
+    master_only: bool,
+) -> Result<Caller, ApiError> {
+    // An absent token is unknown to wazo-auth too: answer as it would, without asking.
+    let outcome = if token.is_empty() {
+        CheckOutcome::NotFound
+    } else {
+        auth.check(&token, &required, tenant.as_deref()).await.map_err(|e| unreachable(&e, style))?
+    };
+    match outcome {
+        CheckOutcome::Valid => {}
+        CheckOutcome::NotFound => {
+            return Err(unauthorized(json!({
+                "invalid_token": token, "reason": "not_found_or_expired", "required_access": required,
+            }))
+            .styled(style))
+        }
+        CheckOutcome::Forbidden => {
+            return Err(unauthorized(json!({
+                "invalid_token": token, "reason": "missing_permission_or_invalid_tenant",
+                "required_access": required, "tenant_uuid": tenant,
+            }))
+            .styled(style))
+        }
+    }
+    let needs_token_tenant = tenant.is_none() || master_only;
+    let token_tenant = if needs_token_tenant {
+        let info = auth.token_info(&token).await.map_err(|e| unreachable(&e, style))?;
+        match info.and_then(|i| i.tenant_uuid) {
+            Some(tenant) => Some(tenant),
+            None => {
+                return Err(unauthorized(json!({"invalid_token": token, "reason": "not_found_or_expired"})).styled(style))
+            }
+        }
+    } else {
+        None
+    };
+    if master_only {
+        let Some(master) = auth.master_tenant() else {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "matser-tenant-not-initiated",
+                "wazo-dird master tenant is not initiated",
+            )
+            .styled(style));
+        };
+        if token_tenant.as_deref() != Some(master.as_str()) {
+            return Err(unauthorized(json!({ "invalid_token": token })).styled(style));
+        }
+    }
+    let tenant_uuid = tenant.or(token_tenant).unwrap_or_default();
+    Ok(Caller { token, tenant_uuid, acl: required, style, auth })
+}
+
+fn unauthorized(details: serde_json::Value) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized").details(details)
+}
+
+fn unreachable(error: &Unreachable, style: ErrorStyle) -> ApiError {
+    tracing::warn!(host = %error.host, port = error.port, error = %error.original_error, "wazo-auth unreachable");
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "authentication-server-unreachable", "Authentication server unreachable")
+        .details(json!({
+            "auth_server_host": error.host,
+            "auth_server_port": error.port,
+            "original_error": error.original_error,
+        }))
+        .styled(style)
+}

@@ -1,0 +1,216 @@
+//! Authentication and tenancy: who is calling, may they do this, and in which tenant.
+//!
+//! Every protected route names an ACL template; the [`extractor::Authorized`] extractor renders it,
+//! checks the token (wazo-auth's `HEAD /0.1/token/{t}?scope=&tenant=` or the static file), resolves
+//! the tenant (`Wazo-Tenant` when the token may see it, else the token's own tenant) and hands the
+//! view a [`Caller`]. Answers are cached for `auth.cache_ttl` seconds, so a warm request costs no
+//! round trip to wazo-auth.
+
+pub mod acl;
+mod cache;
+pub mod extractor;
+mod service_token;
+mod static_tokens;
+mod wazo_auth;
+
+pub use extractor::{Access, Authorized};
+
+use crate::config::{Auth as AuthConfig, AuthBackend};
+use cache::TtlCache;
+use serde_json::Value;
+use static_tokens::StaticTokens;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use wazo_auth::WazoAuthClient;
+
+/// The answer to a token check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOutcome {
+    Valid,
+    /// Unknown or expired token.
+    NotFound,
+    /// Known token without the ACL, or a tenant it cannot see.
+    Forbidden,
+}
+
+/// wazo-auth could not answer (down, timed out, or answered nonsense).
+#[derive(Debug, Clone)]
+pub struct Unreachable {
+    pub host: String,
+    pub port: u16,
+    pub original_error: String,
+}
+
+/// What a token says about its owner.
+#[derive(Debug, Clone)]
+pub struct TokenInfo {
+    pub token: String,
+    /// `metadata.uuid`: the user, absent for service tokens without a user.
+    pub user_uuid: Option<String>,
+    /// `metadata.tenant_uuid`.
+    pub tenant_uuid: Option<String>,
+    pub acl: Vec<String>,
+}
+
+impl TokenInfo {
+    fn from_wazo_auth(token: &str, data: &Value) -> Self {
+        let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+        TokenInfo {
+            token: token.to_owned(),
+            user_uuid: text(&data["metadata"]["uuid"]),
+            tenant_uuid: text(&data["metadata"]["tenant_uuid"]),
+            acl: data["acl"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A tenant as wazo-auth lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub uuid: String,
+    pub name: String,
+    pub parent_uuid: Option<String>,
+}
+
+impl Tenant {
+    fn from_json(item: &Value) -> Option<Tenant> {
+        Some(Tenant {
+            uuid: item["uuid"].as_str()?.to_owned(),
+            name: item["name"].as_str().unwrap_or_default().to_owned(),
+            parent_uuid: item["parent_uuid"].as_str().map(str::to_owned),
+        })
+    }
+}
+
+#[derive(Debug)]
+enum Verifier {
+    WazoAuth(WazoAuthClient),
+    Static(StaticTokens),
+}
+
+/// The authentication service shared by every request.
+#[derive(Debug)]
+pub struct AuthService {
+    verifier: Verifier,
+    checks: TtlCache<(String, String, Option<String>), CheckOutcome>,
+    infos: TtlCache<String, Option<TokenInfo>>,
+    tenants: TtlCache<(String, String), Option<Vec<Tenant>>>,
+    master_tenant: RwLock<Option<String>>,
+    service_token: RwLock<Option<String>>,
+    settings: AuthConfig,
+}
+
+impl AuthService {
+    /// Builds the service from the `auth` section. Fails when the static tokens file is unusable.
+    pub fn new(settings: &AuthConfig) -> Result<Arc<Self>, String> {
+        let verifier = match settings.backend {
+            AuthBackend::WazoAuth => Verifier::WazoAuth(WazoAuthClient::new(&settings.server)?),
+            AuthBackend::Static => {
+                let path = settings.static_tokens_file.as_deref().ok_or("auth.static_tokens_file is required")?;
+                Verifier::Static(StaticTokens::load(path)?)
+            }
+        };
+        let master = settings.master_tenant_uuid.clone().or_else(|| match &verifier {
+            Verifier::Static(tokens) => tokens.top_tenant(),
+            Verifier::WazoAuth(_) => None,
+        });
+        let ttl = Duration::from_secs_f64(settings.cache_ttl);
+        Ok(Arc::new(AuthService {
+            verifier,
+            checks: TtlCache::new(ttl),
+            infos: TtlCache::new(ttl),
+            tenants: TtlCache::new(ttl),
+            master_tenant: RwLock::new(master),
+            service_token: RwLock::new(None),
+            settings: settings.clone(),
+        }))
+    }
+
+    /// Whether tokens are checked by the daemon itself from a local file.
+    pub fn is_standalone(&self) -> bool {
+        matches!(self.verifier, Verifier::Static(_))
+    }
+
+    /// Starts renewing the daemon's own token when it talks to wazo-auth (it also sets the master tenant).
+    pub fn spawn_service_token_renewal(self: &Arc<Self>) {
+        if let Verifier::WazoAuth(client) = &self.verifier {
+            service_token::spawn(Arc::clone(self), client.clone());
+        }
+    }
+
+    /// Checks that `token` grants `acl` in `tenant` (when given).
+    pub async fn check(&self, token: &str, acl: &str, tenant: Option<&str>) -> Result<CheckOutcome, Unreachable> {
+        let key = (token.to_owned(), acl.to_owned(), tenant.map(str::to_owned));
+        if let Some(outcome) = self.checks.get(&key) {
+            return Ok(outcome);
+        }
+        let outcome = match &self.verifier {
+            Verifier::WazoAuth(client) => client.check(token, acl, tenant).await?,
+            Verifier::Static(tokens) => tokens.check(token, acl, tenant),
+        };
+        self.checks.insert(key, outcome);
+        Ok(outcome)
+    }
+
+    /// The token's user and tenant; `None` for an unknown token.
+    pub async fn token_info(&self, token: &str) -> Result<Option<TokenInfo>, Unreachable> {
+        if let Some(info) = self.infos.get(&token.to_owned()) {
+            return Ok(info);
+        }
+        let info = match &self.verifier {
+            Verifier::WazoAuth(client) => client.token_info(token).await?,
+            Verifier::Static(tokens) => tokens.token_info(token),
+        };
+        self.infos.insert(token.to_owned(), info.clone());
+        Ok(info)
+    }
+
+    /// The tenants `token` sees from `tenant` down (for `recurse=true`). A token that may not list
+    /// tenants sees only `tenant`, as in wazo-dird.
+    pub async fn visible_tenants(&self, token: &str, tenant: &str) -> Result<Vec<String>, Unreachable> {
+        let key = (token.to_owned(), tenant.to_owned());
+        let listed = match self.tenants.get(&key) {
+            Some(listed) => listed,
+            None => {
+                let listed = match &self.verifier {
+                    Verifier::WazoAuth(client) => client.tenants(token, tenant).await?,
+                    Verifier::Static(tokens) => tokens.visible_tenants(token, tenant),
+                };
+                self.tenants.insert(key, listed.clone());
+                listed
+            }
+        };
+        let mut uuids: Vec<String> = listed.unwrap_or_default().into_iter().map(|t| t.uuid).collect();
+        if !uuids.iter().any(|u| u == tenant) {
+            uuids.insert(0, tenant.to_owned());
+        }
+        Ok(uuids)
+    }
+
+    /// The master tenant, once known (configured, or the tenant of the daemon's own token).
+    pub fn master_tenant(&self) -> Option<String> {
+        self.master_tenant.read().ok().and_then(|m| m.clone())
+    }
+
+    /// The daemon's own token, once logged in to wazo-auth.
+    pub fn service_token(&self) -> Option<String> {
+        self.service_token.read().ok().and_then(|t| t.clone())
+    }
+
+    fn set_service_token(&self, info: &TokenInfo) {
+        if let Ok(mut token) = self.service_token.write() {
+            *token = Some(info.token.clone());
+        }
+        if let Ok(mut master) = self.master_tenant.write() {
+            if master.is_none() {
+                if let Some(tenant) = &info.tenant_uuid {
+                    tracing::info!(master_tenant = %tenant, "master tenant set from the service token");
+                    *master = Some(tenant.clone());
+                }
+            }
+        }
+    }
+}

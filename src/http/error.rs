@@ -1,0 +1,149 @@
+//! The one error type of the HTTP layer, mapped to wazo-dird's two error bodies in one place.
+//!
+//! *New* resources answer `{message, error_id, details, timestamp, resource?}`; *legacy* resources
+//! (directories, personal, backends, deprecated phonebooks) answer `{reason: [message], timestamp,
+//! status_code}`. Which body a route uses is decided by its [`ErrorStyle`], set once per route.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::{json, Value};
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Which of wazo-dird's two error bodies a route answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorStyle {
+    /// `{reason: [message], timestamp, status_code}`.
+    Legacy,
+    /// `{message, error_id, details, timestamp, resource?}`.
+    New,
+}
+
+/// An error answered to an HTTP client.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub error_id: String,
+    pub message: String,
+    pub details: Value,
+    pub resource: Option<String>,
+    pub style: ErrorStyle,
+    /// A body that follows neither format, answered as is (upstream quirks such as a missing `term`).
+    pub raw_body: Option<Value>,
+}
+
+impl ApiError {
+    /// A new-style error.
+    pub fn new(status: StatusCode, error_id: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            error_id: error_id.to_owned(),
+            message: message.into(),
+            details: json!({}),
+            resource: None,
+            style: ErrorStyle::New,
+            raw_body: None,
+        }
+    }
+
+    /// Adds details.
+    #[must_use]
+    pub fn details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// Names the resource the error is about.
+    #[must_use]
+    pub fn resource(mut self, resource: &str) -> Self {
+        self.resource = Some(resource.to_owned());
+        self
+    }
+
+    /// Renders this error in the given style.
+    #[must_use]
+    pub fn styled(mut self, style: ErrorStyle) -> Self {
+        self.style = style;
+        self
+    }
+
+    /// `400 invalid-data`, wazo-dird's answer to a body or query that fails validation.
+    pub fn invalid_data(details: Value) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid-data", "Sent data is invalid").details(details)
+    }
+
+    /// `503`: the route needs PostgreSQL and there is none configured or reachable.
+    pub fn storage_unavailable(reason: &str) -> Self {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database-unavailable", format!("Database unavailable: {reason}"))
+    }
+
+    /// The JSON body in this error's style.
+    pub fn body(&self) -> Value {
+        if let Some(raw) = &self.raw_body {
+            return raw.clone();
+        }
+        match self.style {
+            ErrorStyle::Legacy => json!({
+                "reason": [self.message],
+                "timestamp": now(),
+                "status_code": self.status.as_u16(),
+            }),
+            ErrorStyle::New => {
+                let mut body = json!({
+                    "message": self.message,
+                    "error_id": self.error_id,
+                    "details": self.details,
+                    "timestamp": now(),
+                });
+                if let Some(resource) = &self.resource {
+                    body["resource"] = json!(resource);
+                }
+                body
+            }
+        }
+    }
+}
+
+fn now() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or_default()
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.error_id, self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(self.body())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_style_body_has_wazo_keys() {
+        let body = ApiError::new(StatusCode::NOT_FOUND, "unknown-source", "No such source").resource("sources").body();
+        assert_eq!(body["error_id"], "unknown-source");
+        assert_eq!(body["message"], "No such source");
+        assert_eq!(body["details"], json!({}));
+        assert_eq!(body["resource"], "sources");
+        assert!(body["timestamp"].as_f64().is_some_and(|t| t > 1.0e9));
+    }
+
+    #[test]
+    fn legacy_body_has_reason_list_and_status_code() {
+        let body = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized").styled(ErrorStyle::Legacy).body();
+        assert_eq!(body["reason"], json!(["Unauthorized"]));
+        assert_eq!(body["status_code"], 401);
+        assert!(body.get("error_id").is_none());
+        assert!(body["timestamp"].as_f64().is_some());
+    }
+}

@@ -1,0 +1,9 @@
+//! The HTTP shell: actix-web with optional rustls TLS and CORS, thin views, one error type, and the
+//! OpenAPI document generated from the views themselves.
+
+pub mod error;
+pub mod list_params;
+mod server;
+pub mod views;
+
+pub use server::{configure_app, serve};

@@ -1,0 +1,100 @@
+//! `GET /0.1/backends`: the backend kinds that are installed and enabled (legacy error body).
+
+use crate::access;
+use crate::auth::Authorized;
+use crate::http::error::{ApiError, ErrorStyle};
+use crate::http::list_params::{Direction, ListParams, ListSpec};
+use crate::state::AppState;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+crate::routes!(list_backends);
+
+access!(BackendsRead, "dird.backends.read", Legacy);
+
+const SPEC: ListSpec<'static> = ListSpec { sort_columns: &["name"], filter_columns: &[] };
+
+/// A backend kind.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackendItem {
+    #[schema(example = "csv")]
+    pub name: String,
+}
+
+/// A page of backend kinds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackendList {
+    /// Every backend kind.
+    pub total: usize,
+    /// Backend kinds matching `search`.
+    pub filtered: usize,
+    pub items: Vec<BackendItem>,
+}
+
+/// Filters (substring of the name), sorts and pages the kinds.
+fn list(kinds: &[String], params: &ListParams) -> BackendList {
+    let search = params.search.as_deref().unwrap_or("").to_lowercase();
+    let mut names: Vec<&String> = kinds.iter().filter(|name| name.to_lowercase().contains(&search)).collect();
+    names.sort();
+    if params.direction == Direction::Desc {
+        names.reverse();
+    }
+    let filtered = names.len();
+    let items = params.paginate(names).into_iter().map(|name| BackendItem { name: name.clone() }).collect();
+    BackendList { total: kinds.len(), filtered, items }
+}
+
+/// The installed and enabled backend kinds.
+#[utoipa::path(
+    get,
+    path = "/0.1/backends",
+    tag = "configuration",
+    description = "ACL `dird.backends.read`.",
+    params(
+        ("search" = Option<String>, Query, description = "Substring of the name"),
+        ("order" = Option<String>, Query, description = "Sort column: `name`"),
+        ("direction" = Option<String>, Query, description = "`asc` or `desc`"),
+        ("limit" = Option<u64>, Query, description = "Maximum number of items"),
+        ("offset" = Option<u64>, Query, description = "Items to skip"),
+    ),
+    responses(
+        (status = 200, description = "Backend kinds", body = BackendList),
+        (status = 400, description = "Invalid list parameter"),
+        (status = 401, description = "Unauthorized"),
+    )
+)]
+#[get("/0.1/backends")]
+async fn list_backends(
+    _caller: Authorized<BackendsRead>,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let params = ListParams::parse(request.query_string(), SPEC).map_err(|e| e.styled(ErrorStyle::Legacy))?;
+    Ok(HttpResponse::Ok().json(list(&state.backends, &params)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds() -> Vec<String> {
+        ["personal", "csv", "ldap", "csv_ws"].iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn names(list: &BackendList) -> Vec<&str> {
+        list.items.iter().map(|i| i.name.as_str()).collect()
+    }
+
+    #[test]
+    fn sorts_searches_and_pages() {
+        let all = list(&kinds(), &ListParams::parse("", SPEC).expect("valid"));
+        assert_eq!(names(&all), vec!["csv", "csv_ws", "ldap", "personal"]);
+        let searched = list(&kinds(), &ListParams::parse("search=CSV&direction=desc", SPEC).expect("valid"));
+        assert_eq!(names(&searched), vec!["csv_ws", "csv"]);
+        assert_eq!((searched.total, searched.filtered), (4, 2));
+        let paged = list(&kinds(), &ListParams::parse("limit=1&offset=2", SPEC).expect("valid"));
+        assert_eq!(names(&paged), vec!["ldap"]);
+        assert_eq!(paged.filtered, 4);
+    }
+}

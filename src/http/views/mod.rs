@@ -1,0 +1,83 @@
+//! The route groups. Each module declares its handlers once with [`routes!`](crate::routes), which
+//! registers them and builds the module's OpenAPI description from the same list, so every route the
+//! daemon serves is documented.
+
+mod api;
+mod backends;
+mod config;
+mod status;
+
+use actix_web::web;
+use std::collections::BTreeMap;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::OpenApi;
+
+/// Declares a view module's handlers: generates `configure` and `Doc` from one list.
+#[macro_export]
+macro_rules! routes {
+    ($($handler:ident),+ $(,)?) => {
+        /// Registers this module's routes.
+        pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+            $( cfg.service($handler); )+
+        }
+
+        /// The OpenAPI description of this module's routes.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($handler),+))]
+        pub struct Doc;
+    };
+}
+
+/// A route group: its `enabled_plugins.views` name, its registration and its documentation.
+struct Group {
+    name: &'static str,
+    configure: fn(&mut web::ServiceConfig),
+    doc: fn() -> utoipa::openapi::OpenApi,
+}
+
+const GROUPS: &[Group] = &[
+    Group { name: "api_view", configure: api::configure, doc: api::Doc::openapi },
+    Group { name: "status_view", configure: status::configure, doc: status::Doc::openapi },
+    Group { name: "config_view", configure: config::configure, doc: config::Doc::openapi },
+    Group { name: "backends", configure: backends::configure, doc: backends::Doc::openapi },
+];
+
+fn enabled(enabled_views: &BTreeMap<String, bool>, name: &str) -> bool {
+    enabled_views.get(name).copied().unwrap_or(false)
+}
+
+/// Registers the enabled route groups.
+pub fn configure(cfg: &mut web::ServiceConfig, enabled_views: &BTreeMap<String, bool>) {
+    for group in GROUPS.iter().filter(|g| enabled(enabled_views, g.name)) {
+        (group.configure)(cfg);
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "wazo-dird",
+        description = "The Wazo directory daemon: lookups, reverse lookups, favorites, personal contacts and phonebooks.",
+        license(name = "GPL-3.0-or-later")
+    ),
+    servers((url = "/", description = "This daemon (behind nginx: /api/dird)")),
+    security(("wazo_auth_token" = []))
+)]
+struct Root;
+
+/// The whole OpenAPI document: every route group, whether or not it is enabled here.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut document = Root::openapi();
+    for group in GROUPS {
+        document.merge((group.doc)());
+    }
+    let components = document.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "wazo_auth_token",
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "X-Auth-Token",
+            "A wazo-auth token; the optional Wazo-Tenant header selects a tenant the token can see",
+        ))),
+    );
+    document
+}

@@ -1,0 +1,70 @@
+//! `GET /0.1/status`: the health of each part of the daemon.
+
+use crate::access;
+use crate::auth::Authorized;
+use crate::state::AppState;
+use crate::storage::Health;
+use actix_web::{get, web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+crate::routes!(status);
+
+access!(StatusRead, "dird.status.read", New);
+
+/// One part's health: `ok`, `fail`, or `disabled` when the part is switched off in the configuration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComponentStatus {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// The health of each part.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusBody {
+    /// Consuming bus events.
+    pub bus_consumer: ComponentStatus,
+    /// The master tenant is known (from `auth.master_tenant_uuid` or the service token).
+    pub master_tenant: ComponentStatus,
+    /// The HTTP API answers.
+    pub rest_api: ComponentStatus,
+    /// PostgreSQL answers and its schema is ready (not in wazo-dird).
+    pub database: ComponentStatus,
+}
+
+fn ok_or_fail(ok: bool) -> ComponentStatus {
+    ComponentStatus { status: if ok { "ok" } else { "fail" } }
+}
+
+/// The health of the daemon.
+#[utoipa::path(
+    get,
+    path = "/0.1/status",
+    tag = "status",
+    description = "ACL `dird.status.read`.",
+    responses(
+        (status = 200, description = "Health of each part", body = StatusBody),
+        (status = 401, description = "Unauthorized"),
+        (status = 503, description = "Authentication server unreachable"),
+    )
+)]
+#[get("/0.1/status")]
+async fn status(_caller: Authorized<StatusRead>, state: web::Data<AppState>) -> HttpResponse {
+    let bus_consumer = if state.config.bus.enabled {
+        // No consumer runs yet: the bus actor comes with its own issue.
+        ok_or_fail(false)
+    } else {
+        ComponentStatus { status: "disabled" }
+    };
+    let database = match state.storage.health() {
+        Health::Ok => ok_or_fail(true),
+        Health::Fail => ok_or_fail(false),
+        Health::Disabled => ComponentStatus { status: "disabled" },
+    };
+    HttpResponse::Ok().json(StatusBody {
+        bus_consumer,
+        master_tenant: ok_or_fail(state.auth.master_tenant().is_some()),
+        rest_api: ok_or_fail(true),
+        database,
+    })
+}

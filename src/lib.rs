@@ -1,0 +1,58 @@
+//! wazo-dird, the Wazo directory daemon, as an actor-model service.
+//!
+//! Start-up order: configuration (all errors at once), logging, the root check, authentication,
+//! storage (connected in the background), then the HTTP API, which binds, drops privileges and serves.
+
+pub mod auth;
+pub mod backends;
+pub mod config;
+pub mod http;
+pub mod logging;
+mod privileges;
+pub mod state;
+pub mod storage;
+
+use actix_web::web;
+use config::{AuthBackend, Cli};
+use state::AppState;
+use std::sync::RwLock;
+
+/// Runs the daemon until it is asked to stop.
+pub async fn run(cli: Cli) -> Result<(), String> {
+    let loaded = config::load(&cli, std::env::var("XIVO_UUID").ok()).map_err(|e| e.to_string())?;
+    let config = std::sync::Arc::new(loaded.config);
+    privileges::check_start(config.user.as_deref())?;
+    let (logging, log_warning) =
+        logging::init(&config.log_level, config.debug, config.log_filename.as_deref());
+    tracing::info!(config_file = %config.config_file.display(), "starting wazo-dird");
+    for warning in loaded.warnings.iter().chain(log_warning.iter()) {
+        tracing::warn!("{warning}");
+    }
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
+    let auth = auth::AuthService::new(&config.auth)?;
+    if config.auth.backend == AuthBackend::Static {
+        tracing::warn!("standalone mode: tokens come from auth.static_tokens_file, wazo-auth is not consulted");
+    }
+    auth.spawn_service_token_renewal();
+
+    let pool_size = usize::try_from(config.rest_api.max_threads).unwrap_or(100).clamp(2, 64);
+    let storage = storage::Storage::new(config.db_uri.as_deref(), pool_size)?;
+    if config.db_uri.is_none() {
+        tracing::warn!("no database (db_uri is null): routes that need one answer 503");
+    }
+    storage.spawn_monitor();
+
+    let state = web::Data::new(AppState {
+        backends: backends::enabled(&config.enabled_plugins.backends),
+        config: std::sync::Arc::clone(&config),
+        live_config: RwLock::new(loaded.tree),
+        auth: std::sync::Arc::clone(&auth),
+        storage,
+        logging: Some(logging),
+    });
+    let auth_data = web::Data::from(auth);
+    http::serve(state, auth_data).await?;
+    tracing::info!("wazo-dird stopped");
+    Ok(())
+}

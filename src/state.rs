@@ -1,0 +1,21 @@
+//! What every view shares: the configuration, authentication, storage and the live log control.
+
+use crate::auth::AuthService;
+use crate::config::{Config, Tree};
+use crate::logging::LogControl;
+use crate::storage::Storage;
+use std::sync::{Arc, RwLock};
+
+/// The daemon's shared state, handed to views as `web::Data<AppState>`.
+#[derive(Debug)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    /// The merged configuration as served by `GET /0.1/config` (changed live by `PATCH`).
+    pub live_config: RwLock<Tree>,
+    pub auth: Arc<AuthService>,
+    pub storage: Storage,
+    /// `None` when no global logger was installed (in-process tests).
+    pub logging: Option<LogControl>,
+    /// Backend kinds that are both installed and enabled, sorted by name.
+    pub backends: Vec<String>,
+}

@@ -1,0 +1,65 @@
+//! Creates wazo-dird's schema on an empty database, or takes over a wazo-dird database at the
+//! revision we are compatible with, without touching its data.
+//!
+//! wazo-dird records its schema revision in `alembic_version_dird`. We create exactly the schema of
+//! revision [`HEAD_REVISION`] (same tables, columns, constraints and index names), so that wazo-dird
+//! and this daemon can take over each other's database.
+
+use tokio_postgres::Client;
+
+/// The wazo-dird schema revision this daemon creates and serves.
+pub const HEAD_REVISION: &str = "5a67556fbbf1";
+
+/// An arbitrary constant: the advisory lock that serialises migrations of several instances.
+const MIGRATION_LOCK: i64 = 0x0d1d_0001;
+
+const SCHEMA: &str = include_str!("schema.sql");
+
+/// Brings the database to [`HEAD_REVISION`], or explains why it cannot.
+pub async fn run(client: &mut Client) -> Result<(), String> {
+    let transaction = client.transaction().await.map_err(|e| e.to_string())?;
+    transaction
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(|e| e.to_string())?;
+    let version_table: Option<String> = transaction
+        .query_one("SELECT to_regclass('alembic_version_dird')::text", &[])
+        .await
+        .map_err(|e| e.to_string())?
+        .get(0);
+    if version_table.is_some() {
+        let row = transaction
+            .query_opt("SELECT version_num FROM alembic_version_dird", &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        let revision: Option<String> = row.map(|r| r.get(0));
+        return match revision.as_deref() {
+            Some(HEAD_REVISION) => {
+                transaction.commit().await.map_err(|e| e.to_string())?;
+                tracing::info!(revision = HEAD_REVISION, "database schema is up to date");
+                Ok(())
+            }
+            other => Err(format!(
+                "the database is at wazo-dird revision {}; this daemon serves revision {HEAD_REVISION}: \
+                 upgrade it with wazo-dird first",
+                other.unwrap_or("(none)")
+            )),
+        };
+    }
+    let existing: Option<String> = transaction
+        .query_one("SELECT to_regclass('dird_source')::text", &[])
+        .await
+        .map_err(|e| e.to_string())?
+        .get(0);
+    if existing.is_some() {
+        return Err("the database has dird tables but no alembic_version_dird: refusing to guess its revision".into());
+    }
+    transaction.batch_execute(SCHEMA).await.map_err(|e| format!("cannot create the schema: {e}"))?;
+    transaction
+        .execute("INSERT INTO alembic_version_dird (version_num) VALUES ($1)", &[&HEAD_REVISION])
+        .await
+        .map_err(|e| e.to_string())?;
+    transaction.commit().await.map_err(|e| e.to_string())?;
+    tracing::info!(revision = HEAD_REVISION, "database schema created");
+    Ok(())
+}

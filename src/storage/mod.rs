@@ -1,0 +1,135 @@
+//! PostgreSQL: a connection pool on `db_uri`, a monitor that keeps `/status` truthful, and the
+//! migrations that create wazo-dird's schema or take over an existing wazo-dird database.
+//!
+//! The daemon starts whether or not PostgreSQL answers. The monitor retries with backoff, runs the
+//! migrations once the server answers, and flags the storage unavailable again if it goes away; the
+//! pool then reconnects by itself. Routes that need storage get a clear 503 meanwhile.
+
+mod migrations;
+
+pub use migrations::HEAD_REVISION;
+
+use actors::Backoff;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_postgres::NoTls;
+
+/// How long a request waits for a connection before answering 503.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How often a healthy database is pinged.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Why storage cannot serve a request.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("no database is configured (db_uri is null)")]
+    NotConfigured,
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Query(#[from] tokio_postgres::Error),
+}
+
+/// The health of the storage, for `/status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// No `db_uri`.
+    Disabled,
+    Ok,
+    Fail,
+}
+
+/// The shared storage handle.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    inner: Option<Arc<Inner>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    pool: Pool,
+    ready: AtomicBool,
+}
+
+impl Storage {
+    /// Storage on `db_uri`, or none. Nothing is connected yet: call [`Storage::spawn_monitor`].
+    pub fn new(db_uri: Option<&str>, max_connections: usize) -> Result<Self, String> {
+        let Some(uri) = db_uri else { return Ok(Storage { inner: None }) };
+        let mut pg_config: tokio_postgres::Config = uri.parse().map_err(|e| format!("invalid db_uri: {e}"))?;
+        pg_config.connect_timeout(CHECKOUT_TIMEOUT);
+        if pg_config.get_application_name().is_none() {
+            pg_config.application_name("wazo-dird");
+        }
+        let manager =
+            Manager::from_config(pg_config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(max_connections.max(2))
+            .wait_timeout(Some(CHECKOUT_TIMEOUT))
+            .create_timeout(Some(CHECKOUT_TIMEOUT))
+            .recycle_timeout(Some(CHECKOUT_TIMEOUT))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|e| format!("cannot build the database pool: {e}"))?;
+        Ok(Storage { inner: Some(Arc::new(Inner { pool, ready: AtomicBool::new(false) })) })
+    }
+
+    pub fn health(&self) -> Health {
+        match &self.inner {
+            None => Health::Disabled,
+            Some(inner) if inner.ready.load(Ordering::Acquire) => Health::Ok,
+            Some(_) => Health::Fail,
+        }
+    }
+
+    /// A pooled connection, or why there is none.
+    pub async fn client(&self) -> Result<Object, StorageError> {
+        let inner = self.inner.as_ref().ok_or(StorageError::NotConfigured)?;
+        if !inner.ready.load(Ordering::Acquire) {
+            return Err(StorageError::Unavailable("not connected yet, retrying in the background".into()));
+        }
+        inner.pool.get().await.map_err(|e| StorageError::Unavailable(e.to_string()))
+    }
+
+    /// Watches the database: migrates once it answers, and keeps the health flag up to date.
+    pub fn spawn_monitor(&self) {
+        let Some(inner) = self.inner.clone() else { return };
+        tokio::spawn(async move {
+            let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(5));
+            let mut migrated = false;
+            loop {
+                let result = probe(&inner.pool, &mut migrated).await;
+                let was_ready = inner.ready.swap(result.is_ok(), Ordering::AcqRel);
+                match result {
+                    Ok(()) => {
+                        if !was_ready {
+                            tracing::info!("database available");
+                        }
+                        backoff.reset();
+                        tokio::time::sleep(HEALTH_INTERVAL).await;
+                    }
+                    Err(error) => {
+                        let delay = backoff.next_delay();
+                        if was_ready || delay == Duration::from_millis(250) {
+                            tracing::error!(%error, "database unavailable, retrying");
+                        } else {
+                            tracing::debug!(%error, retry_in = ?delay, "database still unavailable");
+                        }
+                        tokio::time::sleep(delay).await;
+                    }
+                }
+            }
+        });
+    }
+}
+
+async fn probe(pool: &Pool, migrated: &mut bool) -> Result<(), String> {
+    let mut client = pool.get().await.map_err(|e| e.to_string())?;
+    if !*migrated {
+        migrations::run(&mut client).await?;
+        *migrated = true;
+    }
+    client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
+    Ok(())
+}
