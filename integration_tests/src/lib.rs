@@ -1,1 +1,16 @@
+//! The test harness: the real `wazo-dird` binary started against real PostgreSQL (a fresh database
+//! per test), and stand-ins for the external HTTP services that answer like the real ones.
 
+pub mod auth_stand_in;
+pub mod daemon;
+pub mod postgres;
+
+use std::net::TcpListener;
+
+/// A free TCP port on the loopback interface.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free loopback port")
+}

@@ -4,6 +4,7 @@
 //! (directories, personal, backends, deprecated phonebooks) answer `{reason: [message], timestamp,
 //! status_code}`. Which body a route uses is decided by its [`ErrorStyle`], set once per route.
 
+use crate::storage::StorageError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{json, Value};
@@ -72,10 +73,6 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid-data", "Sent data is invalid").details(details)
     }
 
-    /// `503`: the route needs PostgreSQL and there is none configured or reachable.
-    pub fn storage_unavailable(reason: &str) -> Self {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database-unavailable", format!("Database unavailable: {reason}"))
-    }
 
     /// The JSON body in this error's style.
     pub fn body(&self) -> Value {
@@ -99,6 +96,30 @@ impl ApiError {
                     body["resource"] = json!(resource);
                 }
                 body
+            }
+        }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    /// Storage that is absent or away is a 503 naming the cause; a failed query is a 500 whose
+    /// detail stays in the log.
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::NotConfigured => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database-not-configured",
+                "This route needs a database and none is configured (db_uri is null)",
+            ),
+            StorageError::Unavailable(reason) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database-unavailable",
+                "The database is unavailable; retrying in the background",
+            )
+            .details(json!({ "reason": reason })),
+            StorageError::Query(error) => {
+                tracing::error!(%error, "database query failed");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "database-error", "A database query failed")
             }
         }
     }
@@ -136,6 +157,16 @@ mod tests {
         assert_eq!(body["details"], json!({}));
         assert_eq!(body["resource"], "sources");
         assert!(body["timestamp"].as_f64().is_some_and(|t| t > 1.0e9));
+    }
+
+    #[test]
+    fn missing_storage_is_a_clear_503() {
+        let error = ApiError::from(StorageError::NotConfigured);
+        assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(error.message.contains("db_uri is null"), "{}", error.message);
+        let error = ApiError::from(StorageError::Unavailable("connection refused".into()));
+        assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(error.details["reason"], "connection refused");
     }
 
     #[test]
