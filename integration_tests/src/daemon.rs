@@ -89,7 +89,12 @@ impl Daemon {
     }
 
     pub async fn start_with_args(config: Value, args: &[&str]) -> Daemon {
-        let dir = shared_tempdir();
+        Self::start_in(shared_tempdir(), config, args).await
+    }
+
+    /// Starts the daemon with its files in `dir` (which may hold files the config names), kept
+    /// as long as the daemon.
+    pub async fn start_in(dir: tempfile::TempDir, config: Value, args: &[&str]) -> Daemon {
         let port = config["rest_api"]["port"].as_u64().and_then(|p| u16::try_from(p).ok()).expect("rest_api.port");
         let config_path = write_config(dir.path(), &config);
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");

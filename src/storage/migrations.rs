@@ -10,6 +10,26 @@ use tokio_postgres::Client;
 /// The wazo-dird schema revision this daemon creates and serves.
 pub const HEAD_REVISION: &str = "5a67556fbbf1";
 
+/// wazo-dird's baseline revision; its only successor, [`HEAD_REVISION`], is a data migration that
+/// moves a profile service's top-level `timeout` into its `options`.
+pub const BASELINE_REVISION: &str = "2adc8aff56ea";
+
+/// The data migration from [`BASELINE_REVISION`] to [`HEAD_REVISION`]: a service config
+/// `{"timeout": t, ...}` becomes `{"options": {"timeout": t, ...}, ...}`, an existing
+/// `options.timeout` winning over the top-level one.
+const MOVE_TIMEOUT_INTO_OPTIONS: &str = r"
+UPDATE dird_profile_service
+SET config = (
+    (config::jsonb - 'timeout')
+    || jsonb_build_object(
+        'options',
+        jsonb_build_object('timeout', config::jsonb -> 'timeout')
+        || CASE WHEN jsonb_typeof(config::jsonb -> 'options') = 'object' THEN config::jsonb -> 'options' ELSE '{}'::jsonb END
+    )
+)::json
+WHERE json_typeof(config) = 'object' AND config::jsonb ? 'timeout'
+";
+
 /// An arbitrary constant: the advisory lock that serialises migrations of several instances.
 const MIGRATION_LOCK: i64 = 0x0d1d_0001;
 
@@ -37,6 +57,16 @@ pub async fn run(client: &mut Client) -> Result<(), String> {
             Some(HEAD_REVISION) => {
                 transaction.commit().await.map_err(|e| e.to_string())?;
                 tracing::info!(revision = HEAD_REVISION, "database schema is up to date");
+                Ok(())
+            }
+            Some(BASELINE_REVISION) => {
+                let moved = transaction.execute(MOVE_TIMEOUT_INTO_OPTIONS, &[]).await.map_err(|e| e.to_string())?;
+                transaction
+                    .execute("UPDATE alembic_version_dird SET version_num = $1", &[&HEAD_REVISION])
+                    .await
+                    .map_err(|e| e.to_string())?;
+                transaction.commit().await.map_err(|e| e.to_string())?;
+                tracing::info!(from = BASELINE_REVISION, to = HEAD_REVISION, moved, "database migrated");
                 Ok(())
             }
             other => Err(format!(

@@ -1,0 +1,178 @@
+//! PostgreSQL: the schema created on an empty database, a wazo-dird database taken over without
+//! touching its data, a database of an unknown revision refused, and a server that is down at start
+//! and comes back (twice) without restarting the daemon.
+
+use integration_tests::daemon::{base_config, Daemon};
+use integration_tests::free_port;
+use integration_tests::postgres::{Cluster, TestDatabase};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const TOKENS: &str = r#"
+tokens:
+  t: {user_uuid: 10000000-0000-4000-8000-000000000001, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ["dird.#"]}
+tenants:
+  - {uuid: 20000000-0000-4000-8000-000000000001, name: master, parent_uuid: null}
+"#;
+const SCHEMA: &str = include_str!("../../src/storage/schema.sql");
+
+async fn daemon(db_uri: &str) -> Daemon {
+    let dir = integration_tests::daemon::shared_tempdir();
+    let tokens = dir.path().join("tokens.yml");
+    std::fs::write(&tokens, TOKENS).expect("tokens");
+    integration_tests::daemon::set_mode(&tokens, 0o644);
+    let config = base_config(
+        free_port(),
+        json!({"db_uri": db_uri, "auth": {"backend": "static", "static_tokens_file": tokens}}),
+    );
+    Daemon::start_in(dir, config, &[]).await
+}
+
+async fn strings(client: &tokio_postgres::Client, sql: &str) -> Vec<String> {
+    client.query(sql, &[]).await.expect(sql).iter().map(|row| row.get::<_, String>(0)).collect()
+}
+
+/// Every row of every dird table, as text, to compare a database before and after.
+async fn contents(client: &tokio_postgres::Client) -> Vec<String> {
+    let mut all = Vec::new();
+    for table in strings(client, "SELECT tablename::text FROM pg_tables WHERE tablename LIKE 'dird\\_%' ORDER BY 1").await {
+        let rows = strings(client, &format!("SELECT t::text FROM {table} t ORDER BY 1")).await;
+        all.extend(rows.into_iter().map(|row| format!("{table}: {row}")));
+    }
+    all
+}
+
+#[tokio::test]
+async fn an_empty_database_gets_wazo_dirds_schema() {
+    let database = TestDatabase::create().await;
+    let dird = daemon(&database.uri()).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15)).await;
+    let client = database.client().await;
+    assert_eq!(strings(&client, "SELECT version_num::text FROM alembic_version_dird").await, vec!["5a67556fbbf1"]);
+    let tables = strings(&client, "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").await;
+    assert_eq!(
+        tables,
+        [
+            "alembic_version_dird", "dird_contact", "dird_contact_fields", "dird_display", "dird_display_column",
+            "dird_favorite", "dird_phonebook", "dird_profile", "dird_profile_service", "dird_profile_service_source",
+            "dird_service", "dird_source", "dird_tenant", "dird_user",
+        ]
+    );
+    // Names that wazo-dird's own code and migrations rely on.
+    let constraints = strings(&client, "SELECT conname::text FROM pg_constraint WHERE conrelid::regclass::text LIKE 'dird\\_%'").await;
+    for name in [
+        "dird_contact_hash_user_uuid", "dird_contact_hash_phonebook_uuid", "dird_phonebook_name_tenant_uuid",
+        "dird_phonebook_name_check", "dird_source_tenant_name", "dird_profile_tenant_name", "dird_favorite_pkey",
+        "dird_profile_display_uuid_tenant_fkey", "dird_source_phonebook_fkey", "dird_service_name_key",
+    ] {
+        assert!(constraints.iter().any(|c| c == name), "constraint {name} missing");
+    }
+    let indexes = strings(&client, "SELECT indexname::text FROM pg_indexes WHERE tablename LIKE 'dird\\_%'").await;
+    for name in ["ix_dird_contact_fields_name", "ix_dird_contact_fields_value", "dird_contact_fields__idx__contact_uuid"] {
+        assert!(indexes.iter().any(|i| i == name), "index {name} missing");
+    }
+    let extensions = strings(&client, "SELECT extname::text FROM pg_extension").await;
+    for name in ["uuid-ossp", "hstore", "unaccent"] {
+        assert!(extensions.iter().any(|e| e == name), "extension {name} missing");
+    }
+}
+
+#[tokio::test]
+async fn a_wazo_dird_database_is_taken_over_with_its_data() {
+    let database = TestDatabase::create().await;
+    let client = database.client().await;
+    // A database as wazo-dird leaves it at its baseline revision, with data.
+    client.batch_execute(SCHEMA).await.expect("schema");
+    client
+        .batch_execute(
+            "INSERT INTO alembic_version_dird VALUES ('2adc8aff56ea');
+             INSERT INTO dird_tenant (uuid, country) VALUES ('20000000-0000-4000-8000-000000000001', 'FR');
+             INSERT INTO dird_user VALUES ('10000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000001');
+             INSERT INTO dird_source (uuid, name, tenant_uuid, backend, searched_columns, format_columns, extra_fields)
+                VALUES ('30000000-0000-4000-8000-000000000001', 'Mes contacts', '20000000-0000-4000-8000-000000000001', 'csv',
+                        ARRAY['firstname','lastname'], 'name=>\"{firstname} {lastname}\"', '{\"file\": \"/tmp/x.csv\"}');
+             INSERT INTO dird_favorite VALUES ('42', '10000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-000000000001');
+             INSERT INTO dird_display (uuid, tenant_uuid, name) VALUES ('40000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000001', 'défaut');
+             INSERT INTO dird_display_column (display_uuid, field, title, type) VALUES ('40000000-0000-4000-8000-000000000001', 'name', 'Nom', 'name');
+             INSERT INTO dird_profile (uuid, tenant_uuid, name, display_uuid, display_tenant_uuid)
+                VALUES ('50000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000001', 'default',
+                        '40000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000001');
+             INSERT INTO dird_service (uuid, name) VALUES ('60000000-0000-4000-8000-000000000001', 'lookup'), ('60000000-0000-4000-8000-000000000002', 'reverse');
+             INSERT INTO dird_profile_service (uuid, profile_uuid, profile_tenant_uuid, service_uuid, config) VALUES
+                ('70000000-0000-4000-8000-000000000001', '50000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000001',
+                 '60000000-0000-4000-8000-000000000001', '{\"timeout\": 2.5, \"options\": null}'),
+                ('70000000-0000-4000-8000-000000000002', '50000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000001',
+                 '60000000-0000-4000-8000-000000000002', '{\"timeout\": 9, \"options\": {\"timeout\": 0.5}}');
+             INSERT INTO dird_profile_service_source VALUES ('70000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-000000000001',
+                 '20000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000001');
+             INSERT INTO dird_phonebook (name, tenant_uuid) VALUES ('Société', '20000000-0000-4000-8000-000000000001');
+             INSERT INTO dird_contact (uuid, user_uuid, hash) VALUES ('c1', '10000000-0000-4000-8000-000000000001', 'h1');
+             INSERT INTO dird_contact_fields (name, value, contact_uuid) VALUES ('firstname', 'Élodie', 'c1');",
+        )
+        .await
+        .expect("data");
+    let before = contents(&client).await;
+
+    let mut dird = daemon(&database.uri()).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15)).await;
+    assert_eq!(strings(&client, "SELECT version_num::text FROM alembic_version_dird").await, vec!["5a67556fbbf1"]);
+    let configs: Vec<Value> = client
+        .query("SELECT config::text FROM dird_profile_service ORDER BY uuid", &[])
+        .await
+        .expect("configs")
+        .iter()
+        .map(|row| serde_json::from_str(&row.get::<_, String>(0)).expect("json"))
+        .collect();
+    assert_eq!(configs[0], json!({"options": {"timeout": 2.5}}), "the top-level timeout moved into options");
+    assert_eq!(configs[1], json!({"options": {"timeout": 0.5}}), "an existing options.timeout wins");
+
+    let after: Vec<String> = contents(&client).await;
+    let unchanged = |rows: &[String]| -> Vec<String> {
+        rows.iter().filter(|r| !r.starts_with("dird_profile_service:")).cloned().collect()
+    };
+    assert_eq!(unchanged(&after), unchanged(&before), "no other data changed");
+
+    // A second start on the migrated database changes nothing at all.
+    dird.stop();
+    let dird = daemon(&database.uri()).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15)).await;
+    assert_eq!(contents(&client).await, after);
+}
+
+#[tokio::test]
+async fn a_database_of_an_unknown_revision_is_not_touched() {
+    let database = TestDatabase::create().await;
+    let client = database.client().await;
+    client
+        .batch_execute("CREATE TABLE alembic_version_dird (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version_dird VALUES ('0123456789ab');")
+        .await
+        .expect("fixture");
+    let dird = daemon(&database.uri()).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (status, body) = dird.get("/0.1/status", "t", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["database"]["status"], "fail");
+    assert!(dird.stderr().contains("0123456789ab"), "{}", dird.stderr());
+    let tables = strings(&client, "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'").await;
+    assert_eq!(tables, vec!["alembic_version_dird"], "nothing was created");
+}
+
+#[tokio::test]
+async fn postgresql_down_at_start_then_back_is_picked_up_without_restart() {
+    let cluster = Cluster::init(free_port());
+    let dird = daemon(&cluster.uri()).await;
+    let (status, body) = dird.get("/0.1/status", "t", None).await;
+    assert_eq!(status, 200, "the daemon serves while the database is down");
+    assert_eq!(body["database"]["status"], "fail");
+
+    cluster.start();
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15)).await;
+    let client = integration_tests::postgres::connect(&cluster.uri()).await;
+    assert_eq!(strings(&client, "SELECT version_num::text FROM alembic_version_dird").await, vec!["5a67556fbbf1"]);
+    drop(client);
+
+    cluster.stop();
+    dird.wait_for_status("t", "database", "fail", Duration::from_secs(15)).await;
+    cluster.start();
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15)).await;
+}
