@@ -22,8 +22,11 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     let loaded = config::load(&cli, std::env::var("XIVO_UUID").ok()).map_err(|e| e.to_string())?;
     let config = std::sync::Arc::new(loaded.config);
     privileges::check_start(config.user.as_deref())?;
-    let (logging, log_warning) =
-        logging::init(&config.log_level, config.debug, config.log_filename.as_deref());
+    let (logging, log_warning) = logging::init(
+        &config.log_level,
+        config.debug,
+        config.log_filename.as_deref(),
+    );
     tracing::info!(config_file = %config.config_file.display(), "starting wazo-dird");
     for warning in loaded.warnings.iter().chain(log_warning.iter()) {
         tracing::warn!("{warning}");
@@ -32,11 +35,15 @@ pub async fn run(cli: Cli) -> Result<(), String> {
 
     let auth = auth::AuthService::new(&config.auth)?;
     if config.auth.backend == AuthBackend::Static {
-        tracing::warn!("standalone mode: tokens come from auth.static_tokens_file, wazo-auth is not consulted");
+        tracing::warn!(
+            "standalone mode: tokens come from auth.static_tokens_file, wazo-auth is not consulted"
+        );
     }
     auth.spawn_service_token_renewal();
 
-    let pool_size = usize::try_from(config.rest_api.max_threads).unwrap_or(100).clamp(2, 64);
+    let pool_size = usize::try_from(config.rest_api.max_threads)
+        .unwrap_or(100)
+        .clamp(2, 64);
     let storage = storage::Storage::new(config.db_uri.as_deref(), pool_size)?;
     if config.db_uri.is_none() {
         tracing::warn!("no database (db_uri is null): routes that need one answer 503");

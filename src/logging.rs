@@ -37,26 +37,59 @@ fn targets(level: LevelFilter) -> Targets {
 
 /// Installs the global subscriber. The log file is opened now (before any privilege drop).
 /// Returns a warning to log when the file cannot be opened (logging then goes to stderr only).
-pub fn init(level_name: &str, debug: bool, log_file: Option<&Path>) -> (LogControl, Option<String>) {
-    let level = if debug { LevelFilter::DEBUG } else { level_from_name(level_name) };
+pub fn init(
+    level_name: &str,
+    debug: bool,
+    log_file: Option<&Path>,
+) -> (LogControl, Option<String>) {
+    let level = if debug {
+        LevelFilter::DEBUG
+    } else {
+        level_from_name(level_name)
+    };
     let (filter, handle) = reload::Layer::new(targets(level));
     let mut warning = None;
-    let file_layer = log_file.and_then(|path| match OpenOptions::new().create(true).append(true).open(path) {
-        Ok(file) => Some(fmt::layer().with_ansi(false).with_writer(Mutex::new(file)).boxed()),
-        Err(e) => {
-            warning = Some(format!("cannot open the log file {}: {e}; logging to stderr only", path.display()));
-            None
-        }
-    });
+    let file_layer =
+        log_file.and_then(
+            |path| match OpenOptions::new().create(true).append(true).open(path) {
+                Ok(file) => Some(
+                    fmt::layer()
+                        .with_ansi(false)
+                        .with_writer(Mutex::new(file))
+                        .boxed(),
+                ),
+                Err(e) => {
+                    warning = Some(format!(
+                        "cannot open the log file {}: {e}; logging to stderr only",
+                        path.display()
+                    ));
+                    None
+                }
+            },
+        );
     let stderr_layer = fmt::layer().with_writer(std::io::stderr).boxed();
-    let _ = tracing_subscriber::registry().with(filter).with(stderr_layer).with(file_layer).try_init();
-    (LogControl { handle, configured_level: level_name.to_owned() }, warning)
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(stderr_layer)
+        .with(file_layer)
+        .try_init();
+    (
+        LogControl {
+            handle,
+            configured_level: level_name.to_owned(),
+        },
+        warning,
+    )
 }
 
 impl LogControl {
     /// `debug = true` logs at the debug level; `false` returns to the configured `log_level`.
     pub fn set_debug(&self, debug: bool) {
-        let level = if debug { LevelFilter::DEBUG } else { level_from_name(&self.configured_level) };
+        let level = if debug {
+            LevelFilter::DEBUG
+        } else {
+            level_from_name(&self.configured_level)
+        };
         if let Err(e) = self.handle.reload(targets(level)) {
             tracing::error!(error = %e, "cannot change the log level");
         } else {

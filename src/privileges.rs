@@ -7,7 +7,9 @@ use std::ffi::CString;
 /// Refuses to start as root without a `user` to become.
 pub fn check_start(user: Option<&str>) -> Result<(), String> {
     if Uid::effective().is_root() && user.is_none() {
-        return Err("refusing to run as root: set `user` in the configuration or pass -u/--user".into());
+        return Err(
+            "refusing to run as root: set `user` in the configuration or pass -u/--user".into(),
+        );
     }
     Ok(())
 }
@@ -26,7 +28,8 @@ pub fn become_user(user: Option<&str>) -> Result<(), String> {
         .map_err(|e| format!("cannot look up user {name}: {e}"))?
         .ok_or_else(|| format!("no such user: {name}"))?;
     let c_name = CString::new(name).map_err(|e| e.to_string())?;
-    unistd::initgroups(&c_name, account.gid).map_err(|e| format!("cannot set the groups of {name}: {e}"))?;
+    unistd::initgroups(&c_name, account.gid)
+        .map_err(|e| format!("cannot set the groups of {name}: {e}"))?;
     unistd::setgid(account.gid).map_err(|e| format!("cannot become group {}: {e}", account.gid))?;
     unistd::setuid(account.uid).map_err(|e| format!("cannot become user {name}: {e}"))?;
     tracing::info!(user = name, uid = %account.uid, "dropped root privileges");

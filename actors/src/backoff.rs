@@ -13,7 +13,11 @@ pub struct Backoff {
 impl Backoff {
     pub fn new(initial: Duration, max: Duration) -> Self {
         let initial = initial.min(max);
-        Backoff { initial, max, next: initial }
+        Backoff {
+            initial,
+            max,
+            next: initial,
+        }
     }
 
     /// The delay to wait before the next attempt; the one after will be twice as long (capped).

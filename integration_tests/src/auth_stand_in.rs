@@ -37,12 +37,20 @@ struct State {
 
 impl State {
     fn subtree(&self, root: &str) -> Vec<Tenant> {
-        let mut found: Vec<Tenant> = self.tenants.iter().filter(|t| t.uuid == root).cloned().collect();
+        let mut found: Vec<Tenant> = self
+            .tenants
+            .iter()
+            .filter(|t| t.uuid == root)
+            .cloned()
+            .collect();
         let mut index = 0;
         while index < found.len() {
             let parent = found[index].uuid.clone();
             for tenant in &self.tenants {
-                if tenant.parent_uuid == parent && tenant.uuid != parent && !found.iter().any(|f| f.uuid == tenant.uuid) {
+                if tenant.parent_uuid == parent
+                    && tenant.uuid != parent
+                    && !found.iter().any(|f| f.uuid == tenant.uuid)
+                {
                     found.push(tenant.clone());
                 }
             }
@@ -88,11 +96,17 @@ impl AuthStandIn {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn add_tenant(&self, uuid: &str, name: &str, parent_uuid: &str) {
-        self.lock().tenants.push(Tenant { uuid: uuid.into(), name: name.into(), parent_uuid: parent_uuid.into() });
+        self.lock().tenants.push(Tenant {
+            uuid: uuid.into(),
+            name: name.into(),
+            parent_uuid: parent_uuid.into(),
+        });
     }
 
     pub fn add_token(&self, token: &str, user_uuid: Option<&str>, tenant_uuid: &str, acl: &[&str]) {
@@ -123,11 +137,17 @@ impl AuthStandIn {
 
     /// Stops answering: connections are refused.
     pub fn stop(&self) {
-        let handle = self.handle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        let handle = self
+            .handle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
         if let Some(handle) = handle {
             // A separate thread: this may be called from inside a test's async runtime.
             let stopper = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
                 if let Ok(runtime) = runtime {
                     runtime.block_on(handle.stop(false));
                 }
@@ -168,7 +188,10 @@ impl AuthStandIn {
             });
         });
         let handle = receiver.recv().expect("the auth stand-in started");
-        *self.handle.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(handle);
+        *self
+            .handle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(handle);
     }
 }
 
@@ -179,13 +202,20 @@ impl Drop for AuthStandIn {
 }
 
 fn count<'a>(state: &'a Mutex<State>, request: &HttpRequest) -> std::sync::MutexGuard<'a, State> {
-    let mut state = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    *state.calls.entry(format!("{} {}", request.method(), request.path())).or_default() += 1;
+    let mut state = state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    *state
+        .calls
+        .entry(format!("{} {}", request.method(), request.path()))
+        .or_default() += 1;
     state
 }
 
 fn query(request: &HttpRequest) -> HashMap<String, String> {
-    url::form_urlencoded::parse(request.query_string().as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(request.query_string().as_bytes())
+        .into_owned()
+        .collect()
 }
 
 fn token_body(token: &str, entry: &Token) -> Value {
@@ -201,22 +231,36 @@ fn token_body(token: &str, entry: &Token) -> Value {
 
 /// Status wazo-auth answers for a token check.
 fn verdict(state: &State, token: &str, request: &HttpRequest) -> u16 {
-    let Some(entry) = state.tokens.get(token) else { return 404 };
+    let Some(entry) = state.tokens.get(token) else {
+        return 404;
+    };
     let params = query(request);
     if let Some(scope) = params.get("scope") {
-        if !entry.acl.iter().any(|acl| acl == "__accept_all__" || acl == scope) {
+        if !entry
+            .acl
+            .iter()
+            .any(|acl| acl == "__accept_all__" || acl == scope)
+        {
             return 403;
         }
     }
     if let Some(tenant) = params.get("tenant") {
-        if !state.subtree(&entry.tenant_uuid).iter().any(|t| &t.uuid == tenant) {
+        if !state
+            .subtree(&entry.tenant_uuid)
+            .iter()
+            .any(|t| &t.uuid == tenant)
+        {
             return 403;
         }
     }
     200
 }
 
-async fn check_token(state: web::Data<Mutex<State>>, request: HttpRequest, token: web::Path<String>) -> HttpResponse {
+async fn check_token(
+    state: web::Data<Mutex<State>>,
+    request: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
     let state = count(&state, &request);
     match verdict(&state, &token, &request) {
         200 => HttpResponse::NoContent().finish(),
@@ -225,23 +269,41 @@ async fn check_token(state: web::Data<Mutex<State>>, request: HttpRequest, token
     }
 }
 
-async fn get_token(state: web::Data<Mutex<State>>, request: HttpRequest, token: web::Path<String>) -> HttpResponse {
+async fn get_token(
+    state: web::Data<Mutex<State>>,
+    request: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
     let state = count(&state, &request);
     match verdict(&state, &token, &request) {
         200 => HttpResponse::Ok().json(token_body(&token, &state.tokens[token.as_str()])),
-        403 => HttpResponse::Forbidden().json(json!({"reason": ["Unauthorized"], "status_code": 403})),
-        _ => HttpResponse::NotFound().json(json!({"reason": ["No such token"], "status_code": 404})),
+        403 => {
+            HttpResponse::Forbidden().json(json!({"reason": ["Unauthorized"], "status_code": 403}))
+        }
+        _ => {
+            HttpResponse::NotFound().json(json!({"reason": ["No such token"], "status_code": 404}))
+        }
     }
 }
 
 async fn list_tenants(state: web::Data<Mutex<State>>, request: HttpRequest) -> HttpResponse {
     let state = count(&state, &request);
-    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let Some(entry) = header("X-Auth-Token").and_then(|t| state.tokens.get(&t).cloned()) else {
         return HttpResponse::Unauthorized().finish();
     };
     let scope = header("Wazo-Tenant").unwrap_or_else(|| entry.tenant_uuid.clone());
-    if !state.subtree(&entry.tenant_uuid).iter().any(|t| t.uuid == scope) {
+    if !state
+        .subtree(&entry.tenant_uuid)
+        .iter()
+        .any(|t| t.uuid == scope)
+    {
         return HttpResponse::Unauthorized().finish();
     }
     let items: Vec<Value> = state
@@ -264,10 +326,16 @@ async fn login(state: web::Data<Mutex<State>>, request: HttpRequest) -> HttpResp
         let (expected, token) = state.credentials.get(&user)?;
         (*expected == password).then(|| token.clone())
     });
-    let body = issued.and_then(|token| state.tokens.get(&token).map(|entry| token_body(&token, entry)));
+    let body = issued.and_then(|token| {
+        state
+            .tokens
+            .get(&token)
+            .map(|entry| token_body(&token, entry))
+    });
     match body {
         Some(body) => HttpResponse::Ok().json(body),
-        None => HttpResponse::Unauthorized().json(json!({"reason": ["Authentication Failed"], "status_code": 401})),
+        None => HttpResponse::Unauthorized()
+            .json(json!({"reason": ["Authentication Failed"], "status_code": 401})),
     }
 }
 

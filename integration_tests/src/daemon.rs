@@ -10,10 +10,18 @@ pub fn binary() -> PathBuf {
     if let Ok(path) = std::env::var("WAZO_DIRD_BIN") {
         return PathBuf::from(path);
     }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf();
-    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(|_| workspace.join("target"), PathBuf::from);
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf();
+    let target =
+        std::env::var("CARGO_TARGET_DIR").map_or_else(|_| workspace.join("target"), PathBuf::from);
     let path = target.join("debug").join("wazo-dird");
-    assert!(path.exists(), "{} is missing: run `cargo build --bin wazo-dird` first (the test script does)", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --bin wazo-dird` first (the test script does)",
+        path.display()
+    );
     path
 }
 
@@ -77,7 +85,11 @@ pub fn set_mode(path: &Path, mode: u32) {
 /// Writes `config` as YAML into `dir/config.yml`, readable by the daemon's user.
 pub fn write_config(dir: &Path, config: &Value) -> PathBuf {
     let path = dir.join("config.yml");
-    std::fs::write(&path, yaml_serde::to_string(config).expect("config as YAML")).expect("write config");
+    std::fs::write(
+        &path,
+        yaml_serde::to_string(config).expect("config as YAML"),
+    )
+    .expect("write config");
     set_mode(&path, 0o644);
     path
 }
@@ -95,7 +107,10 @@ impl Daemon {
     /// Starts the daemon with its files in `dir` (which may hold files the config names), kept
     /// as long as the daemon.
     pub async fn start_in(dir: tempfile::TempDir, config: Value, args: &[&str]) -> Daemon {
-        let port = config["rest_api"]["port"].as_u64().and_then(|p| u16::try_from(p).ok()).expect("rest_api.port");
+        let port = config["rest_api"]["port"]
+            .as_u64()
+            .and_then(|p| u16::try_from(p).ok())
+            .expect("rest_api.port");
         let config_path = write_config(dir.path(), &config);
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
         let child = Command::new(binary())
@@ -107,7 +122,12 @@ impl Daemon {
             .stderr(stderr)
             .spawn()
             .expect("spawn wazo-dird");
-        let daemon = Daemon { child: Some(child), port, dir, http: reqwest::Client::new() };
+        let daemon = Daemon {
+            child: Some(child),
+            port,
+            dir,
+            http: reqwest::Client::new(),
+        };
         daemon.wait_until_listening().await;
         daemon
     }
@@ -115,12 +135,21 @@ impl Daemon {
     async fn wait_until_listening(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if self.http.get(self.url("/0.1/api/api.yml")).send().await.is_ok() {
+            if self
+                .http
+                .get(self.url("/0.1/api/api.yml"))
+                .send()
+                .await
+                .is_ok()
+            {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("wazo-dird did not answer within 20 s; its stderr:\n{}", self.stderr());
+        panic!(
+            "wazo-dird did not answer within 20 s; its stderr:\n{}",
+            self.stderr()
+        );
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -134,7 +163,8 @@ impl Daemon {
 
     /// `GET path` with a token (and optional tenant): status and JSON body (`null` when not JSON).
     pub async fn get(&self, path: &str, token: &str, tenant: Option<&str>) -> (u16, Value) {
-        self.send(reqwest::Method::GET, path, token, tenant, None).await
+        self.send(reqwest::Method::GET, path, token, tenant, None)
+            .await
     }
 
     pub async fn send(
@@ -145,12 +175,17 @@ impl Daemon {
         tenant: Option<&str>,
         body: Option<&str>,
     ) -> (u16, Value) {
-        let mut request = self.http.request(method, self.url(path)).header("X-Auth-Token", token);
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .header("X-Auth-Token", token);
         if let Some(tenant) = tenant {
             request = request.header("Wazo-Tenant", tenant);
         }
         if let Some(body) = body {
-            request = request.header("Content-Type", "application/json").body(body.to_owned());
+            request = request
+                .header("Content-Type", "application/json")
+                .body(body.to_owned());
         }
         let response = request.send().await.expect("wazo-dird answers");
         let status = response.status().as_u16();
@@ -177,7 +212,10 @@ impl Daemon {
     pub fn stop(&mut self) -> Option<std::process::ExitStatus> {
         let mut child = self.child.take()?;
         if let Ok(pid) = i32::try_from(child.id()) {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM);
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGTERM,
+            );
         }
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
@@ -206,5 +244,8 @@ pub fn run_to_exit(config_path: &Path, args: &[&str]) -> (Option<i32>, String) {
         .stdin(Stdio::null())
         .output()
         .expect("run wazo-dird");
-    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }

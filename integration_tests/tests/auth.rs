@@ -1,7 +1,9 @@
 //! Token checks against the wazo-auth stand-in: 401 reasons, tenants, 503 when wazo-auth is away,
 //! the token-check cache, the master tenant and `/config`.
 
-use integration_tests::auth_stand_in::{AuthStandIn, MASTER_TENANT, OTHER_TENANT, SERVICE_PASSWORD, SERVICE_USERNAME, SUB_TENANT};
+use integration_tests::auth_stand_in::{
+    AuthStandIn, MASTER_TENANT, OTHER_TENANT, SERVICE_PASSWORD, SERVICE_USERNAME, SUB_TENANT,
+};
 use integration_tests::daemon::{base_config, Daemon};
 use integration_tests::free_port;
 use reqwest::Method;
@@ -12,7 +14,12 @@ const ADMIN: &str = "admin-token";
 
 fn stand_in() -> std::sync::Arc<AuthStandIn> {
     let auth = AuthStandIn::start();
-    auth.add_token(ADMIN, Some("aaaaaaaa-0000-4000-8000-000000000001"), MASTER_TENANT, &["__accept_all__"]);
+    auth.add_token(
+        ADMIN,
+        Some("aaaaaaaa-0000-4000-8000-000000000001"),
+        MASTER_TENANT,
+        &["__accept_all__"],
+    );
     auth
 }
 
@@ -31,7 +38,8 @@ async fn daemon(auth: &AuthStandIn, overrides: Value) -> Daemon {
 async fn status_is_ok_and_master_tenant_comes_from_the_service_token() {
     let auth = stand_in();
     let dird = daemon(&auth, json!({})).await;
-    dird.wait_for_status(ADMIN, "master_tenant", "ok", Duration::from_secs(10)).await;
+    dird.wait_for_status(ADMIN, "master_tenant", "ok", Duration::from_secs(10))
+        .await;
     let (status, body) = dird.get("/0.1/status", ADMIN, None).await;
     assert_eq!(status, 200);
     assert_eq!(body["rest_api"]["status"], "ok");
@@ -62,7 +70,10 @@ async fn missing_acl_is_401_missing_permission_or_invalid_tenant() {
     let dird = daemon(&auth, json!({})).await;
     let (status, body) = dird.get("/0.1/status", "limited", None).await;
     assert_eq!(status, 401, "{body}");
-    assert_eq!(body["details"]["reason"], "missing_permission_or_invalid_tenant");
+    assert_eq!(
+        body["details"]["reason"],
+        "missing_permission_or_invalid_tenant"
+    );
     assert_eq!(body["details"]["required_access"], "dird.status.read");
     assert_eq!(auth.calls("HEAD /0.1/token/limited"), 1);
 }
@@ -72,14 +83,22 @@ async fn a_wazo_tenant_the_token_cannot_see_is_401() {
     let auth = stand_in();
     auth.add_token("sub-admin", None, SUB_TENANT, &["dird.status.read"]);
     let dird = daemon(&auth, json!({})).await;
-    let (status, body) = dird.get("/0.1/status", "sub-admin", Some(OTHER_TENANT)).await;
+    let (status, body) = dird
+        .get("/0.1/status", "sub-admin", Some(OTHER_TENANT))
+        .await;
     assert_eq!(status, 401, "{body}");
-    assert_eq!(body["details"]["reason"], "missing_permission_or_invalid_tenant");
+    assert_eq!(
+        body["details"]["reason"],
+        "missing_permission_or_invalid_tenant"
+    );
     assert_eq!(body["details"]["tenant_uuid"], OTHER_TENANT);
     let (status, _) = dird.get("/0.1/status", "sub-admin", Some(SUB_TENANT)).await;
     assert_eq!(status, 200);
     let (status, _) = dird.get("/0.1/status", ADMIN, Some(SUB_TENANT)).await;
-    assert_eq!(status, 200, "a parent tenant's token may act in a sub-tenant");
+    assert_eq!(
+        status, 200,
+        "a parent tenant's token may act in a sub-tenant"
+    );
 }
 
 #[tokio::test]
@@ -110,7 +129,11 @@ async fn wazo_auth_down_is_a_prompt_503_and_recovery_is_automatic() {
     assert_eq!(body["error_id"], "authentication-server-unreachable");
     assert_eq!(body["message"], "Authentication server unreachable");
     assert_eq!(body["details"]["auth_server_host"], "127.0.0.1");
-    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
     auth.resume();
     let (status, body) = dird.get("/0.1/status", ADMIN, None).await;
     assert_eq!(status, 200, "{body}");
@@ -120,16 +143,25 @@ async fn wazo_auth_down_is_a_prompt_503_and_recovery_is_automatic() {
 async fn a_warm_request_costs_no_call_to_wazo_auth() {
     let auth = stand_in();
     let dird = daemon(&auth, json!({"auth": {"cache_ttl": 30}})).await;
-    dird.wait_for_status(ADMIN, "master_tenant", "ok", Duration::from_secs(10)).await;
+    dird.wait_for_status(ADMIN, "master_tenant", "ok", Duration::from_secs(10))
+        .await;
     let before = auth.total_calls();
     for _ in 0..5 {
         let (status, _) = dird.get("/0.1/status", ADMIN, None).await;
         assert_eq!(status, 200);
     }
-    assert_eq!(auth.total_calls(), before, "every request was served from the cache");
+    assert_eq!(
+        auth.total_calls(),
+        before,
+        "every request was served from the cache"
+    );
     let (status, _) = dird.get("/0.1/status", ADMIN, Some(SUB_TENANT)).await;
     assert_eq!(status, 200);
-    assert_eq!(auth.total_calls(), before + 1, "another tenant is another check");
+    assert_eq!(
+        auth.total_calls(),
+        before + 1,
+        "another tenant is another check"
+    );
 }
 
 #[tokio::test]
@@ -152,13 +184,17 @@ async fn config_is_for_the_master_tenant_only_and_masks_secrets() {
         json!({"db_uri": "postgresql://asterisk:proformatique@localhost:1/asterisk", "bus": {"password": "bus-secret"}}),
     )
     .await;
-    dird.wait_for_status(ADMIN, "master_tenant", "ok", Duration::from_secs(10)).await;
+    dird.wait_for_status(ADMIN, "master_tenant", "ok", Duration::from_secs(10))
+        .await;
     let (status, body) = dird.get("/0.1/config", ADMIN, None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["rest_api"]["port"], dird.port);
     assert_eq!(body["auth"]["password"], "********");
     assert_eq!(body["bus"]["password"], "********");
-    assert_eq!(body["db_uri"], "postgresql://asterisk:********@localhost:1/asterisk");
+    assert_eq!(
+        body["db_uri"],
+        "postgresql://asterisk:********@localhost:1/asterisk"
+    );
     let text = body.to_string();
     for secret in [SERVICE_PASSWORD, "bus-secret", "proformatique"] {
         assert!(!text.contains(secret), "{secret} leaked in {text}");
@@ -168,13 +204,20 @@ async fn config_is_for_the_master_tenant_only_and_masks_secrets() {
     assert_eq!(body["error_id"], "unauthorized");
     let (status, _) = dird.get("/0.1/config", "sub-admin", Some(SUB_TENANT)).await;
     assert_eq!(status, 401);
-    assert!(!dird.stderr().contains(SERVICE_PASSWORD), "the service password was logged");
+    assert!(
+        !dird.stderr().contains(SERVICE_PASSWORD),
+        "the service password was logged"
+    );
 }
 
 #[tokio::test]
 async fn config_is_503_until_the_master_tenant_is_known() {
     let auth = stand_in();
-    let dird = daemon(&auth, json!({"auth": {"username": "invalid-service", "password": "nope"}})).await;
+    let dird = daemon(
+        &auth,
+        json!({"auth": {"username": "invalid-service", "password": "nope"}}),
+    )
+    .await;
     let (status, body) = dird.get("/0.1/config", ADMIN, None).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["error_id"], "matser-tenant-not-initiated");
@@ -186,16 +229,30 @@ async fn config_is_503_until_the_master_tenant_is_known() {
 async fn patch_config_switches_debug_live() {
     let auth = stand_in();
     let dird = daemon(&auth, json!({"log_level": "info"})).await;
-    dird.wait_for_status(ADMIN, "master_tenant", "ok", Duration::from_secs(10)).await;
+    dird.wait_for_status(ADMIN, "master_tenant", "ok", Duration::from_secs(10))
+        .await;
     let patch = r#"[{"op": "replace", "path": "/debug", "value": true}]"#;
-    let (status, body) = dird.send(Method::PATCH, "/0.1/config", ADMIN, None, Some(patch)).await;
+    let (status, body) = dird
+        .send(Method::PATCH, "/0.1/config", ADMIN, None, Some(patch))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["debug"], true);
     let (_, body) = dird.get("/0.1/config", ADMIN, None).await;
     assert_eq!(body["debug"], true);
-    assert!(dird.stderr().contains("log level changed"), "{}", dird.stderr());
-    for bad in ["", "{}", "[]", r#"[{"op": "replace", "path": "/log_level", "value": "debug"}]"#] {
-        let (status, body) = dird.send(Method::PATCH, "/0.1/config", ADMIN, None, Some(bad)).await;
+    assert!(
+        dird.stderr().contains("log level changed"),
+        "{}",
+        dird.stderr()
+    );
+    for bad in [
+        "",
+        "{}",
+        "[]",
+        r#"[{"op": "replace", "path": "/log_level", "value": "debug"}]"#,
+    ] {
+        let (status, body) = dird
+            .send(Method::PATCH, "/0.1/config", ADMIN, None, Some(bad))
+            .await;
         assert_eq!(status, 400, "{bad}: {body}");
         assert_eq!(body["error_id"], "invalid-data");
     }

@@ -1,7 +1,9 @@
 //! The daemon as an admin runs it: configuration files and the command line, refusals, logging, TLS,
 //! CORS, standalone (static) auth and the OpenAPI document.
 
-use integration_tests::daemon::{base_config, run_to_exit, set_mode, shared_tempdir, write_config, Daemon};
+use integration_tests::daemon::{
+    base_config, run_to_exit, set_mode, shared_tempdir, write_config, Daemon,
+};
 use integration_tests::free_port;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -28,7 +30,10 @@ fn write_file(path: &Path, text: &str) {
 fn static_config(dir: &Path, overrides: Value) -> Value {
     let tokens = dir.join("tokens.yml");
     write_file(&tokens, TOKENS);
-    let mut config = base_config(free_port(), json!({"auth": {"backend": "static", "static_tokens_file": tokens}}));
+    let mut config = base_config(
+        free_port(),
+        json!({"auth": {"backend": "static", "static_tokens_file": tokens}}),
+    );
     integration_tests::daemon::merge(&mut config, overrides);
     config
 }
@@ -37,17 +42,30 @@ fn static_config(dir: &Path, overrides: Value) -> Value {
 async fn static_auth_matches_acls_like_wazo_auth() {
     let dir = shared_tempdir();
     let dird = Daemon::start(static_config(dir.path(), json!({}))).await;
-    assert!(dird.stderr().contains("standalone mode"), "no standalone warning:\n{}", dird.stderr());
+    assert!(
+        dird.stderr().contains("standalone mode"),
+        "no standalone warning:\n{}",
+        dird.stderr()
+    );
     let (status, body) = dird.get("/0.1/status", "root-token", None).await;
     assert_eq!(status, 200, "`#`: {body}");
-    assert_eq!(body["master_tenant"]["status"], "ok", "the top tenant of the file is the master tenant");
+    assert_eq!(
+        body["master_tenant"]["status"], "ok",
+        "the top tenant of the file is the master tenant"
+    );
     let (status, _) = dird.get("/0.1/status", "star-token", None).await;
     assert_eq!(status, 200, "`*` matches one segment");
     let (status, body) = dird.get("/0.1/config", "star-token", None).await;
-    assert_eq!(status, 401, "`dird.*.read` grants dird.config.read but not to a sub-tenant token: {body}");
+    assert_eq!(
+        status, 401,
+        "`dird.*.read` grants dird.config.read but not to a sub-tenant token: {body}"
+    );
     let (status, body) = dird.get("/0.1/status", "denied-token", None).await;
     assert_eq!(status, 401, "`!` wins: {body}");
-    assert_eq!(body["details"]["reason"], "missing_permission_or_invalid_tenant");
+    assert_eq!(
+        body["details"]["reason"],
+        "missing_permission_or_invalid_tenant"
+    );
     let (status, _) = dird.get("/0.1/backends", "denied-token", None).await;
     assert_eq!(status, 200);
     let (status, _) = dird.get("/0.1/status", "star-token", Some(OTHER)).await;
@@ -55,7 +73,10 @@ async fn static_auth_matches_acls_like_wazo_auth() {
     let (status, _) = dird.get("/0.1/status", "root-token", Some(SUB)).await;
     assert_eq!(status, 200);
     let (status, body) = dird.get("/0.1/status", "nope", None).await;
-    assert_eq!((status, body["details"]["reason"].clone()), (401, json!("not_found_or_expired")));
+    assert_eq!(
+        (status, body["details"]["reason"].clone()),
+        (401, json!("not_found_or_expired"))
+    );
 }
 
 #[tokio::test]
@@ -64,16 +85,28 @@ async fn conf_d_files_merge_first_wins_and_the_command_line_beats_them() {
     let confd = dir.path().join("conf.d");
     std::fs::create_dir(&confd).expect("mkdir");
     set_mode(&confd, 0o755);
-    write_file(&confd.join("10-first.yml"), "confd: {host: first.example}\nlog_level: error\n");
-    write_file(&confd.join("20-second.yml"), "confd: {host: second.example, port: 1234}\n");
+    write_file(
+        &confd.join("10-first.yml"),
+        "confd: {host: first.example}\nlog_level: error\n",
+    );
+    write_file(
+        &confd.join("20-second.yml"),
+        "confd: {host: second.example, port: 1234}\n",
+    );
     write_file(&confd.join(".hidden.yml"), "confd: {port: 9}\n");
-    let config = static_config(dir.path(), json!({"extra_config_files": confd, "confd": {"host": "main.example"}}));
+    let config = static_config(
+        dir.path(),
+        json!({"extra_config_files": confd, "confd": {"host": "main.example"}}),
+    );
     let dird = Daemon::start_with_args(config, &["-l", "WARNING"]).await;
     let (status, body) = dird.get("/0.1/config", "root-token", None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["confd"]["host"], "first.example");
     assert_eq!(body["confd"]["port"], 1234, "dicts merge across files");
-    assert_eq!(body["confd"]["https"], false, "defaults fill what no file sets");
+    assert_eq!(
+        body["confd"]["https"], false,
+        "defaults fill what no file sets"
+    );
     assert_eq!(body["log_level"], "warning", "the command line wins");
 }
 
@@ -82,13 +115,24 @@ async fn an_invalid_configuration_is_refused_with_every_error() {
     let dir = shared_tempdir();
     let confd = dir.path().join("conf.d");
     std::fs::create_dir(&confd).expect("mkdir");
-    write_file(&confd.join("50-admin.yml"), "rest_api: {port: not-a-port}\nauth: {cache_ttl: -1}\n");
+    write_file(
+        &confd.join("50-admin.yml"),
+        "rest_api: {port: not-a-port}\nauth: {cache_ttl: -1}\n",
+    );
     let config = json!({"extra_config_files": confd, "log_level": "verbose", "bus": {"enabled": "sometimes"}});
     let path = write_config(dir.path(), &config);
     let (code, stderr) = run_to_exit(&path, &[]);
     assert_ne!(code, Some(0), "{stderr}");
-    for (file, key) in [("50-admin.yml", "rest_api.port"), ("50-admin.yml", "auth.cache_ttl"), ("config.yml", "log_level"), ("config.yml", "bus.enabled")] {
-        assert!(stderr.lines().any(|l| l.contains(file) && l.contains(key)), "{key} from {file} not reported:\n{stderr}");
+    for (file, key) in [
+        ("50-admin.yml", "rest_api.port"),
+        ("50-admin.yml", "auth.cache_ttl"),
+        ("config.yml", "log_level"),
+        ("config.yml", "bus.enabled"),
+    ] {
+        assert!(
+            stderr.lines().any(|l| l.contains(file) && l.contains(key)),
+            "{key} from {file} not reported:\n{stderr}"
+        );
     }
 }
 
@@ -105,7 +149,11 @@ async fn root_needs_a_user_to_become() {
         let dird = Daemon::start_with_args(config, &["-u", "nobody"]).await;
         let (status, _) = dird.get("/0.1/status", "root-token", None).await;
         assert_eq!(status, 200);
-        assert!(dird.stderr().contains("dropped root privileges"), "{}", dird.stderr());
+        assert!(
+            dird.stderr().contains("dropped root privileges"),
+            "{}",
+            dird.stderr()
+        );
     } else {
         let dird = Daemon::start(config).await;
         let (status, _) = dird.get("/0.1/status", "root-token", None).await;
@@ -128,13 +176,17 @@ async fn logs_go_to_the_log_file() {
 #[tokio::test]
 async fn tls_when_certificate_and_key_are_set() {
     let dir = shared_tempdir();
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
     let cert_path = dir.path().join("cert.pem");
     let key_path = dir.path().join("key.pem");
     write_file(&cert_path, &certified.cert.pem());
     write_file(&key_path, &certified.signing_key.serialize_pem());
     let port = free_port();
-    let mut config = static_config(dir.path(), json!({"rest_api": {"certificate": cert_path, "private_key": key_path}}));
+    let mut config = static_config(
+        dir.path(),
+        json!({"rest_api": {"certificate": cert_path, "private_key": key_path}}),
+    );
     config["rest_api"]["port"] = json!(port);
     let path = write_config(dir.path(), &config);
     let mut child = std::process::Command::new(integration_tests::daemon::binary())
@@ -143,7 +195,10 @@ async fn tls_when_certificate_and_key_are_set() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn");
-    let client = reqwest::Client::builder().danger_accept_invalid_certs(true).build().expect("client");
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .expect("client");
     let mut answer = None;
     for _ in 0..100 {
         if let Ok(response) = client
@@ -176,14 +231,21 @@ async fn cors_preflight_is_answered() {
         .await
         .expect("preflight");
     assert!(response.status().is_success(), "{}", response.status());
-    assert!(response.headers().contains_key("access-control-allow-origin"));
+    assert!(response
+        .headers()
+        .contains_key("access-control-allow-origin"));
 }
 
 #[tokio::test]
 async fn the_openapi_document_is_valid_and_lists_every_route() {
     let dir = shared_tempdir();
     let dird = Daemon::start(static_config(dir.path(), json!({}))).await;
-    let response = dird.http.get(dird.url("/0.1/api/api.yml")).send().await.expect("api.yml");
+    let response = dird
+        .http
+        .get(dird.url("/0.1/api/api.yml"))
+        .send()
+        .await
+        .expect("api.yml");
     assert_eq!(response.status().as_u16(), 200);
     let text = response.text().await.expect("body");
     let document: Value = yaml_serde::from_str(&text).expect("YAML");
@@ -196,17 +258,27 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
         ("/0.1/backends", "get"),
         ("/0.1/api/api.yml", "get"),
     ] {
-        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing"
+        );
     }
     for (path, item) in paths {
         for method in item.as_object().expect("operations").keys() {
             let response = dird
                 .http
-                .request(method.to_uppercase().parse().expect("method"), dird.url(path))
+                .request(
+                    method.to_uppercase().parse().expect("method"),
+                    dird.url(path),
+                )
                 .send()
                 .await
                 .expect("answer");
-            assert_ne!(response.status().as_u16(), 404, "{method} {path} is documented but not served");
+            assert_ne!(
+                response.status().as_u16(),
+                404,
+                "{method} {path} is documented but not served"
+            );
         }
     }
 }

@@ -29,13 +29,24 @@ async fn daemon(db_uri: &str) -> Daemon {
 }
 
 async fn strings(client: &tokio_postgres::Client, sql: &str) -> Vec<String> {
-    client.query(sql, &[]).await.expect(sql).iter().map(|row| row.get::<_, String>(0)).collect()
+    client
+        .query(sql, &[])
+        .await
+        .expect(sql)
+        .iter()
+        .map(|row| row.get::<_, String>(0))
+        .collect()
 }
 
 /// Every row of every dird table, as text, to compare a database before and after.
 async fn contents(client: &tokio_postgres::Client) -> Vec<String> {
     let mut all = Vec::new();
-    for table in strings(client, "SELECT tablename::text FROM pg_tables WHERE tablename LIKE 'dird\\_%' ORDER BY 1").await {
+    for table in strings(
+        client,
+        "SELECT tablename::text FROM pg_tables WHERE tablename LIKE 'dird\\_%' ORDER BY 1",
+    )
+    .await
+    {
         let rows = strings(client, &format!("SELECT t::text FROM {table} t ORDER BY 1")).await;
         all.extend(rows.into_iter().map(|row| format!("{table}: {row}")));
     }
@@ -46,34 +57,82 @@ async fn contents(client: &tokio_postgres::Client) -> Vec<String> {
 async fn an_empty_database_gets_wazo_dirds_schema() {
     let database = TestDatabase::create().await;
     let dird = daemon(&database.uri()).await;
-    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15)).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
     let client = database.client().await;
-    assert_eq!(strings(&client, "SELECT version_num::text FROM alembic_version_dird").await, vec!["5a67556fbbf1"]);
-    let tables = strings(&client, "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").await;
+    assert_eq!(
+        strings(
+            &client,
+            "SELECT version_num::text FROM alembic_version_dird"
+        )
+        .await,
+        vec!["5a67556fbbf1"]
+    );
+    let tables = strings(
+        &client,
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+    )
+    .await;
     assert_eq!(
         tables,
         [
-            "alembic_version_dird", "dird_contact", "dird_contact_fields", "dird_display", "dird_display_column",
-            "dird_favorite", "dird_phonebook", "dird_profile", "dird_profile_service", "dird_profile_service_source",
-            "dird_service", "dird_source", "dird_tenant", "dird_user",
+            "alembic_version_dird",
+            "dird_contact",
+            "dird_contact_fields",
+            "dird_display",
+            "dird_display_column",
+            "dird_favorite",
+            "dird_phonebook",
+            "dird_profile",
+            "dird_profile_service",
+            "dird_profile_service_source",
+            "dird_service",
+            "dird_source",
+            "dird_tenant",
+            "dird_user",
         ]
     );
     // Names that wazo-dird's own code and migrations rely on.
-    let constraints = strings(&client, "SELECT conname::text FROM pg_constraint WHERE conrelid::regclass::text LIKE 'dird\\_%'").await;
+    let constraints = strings(
+        &client,
+        "SELECT conname::text FROM pg_constraint WHERE conrelid::regclass::text LIKE 'dird\\_%'",
+    )
+    .await;
     for name in [
-        "dird_contact_hash_user_uuid", "dird_contact_hash_phonebook_uuid", "dird_phonebook_name_tenant_uuid",
-        "dird_phonebook_name_check", "dird_source_tenant_name", "dird_profile_tenant_name", "dird_favorite_pkey",
-        "dird_profile_display_uuid_tenant_fkey", "dird_source_phonebook_fkey", "dird_service_name_key",
+        "dird_contact_hash_user_uuid",
+        "dird_contact_hash_phonebook_uuid",
+        "dird_phonebook_name_tenant_uuid",
+        "dird_phonebook_name_check",
+        "dird_source_tenant_name",
+        "dird_profile_tenant_name",
+        "dird_favorite_pkey",
+        "dird_profile_display_uuid_tenant_fkey",
+        "dird_source_phonebook_fkey",
+        "dird_service_name_key",
     ] {
-        assert!(constraints.iter().any(|c| c == name), "constraint {name} missing");
+        assert!(
+            constraints.iter().any(|c| c == name),
+            "constraint {name} missing"
+        );
     }
-    let indexes = strings(&client, "SELECT indexname::text FROM pg_indexes WHERE tablename LIKE 'dird\\_%'").await;
-    for name in ["ix_dird_contact_fields_name", "ix_dird_contact_fields_value", "dird_contact_fields__idx__contact_uuid"] {
+    let indexes = strings(
+        &client,
+        "SELECT indexname::text FROM pg_indexes WHERE tablename LIKE 'dird\\_%'",
+    )
+    .await;
+    for name in [
+        "ix_dird_contact_fields_name",
+        "ix_dird_contact_fields_value",
+        "dird_contact_fields__idx__contact_uuid",
+    ] {
         assert!(indexes.iter().any(|i| i == name), "index {name} missing");
     }
     let extensions = strings(&client, "SELECT extname::text FROM pg_extension").await;
     for name in ["uuid-ossp", "hstore", "unaccent"] {
-        assert!(extensions.iter().any(|e| e == name), "extension {name} missing");
+        assert!(
+            extensions.iter().any(|e| e == name),
+            "extension {name} missing"
+        );
     }
 }
 
@@ -114,28 +173,55 @@ async fn a_wazo_dird_database_is_taken_over_with_its_data() {
     let before = contents(&client).await;
 
     let mut dird = daemon(&database.uri()).await;
-    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15)).await;
-    assert_eq!(strings(&client, "SELECT version_num::text FROM alembic_version_dird").await, vec!["5a67556fbbf1"]);
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
+    assert_eq!(
+        strings(
+            &client,
+            "SELECT version_num::text FROM alembic_version_dird"
+        )
+        .await,
+        vec!["5a67556fbbf1"]
+    );
     let configs: Vec<Value> = client
-        .query("SELECT config::text FROM dird_profile_service ORDER BY uuid", &[])
+        .query(
+            "SELECT config::text FROM dird_profile_service ORDER BY uuid",
+            &[],
+        )
         .await
         .expect("configs")
         .iter()
         .map(|row| serde_json::from_str(&row.get::<_, String>(0)).expect("json"))
         .collect();
-    assert_eq!(configs[0], json!({"options": {"timeout": 2.5}}), "the top-level timeout moved into options");
-    assert_eq!(configs[1], json!({"options": {"timeout": 0.5}}), "an existing options.timeout wins");
+    assert_eq!(
+        configs[0],
+        json!({"options": {"timeout": 2.5}}),
+        "the top-level timeout moved into options"
+    );
+    assert_eq!(
+        configs[1],
+        json!({"options": {"timeout": 0.5}}),
+        "an existing options.timeout wins"
+    );
 
     let after: Vec<String> = contents(&client).await;
     let unchanged = |rows: &[String]| -> Vec<String> {
-        rows.iter().filter(|r| !r.starts_with("dird_profile_service:")).cloned().collect()
+        rows.iter()
+            .filter(|r| !r.starts_with("dird_profile_service:"))
+            .cloned()
+            .collect()
     };
-    assert_eq!(unchanged(&after), unchanged(&before), "no other data changed");
+    assert_eq!(
+        unchanged(&after),
+        unchanged(&before),
+        "no other data changed"
+    );
 
     // A second start on the migrated database changes nothing at all.
     dird.stop();
     let dird = daemon(&database.uri()).await;
-    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15)).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
     assert_eq!(contents(&client).await, after);
 }
 
@@ -153,7 +239,11 @@ async fn a_database_of_an_unknown_revision_is_not_touched() {
     assert_eq!(status, 200);
     assert_eq!(body["database"]["status"], "fail");
     assert!(dird.stderr().contains("0123456789ab"), "{}", dird.stderr());
-    let tables = strings(&client, "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'").await;
+    let tables = strings(
+        &client,
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'",
+    )
+    .await;
     assert_eq!(tables, vec!["alembic_version_dird"], "nothing was created");
 }
 
@@ -166,13 +256,23 @@ async fn postgresql_down_at_start_then_back_is_picked_up_without_restart() {
     assert_eq!(body["database"]["status"], "fail");
 
     cluster.start();
-    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15)).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
     let client = integration_tests::postgres::connect(&cluster.uri()).await;
-    assert_eq!(strings(&client, "SELECT version_num::text FROM alembic_version_dird").await, vec!["5a67556fbbf1"]);
+    assert_eq!(
+        strings(
+            &client,
+            "SELECT version_num::text FROM alembic_version_dird"
+        )
+        .await,
+        vec!["5a67556fbbf1"]
+    );
     drop(client);
 
     cluster.stop();
-    dird.wait_for_status("t", "database", "fail", Duration::from_secs(15)).await;
+    dird.wait_for_status("t", "database", "fail", Duration::from_secs(15))
+        .await;
     cluster.start();
-    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15)).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
 }

@@ -14,7 +14,9 @@ pub fn render_template(template: &str, variables: &HashMap<&str, &str>) -> Strin
     let mut rendered = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find('{') {
-        let Some(length) = rest[start..].find('}') else { break };
+        let Some(length) = rest[start..].find('}') else {
+            break;
+        };
         rendered.push_str(&rest[..start]);
         let name = &rest[start + 1..start + length];
         match variables.get(name) {
@@ -64,7 +66,13 @@ fn compile(pattern: &str, auth_id: Option<&str>) -> Vec<Piece> {
             pieces.push(Piece::Literal(".".into()));
         }
         match segment {
-            "me" => pieces.push(Piece::OneOf(["me"].into_iter().chain(auth_id).map(str::to_owned).collect())),
+            "me" => pieces.push(Piece::OneOf(
+                ["me"]
+                    .into_iter()
+                    .chain(auth_id)
+                    .map(str::to_owned)
+                    .collect(),
+            )),
             "edit" => pieces.push(Piece::OneOf(vec!["edit".into(), "update".into()])),
             _ => {
                 let mut literal = String::new();
@@ -88,17 +96,26 @@ fn compile(pattern: &str, auth_id: Option<&str>) -> Vec<Piece> {
 }
 
 fn matches(pieces: &[Piece], text: &str) -> bool {
-    let Some((first, rest)) = pieces.split_first() else { return text.is_empty() };
+    let Some((first, rest)) = pieces.split_first() else {
+        return text.is_empty();
+    };
     match first {
-        Piece::Literal(literal) => text.strip_prefix(literal.as_str()).is_some_and(|tail| matches(rest, tail)),
-        Piece::OneOf(words) => words
-            .iter()
-            .any(|word| text.strip_prefix(word.as_str()).is_some_and(|tail| matches(rest, tail))),
+        Piece::Literal(literal) => text
+            .strip_prefix(literal.as_str())
+            .is_some_and(|tail| matches(rest, tail)),
+        Piece::OneOf(words) => words.iter().any(|word| {
+            text.strip_prefix(word.as_str())
+                .is_some_and(|tail| matches(rest, tail))
+        }),
         Piece::Star => {
             let stop = text.find(['.', '#']).unwrap_or(text.len());
-            (0..=stop).filter(|i| text.is_char_boundary(*i)).any(|i| matches(rest, &text[i..]))
+            (0..=stop)
+                .filter(|i| text.is_char_boundary(*i))
+                .any(|i| matches(rest, &text[i..]))
         }
-        Piece::Hash => (0..=text.len()).filter(|i| text.is_char_boundary(*i)).any(|i| matches(rest, &text[i..])),
+        Piece::Hash => (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .any(|i| matches(rest, &text[i..])),
     }
 }
 
@@ -117,24 +134,55 @@ mod tests {
             render_template("dird.directories.lookup.{profile}.{user_uuid}.read", &vars),
             "dird.directories.lookup.a_b.u1.read"
         );
-        assert_eq!(render_template("dird.status.read", &vars), "dird.status.read");
+        assert_eq!(
+            render_template("dird.status.read", &vars),
+            "dird.status.read"
+        );
     }
 
     #[test]
     fn hash_matches_any_number_of_segments() {
-        assert!(is_allowed(&acl(&["dird.#"]), "dird.directories.lookup.default.read", None));
+        assert!(is_allowed(
+            &acl(&["dird.#"]),
+            "dird.directories.lookup.default.read",
+            None
+        ));
         assert!(!is_allowed(&acl(&["dird.#"]), "dird", None));
         assert!(is_allowed(&acl(&["#"]), "confd.users.read", None));
-        assert!(is_allowed(&acl(&["dird.#.read"]), "dird.profiles.x.read", None));
-        assert!(!is_allowed(&acl(&["dird.#.read"]), "dird.profiles.x.delete", None));
+        assert!(is_allowed(
+            &acl(&["dird.#.read"]),
+            "dird.profiles.x.read",
+            None
+        ));
+        assert!(!is_allowed(
+            &acl(&["dird.#.read"]),
+            "dird.profiles.x.delete",
+            None
+        ));
     }
 
     #[test]
     fn star_matches_one_segment() {
-        assert!(is_allowed(&acl(&["dird.*.read"]), "dird.profiles.read", None));
-        assert!(!is_allowed(&acl(&["dird.*.read"]), "dird.profiles.x.read", None));
-        assert!(is_allowed(&acl(&["dird.directories.lookup.*.read"]), "dird.directories.lookup.default.read", None));
-        assert!(is_allowed(&acl(&["dird.pro*.read"]), "dird.profiles.read", None));
+        assert!(is_allowed(
+            &acl(&["dird.*.read"]),
+            "dird.profiles.read",
+            None
+        ));
+        assert!(!is_allowed(
+            &acl(&["dird.*.read"]),
+            "dird.profiles.x.read",
+            None
+        ));
+        assert!(is_allowed(
+            &acl(&["dird.directories.lookup.*.read"]),
+            "dird.directories.lookup.default.read",
+            None
+        ));
+        assert!(is_allowed(
+            &acl(&["dird.pro*.read"]),
+            "dird.profiles.read",
+            None
+        ));
     }
 
     #[test]
@@ -149,18 +197,46 @@ mod tests {
     #[test]
     fn me_matches_the_tokens_user_and_edit_matches_update() {
         let entries = acl(&["dird.directories.lookup.default.me.read"]);
-        assert!(is_allowed(&entries, "dird.directories.lookup.default.U1.read", Some("U1")));
-        assert!(is_allowed(&entries, "dird.directories.lookup.default.me.read", Some("U1")));
-        assert!(!is_allowed(&entries, "dird.directories.lookup.default.U2.read", Some("U1")));
-        assert!(is_allowed(&acl(&["dird.personal.edit"]), "dird.personal.update", None));
-        assert!(!is_allowed(&acl(&["dird.personal.edit"]), "dird.personal.delete", None));
+        assert!(is_allowed(
+            &entries,
+            "dird.directories.lookup.default.U1.read",
+            Some("U1")
+        ));
+        assert!(is_allowed(
+            &entries,
+            "dird.directories.lookup.default.me.read",
+            Some("U1")
+        ));
+        assert!(!is_allowed(
+            &entries,
+            "dird.directories.lookup.default.U2.read",
+            Some("U1")
+        ));
+        assert!(is_allowed(
+            &acl(&["dird.personal.edit"]),
+            "dird.personal.update",
+            None
+        ));
+        assert!(!is_allowed(
+            &acl(&["dird.personal.edit"]),
+            "dird.personal.delete",
+            None
+        ));
     }
 
     #[test]
     fn no_entry_or_exact_entry() {
         assert!(!is_allowed(&[], "dird.status.read", None));
         assert!(is_allowed(&[], "", None));
-        assert!(is_allowed(&acl(&["dird.status.read"]), "dird.status.read", None));
-        assert!(!is_allowed(&acl(&["dird.status.read"]), "dird.status.readx", None));
+        assert!(is_allowed(
+            &acl(&["dird.status.read"]),
+            "dird.status.read",
+            None
+        ));
+        assert!(!is_allowed(
+            &acl(&["dird.status.read"]),
+            "dird.status.readx",
+            None
+        ));
     }
 }

@@ -16,7 +16,10 @@ pub struct TtlCache<K: Eq + Hash, V> {
 
 impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     pub fn new(ttl: Duration) -> Self {
-        TtlCache { entries: DashMap::new(), ttl }
+        TtlCache {
+            entries: DashMap::new(),
+            ttl,
+        }
     }
 
     /// The value stored for `key` if it has not expired.
@@ -31,7 +34,8 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
             return;
         }
         if self.entries.len() >= SWEEP_ABOVE {
-            self.entries.retain(|_, (stored_at, _)| stored_at.elapsed() < self.ttl);
+            self.entries
+                .retain(|_, (stored_at, _)| stored_at.elapsed() < self.ttl);
             if self.entries.len() >= SWEEP_ABOVE {
                 self.entries.clear();
             }

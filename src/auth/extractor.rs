@@ -65,12 +65,19 @@ impl Caller {
         if !recurse {
             return Ok(vec![self.tenant_uuid.clone()]);
         }
-        self.auth.visible_tenants(&self.token, &self.tenant_uuid).await.map_err(|e| unreachable(&e, self.style))
+        self.auth
+            .visible_tenants(&self.token, &self.tenant_uuid)
+            .await
+            .map_err(|e| unreachable(&e, self.style))
     }
 
     /// The token's user (`metadata.uuid`), if it has one.
     pub async fn user_uuid(&self) -> Result<Option<String>, ApiError> {
-        let info = self.auth.token_info(&self.token).await.map_err(|e| unreachable(&e, self.style))?;
+        let info = self
+            .auth
+            .token_info(&self.token)
+            .await
+            .map_err(|e| unreachable(&e, self.style))?;
         Ok(info.and_then(|i| i.user_uuid))
     }
 }
@@ -94,9 +101,16 @@ impl<A: Access> FromRequest for Authorized<A> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let auth = req.app_data::<web::Data<AuthService>>().map(|data| data.clone().into_inner());
+        let auth = req
+            .app_data::<web::Data<AuthService>>()
+            .map(|data| data.clone().into_inner());
         let header = |name: &str| {
-            req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
         };
         let token = header("X-Auth-Token").unwrap_or_default();
         let tenant = header("Wazo-Tenant");
@@ -104,10 +118,17 @@ impl<A: Access> FromRequest for Authorized<A> {
         let required = acl::render_template(A::ACL, &variables);
         Box::pin(async move {
             let auth = auth.ok_or_else(|| {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal-error", "authentication is not set up")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal-error",
+                    "authentication is not set up",
+                )
             })?;
             let caller = authorize(auth, token, tenant, required, A::STYLE, A::MASTER_ONLY).await?;
-            Ok(Authorized { caller, rule: PhantomData })
+            Ok(Authorized {
+                caller,
+                rule: PhantomData,
+            })
         })
     }
 }
@@ -124,16 +145,16 @@ async fn authorize(
     let outcome = if token.is_empty() {
         CheckOutcome::NotFound
     } else {
-        auth.check(&token, &required, tenant.as_deref()).await.map_err(|e| unreachable(&e, style))?
+        auth.check(&token, &required, tenant.as_deref())
+            .await
+            .map_err(|e| unreachable(&e, style))?
     };
     match outcome {
         CheckOutcome::Valid => {}
-        CheckOutcome::NotFound => {
-            return Err(unauthorized(json!({
-                "invalid_token": token, "reason": "not_found_or_expired", "required_access": required,
-            }))
-            .styled(style))
-        }
+        CheckOutcome::NotFound => return Err(unauthorized(json!({
+            "invalid_token": token, "reason": "not_found_or_expired", "required_access": required,
+        }))
+        .styled(style)),
         CheckOutcome::Forbidden => {
             return Err(unauthorized(json!({
                 "invalid_token": token, "reason": "missing_permission_or_invalid_tenant",
@@ -144,11 +165,17 @@ async fn authorize(
     }
     let needs_token_tenant = tenant.is_none() || master_only;
     let token_tenant = if needs_token_tenant {
-        let info = auth.token_info(&token).await.map_err(|e| unreachable(&e, style))?;
+        let info = auth
+            .token_info(&token)
+            .await
+            .map_err(|e| unreachable(&e, style))?;
         match info.and_then(|i| i.tenant_uuid) {
             Some(tenant) => Some(tenant),
             None => {
-                return Err(unauthorized(json!({"invalid_token": token, "reason": "not_found_or_expired"})).styled(style))
+                return Err(unauthorized(
+                    json!({"invalid_token": token, "reason": "not_found_or_expired"}),
+                )
+                .styled(style))
             }
         }
     } else {
@@ -168,7 +195,13 @@ async fn authorize(
         }
     }
     let tenant_uuid = tenant.or(token_tenant).unwrap_or_default();
-    Ok(Caller { token, tenant_uuid, acl: required, style, auth })
+    Ok(Caller {
+        token,
+        tenant_uuid,
+        acl: required,
+        style,
+        auth,
+    })
 }
 
 fn unauthorized(details: serde_json::Value) -> ApiError {
@@ -177,11 +210,15 @@ fn unauthorized(details: serde_json::Value) -> ApiError {
 
 fn unreachable(error: &Unreachable, style: ErrorStyle) -> ApiError {
     tracing::warn!(host = %error.host, port = error.port, error = %error.original_error, "wazo-auth unreachable");
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "authentication-server-unreachable", "Authentication server unreachable")
-        .details(json!({
-            "auth_server_host": error.host,
-            "auth_server_port": error.port,
-            "original_error": error.original_error,
-        }))
-        .styled(style)
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "authentication-server-unreachable",
+        "Authentication server unreachable",
+    )
+    .details(json!({
+        "auth_server_host": error.host,
+        "auth_server_port": error.port,
+        "original_error": error.original_error,
+    }))
+    .styled(style)
 }

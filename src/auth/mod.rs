@@ -61,7 +61,11 @@ impl TokenInfo {
             tenant_uuid: text(&data["metadata"]["tenant_uuid"]),
             acl: data["acl"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     }
@@ -109,14 +113,20 @@ impl AuthService {
         let verifier = match settings.backend {
             AuthBackend::WazoAuth => Verifier::WazoAuth(WazoAuthClient::new(&settings.server)?),
             AuthBackend::Static => {
-                let path = settings.static_tokens_file.as_deref().ok_or("auth.static_tokens_file is required")?;
+                let path = settings
+                    .static_tokens_file
+                    .as_deref()
+                    .ok_or("auth.static_tokens_file is required")?;
                 Verifier::Static(StaticTokens::load(path)?)
             }
         };
-        let master = settings.master_tenant_uuid.clone().or_else(|| match &verifier {
-            Verifier::Static(tokens) => tokens.top_tenant(),
-            Verifier::WazoAuth(_) => None,
-        });
+        let master = settings
+            .master_tenant_uuid
+            .clone()
+            .or_else(|| match &verifier {
+                Verifier::Static(tokens) => tokens.top_tenant(),
+                Verifier::WazoAuth(_) => None,
+            });
         let ttl = Duration::from_secs_f64(settings.cache_ttl);
         Ok(Arc::new(AuthService {
             verifier,
@@ -142,7 +152,12 @@ impl AuthService {
     }
 
     /// Checks that `token` grants `acl` in `tenant` (when given).
-    pub async fn check(&self, token: &str, acl: &str, tenant: Option<&str>) -> Result<CheckOutcome, Unreachable> {
+    pub async fn check(
+        &self,
+        token: &str,
+        acl: &str,
+        tenant: Option<&str>,
+    ) -> Result<CheckOutcome, Unreachable> {
         let key = (token.to_owned(), acl.to_owned(), tenant.map(str::to_owned));
         if let Some(outcome) = self.checks.get(&key) {
             return Ok(outcome);
@@ -170,7 +185,11 @@ impl AuthService {
 
     /// The tenants `token` sees from `tenant` down (for `recurse=true`). A token that may not list
     /// tenants sees only `tenant`, as in wazo-dird.
-    pub async fn visible_tenants(&self, token: &str, tenant: &str) -> Result<Vec<String>, Unreachable> {
+    pub async fn visible_tenants(
+        &self,
+        token: &str,
+        tenant: &str,
+    ) -> Result<Vec<String>, Unreachable> {
         let key = (token.to_owned(), tenant.to_owned());
         let listed = match self.tenants.get(&key) {
             Some(listed) => listed,
@@ -183,7 +202,11 @@ impl AuthService {
                 listed
             }
         };
-        let mut uuids: Vec<String> = listed.unwrap_or_default().into_iter().map(|t| t.uuid).collect();
+        let mut uuids: Vec<String> = listed
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| t.uuid)
+            .collect();
         if !uuids.iter().any(|u| u == tenant) {
             uuids.insert(0, tenant.to_owned());
         }

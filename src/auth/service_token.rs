@@ -12,7 +12,10 @@ use std::time::Duration;
 const EXPIRATION: Duration = Duration::from_secs(6 * 3600);
 
 pub(super) fn spawn(auth: Arc<AuthService>, client: WazoAuthClient) {
-    let (Some(username), Some(password)) = (auth.settings.username.clone(), auth.settings.password.clone()) else {
+    let (Some(username), Some(password)) = (
+        auth.settings.username.clone(),
+        auth.settings.password.clone(),
+    ) else {
         if auth.master_tenant().is_none() {
             tracing::warn!("no service credentials (auth.key_file or auth.username/password): the master tenant stays unknown");
         }

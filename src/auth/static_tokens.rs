@@ -48,12 +48,18 @@ pub struct StaticTokens {
 
 impl StaticTokens {
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        let file: File = yaml_serde::from_str(&text).map_err(|e| format!("{}: invalid: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let file: File =
+            yaml_serde::from_str(&text).map_err(|e| format!("{}: invalid: {e}", path.display()))?;
         let tenants: Vec<Tenant> = file
             .tenants
             .into_iter()
-            .map(|t| Tenant { uuid: t.uuid, name: t.name, parent_uuid: t.parent_uuid })
+            .map(|t| Tenant {
+                uuid: t.uuid,
+                name: t.name,
+                parent_uuid: t.parent_uuid,
+            })
             .collect();
         for (name, token) in &file.tokens {
             if !tenants.iter().any(|t| t.uuid == token.tenant_uuid) {
@@ -65,7 +71,10 @@ impl StaticTokens {
                 ));
             }
         }
-        Ok(StaticTokens { tokens: file.tokens, tenants })
+        Ok(StaticTokens {
+            tokens: file.tokens,
+            tenants,
+        })
     }
 
     /// The top tenant: the one without a parent (or its own parent).
@@ -77,12 +86,18 @@ impl StaticTokens {
     }
 
     pub fn check(&self, token: &str, required: &str, tenant: Option<&str>) -> CheckOutcome {
-        let Some(entry) = self.tokens.get(token) else { return CheckOutcome::NotFound };
+        let Some(entry) = self.tokens.get(token) else {
+            return CheckOutcome::NotFound;
+        };
         if !acl::is_allowed(&entry.acl, required, entry.user_uuid.as_deref()) {
             return CheckOutcome::Forbidden;
         }
         if let Some(tenant) = tenant {
-            if !self.subtree(&entry.tenant_uuid).iter().any(|t| t.uuid == tenant) {
+            if !self
+                .subtree(&entry.tenant_uuid)
+                .iter()
+                .any(|t| t.uuid == tenant)
+            {
                 return CheckOutcome::Forbidden;
             }
         }
@@ -102,16 +117,24 @@ impl StaticTokens {
     pub fn visible_tenants(&self, token: &str, tenant: &str) -> Option<Vec<Tenant>> {
         let entry = self.tokens.get(token)?;
         let own = self.subtree(&entry.tenant_uuid);
-        own.iter().any(|t| t.uuid == tenant).then(|| self.subtree(tenant))
+        own.iter()
+            .any(|t| t.uuid == tenant)
+            .then(|| self.subtree(tenant))
     }
 
     fn subtree(&self, root: &str) -> Vec<Tenant> {
-        let mut found: Vec<Tenant> = self.tenants.iter().filter(|t| t.uuid == root).cloned().collect();
+        let mut found: Vec<Tenant> = self
+            .tenants
+            .iter()
+            .filter(|t| t.uuid == root)
+            .cloned()
+            .collect();
         let mut index = 0;
         while index < found.len() {
             let parent = found[index].uuid.clone();
             for tenant in &self.tenants {
-                let is_child = tenant.parent_uuid.as_deref() == Some(parent.as_str()) && tenant.uuid != parent;
+                let is_child =
+                    tenant.parent_uuid.as_deref() == Some(parent.as_str()) && tenant.uuid != parent;
                 if is_child && !found.iter().any(|f| f.uuid == tenant.uuid) {
                     found.push(tenant.clone());
                 }
@@ -152,22 +175,62 @@ tenants:
     #[test]
     fn checks_acl_and_tenant_visibility() {
         let tokens = tokens();
-        assert_eq!(tokens.check("nobody", "dird.status.read", None), CheckOutcome::NotFound);
-        assert_eq!(tokens.check("admin", "dird.status.read", None), CheckOutcome::Valid);
-        assert_eq!(tokens.check("admin", "dird.config.update", None), CheckOutcome::Forbidden);
-        assert_eq!(tokens.check("admin", "dird.status.read", Some("subsub")), CheckOutcome::Valid);
-        assert_eq!(tokens.check("alice", "dird.directories.lookup.default.u-alice.read", Some("subsub")), CheckOutcome::Valid);
-        assert_eq!(tokens.check("alice", "dird.directories.lookup.default.u-bob.read", None), CheckOutcome::Forbidden);
-        assert_eq!(tokens.check("alice", "dird.directories.lookup.default.u-alice.read", Some("other")), CheckOutcome::Forbidden);
+        assert_eq!(
+            tokens.check("nobody", "dird.status.read", None),
+            CheckOutcome::NotFound
+        );
+        assert_eq!(
+            tokens.check("admin", "dird.status.read", None),
+            CheckOutcome::Valid
+        );
+        assert_eq!(
+            tokens.check("admin", "dird.config.update", None),
+            CheckOutcome::Forbidden
+        );
+        assert_eq!(
+            tokens.check("admin", "dird.status.read", Some("subsub")),
+            CheckOutcome::Valid
+        );
+        assert_eq!(
+            tokens.check(
+                "alice",
+                "dird.directories.lookup.default.u-alice.read",
+                Some("subsub")
+            ),
+            CheckOutcome::Valid
+        );
+        assert_eq!(
+            tokens.check("alice", "dird.directories.lookup.default.u-bob.read", None),
+            CheckOutcome::Forbidden
+        );
+        assert_eq!(
+            tokens.check(
+                "alice",
+                "dird.directories.lookup.default.u-alice.read",
+                Some("other")
+            ),
+            CheckOutcome::Forbidden
+        );
         assert_eq!(tokens.top_tenant().as_deref(), Some("top"));
     }
 
     #[test]
     fn visible_tenants_are_the_subtree() {
         let tokens = tokens();
-        let names: Vec<String> = tokens.visible_tenants("alice", "sub").expect("visible").into_iter().map(|t| t.uuid).collect();
+        let names: Vec<String> = tokens
+            .visible_tenants("alice", "sub")
+            .expect("visible")
+            .into_iter()
+            .map(|t| t.uuid)
+            .collect();
         assert_eq!(names, vec!["sub", "subsub"]);
         assert!(tokens.visible_tenants("alice", "top").is_none());
-        assert_eq!(tokens.visible_tenants("admin", "top").expect("visible").len(), 4);
+        assert_eq!(
+            tokens
+                .visible_tenants("admin", "top")
+                .expect("visible")
+                .len(),
+            4
+        );
     }
 }

@@ -27,7 +27,12 @@ impl WazoAuthClient {
             .map_err(|e| format!("cannot build the wazo-auth client: {e}"))?;
         let base = Url::parse(&format!("{}/0.1/", settings.base_url()))
             .map_err(|e| format!("invalid wazo-auth address: {e}"))?;
-        Ok(WazoAuthClient { http, base, host: settings.host.clone(), port: settings.port })
+        Ok(WazoAuthClient {
+            http,
+            base,
+            host: settings.host.clone(),
+            port: settings.port,
+        })
     }
 
     fn url(&self, segments: &[&str]) -> Url {
@@ -39,12 +44,21 @@ impl WazoAuthClient {
     }
 
     fn unreachable(&self, error: impl ToString) -> Unreachable {
-        Unreachable { host: self.host.clone(), port: self.port, original_error: error.to_string() }
+        Unreachable {
+            host: self.host.clone(),
+            port: self.port,
+            original_error: error.to_string(),
+        }
     }
 
     /// `HEAD /0.1/token/{token}?scope={acl}&tenant={tenant}`: 204 valid, 404 unknown or expired,
     /// 403 missing permission or invalid tenant; anything else means wazo-auth cannot answer.
-    pub async fn check(&self, token: &str, acl: &str, tenant: Option<&str>) -> Result<CheckOutcome, Unreachable> {
+    pub async fn check(
+        &self,
+        token: &str,
+        acl: &str,
+        tenant: Option<&str>,
+    ) -> Result<CheckOutcome, Unreachable> {
         let mut url = self.url(&["token", token]);
         {
             let mut query = url.query_pairs_mut();
@@ -67,7 +81,9 @@ impl WazoAuthClient {
             StatusCode::NO_CONTENT | StatusCode::OK => Ok(CheckOutcome::Valid),
             StatusCode::NOT_FOUND => Ok(CheckOutcome::NotFound),
             StatusCode::FORBIDDEN => Ok(CheckOutcome::Forbidden),
-            other => Err(self.unreachable(format!("unexpected status {other} from the token check"))),
+            other => {
+                Err(self.unreachable(format!("unexpected status {other} from the token check")))
+            }
         }
     }
 
@@ -86,13 +102,19 @@ impl WazoAuthClient {
                 Ok(Some(TokenInfo::from_wazo_auth(token, &body["data"])))
             }
             StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => Ok(None),
-            other => Err(self.unreachable(format!("unexpected status {other} from the token details"))),
+            other => {
+                Err(self.unreachable(format!("unexpected status {other} from the token details")))
+            }
         }
     }
 
     /// `GET /0.1/tenants` as the caller, scoped to `tenant`: that tenant and its sub-tenants.
     /// `None` when wazo-auth refuses (the token may not list tenants).
-    pub async fn tenants(&self, token: &str, tenant: &str) -> Result<Option<Vec<Tenant>>, Unreachable> {
+    pub async fn tenants(
+        &self,
+        token: &str,
+        tenant: &str,
+    ) -> Result<Option<Vec<Tenant>>, Unreachable> {
         let response = self
             .http
             .get(self.url(&["tenants"]))
@@ -108,12 +130,19 @@ impl WazoAuthClient {
                 Ok(Some(items.iter().filter_map(Tenant::from_json).collect()))
             }
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Ok(None),
-            other => Err(self.unreachable(format!("unexpected status {other} from the tenant list"))),
+            other => {
+                Err(self.unreachable(format!("unexpected status {other} from the tenant list")))
+            }
         }
     }
 
     /// `POST /0.1/token` with the daemon's credentials: its service token.
-    pub async fn login(&self, username: &str, password: &str, expiration: Duration) -> Result<TokenInfo, String> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        expiration: Duration,
+    ) -> Result<TokenInfo, String> {
         let response = self
             .http
             .post(self.url(&["token"]))
@@ -124,10 +153,17 @@ impl WazoAuthClient {
             .map_err(|e| format!("wazo-auth unreachable: {e}"))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(format!("wazo-auth refused the service login with status {status}"));
+            return Err(format!(
+                "wazo-auth refused the service login with status {status}"
+            ));
         }
-        let body: Value = response.json().await.map_err(|e| format!("invalid login answer: {e}"))?;
-        let token = body["data"]["token"].as_str().ok_or("the login answer has no token")?;
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|e| format!("invalid login answer: {e}"))?;
+        let token = body["data"]["token"]
+            .as_str()
+            .ok_or("the login answer has no token")?;
         Ok(TokenInfo::from_wazo_auth(token, &body["data"]))
     }
 }

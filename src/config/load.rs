@@ -16,7 +16,11 @@ pub enum LoadError {
 }
 
 fn list(errors: &[ConfigError]) -> String {
-    errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n")
+    errors
+        .iter()
+        .map(|e| format!("  - {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// What was loaded: the validated config, the merged tree (for `GET /config`), and warnings to log
@@ -32,12 +36,18 @@ pub struct Loaded {
 pub fn load(cli: &Cli, xivo_uuid: Option<String>) -> Result<Loaded, LoadError> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-    let defaults = parse_yaml(DEFAULTS_YAML, "defaults").expect("the embedded defaults are valid YAML");
+    let defaults =
+        parse_yaml(DEFAULTS_YAML, "defaults").expect("the embedded defaults are valid YAML");
 
     let config_file = cli
         .config_file
         .clone()
-        .or_else(|| defaults.get("config_file").and_then(Value::as_str).map(PathBuf::from))
+        .or_else(|| {
+            defaults
+                .get("config_file")
+                .and_then(Value::as_str)
+                .map(PathBuf::from)
+        })
         .unwrap_or_else(|| PathBuf::from("/etc/wazo-dird/config.yml"));
     let main_file = read_layer(&config_file, true, &mut errors);
 
@@ -47,7 +57,9 @@ pub fn load(cli: &Cli, xivo_uuid: Option<String>) -> Result<Loaded, LoadError> {
         .or_else(|| defaults.get("extra_config_files"))
         .and_then(Value::as_str)
         .map(PathBuf::from);
-    let extra_layers = extra_dir.map(|dir| read_dir_layers(&dir, &mut errors, &mut warnings)).unwrap_or_default();
+    let extra_layers = extra_dir
+        .map(|dir| read_dir_layers(&dir, &mut errors, &mut warnings))
+        .unwrap_or_default();
 
     let mut tree = Tree::default();
     tree.add_lower_layer(&cli.as_layer(), "command line");
@@ -64,7 +76,11 @@ pub fn load(cli: &Cli, xivo_uuid: Option<String>) -> Result<Loaded, LoadError> {
         provisional.add_lower_layer(main, &config_file.display().to_string());
     }
     provisional.add_lower_layer(&defaults, "defaults");
-    if let Some(key_file) = provisional.get("auth.key_file").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+    if let Some(key_file) = provisional
+        .get("auth.key_file")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
         match read_key_file(Path::new(key_file)) {
             Ok(credentials) => tree.add_lower_layer(&credentials, key_file),
             Err(message) => warnings.push(format!("auth.key_file {key_file}: {message}")),
@@ -77,7 +93,11 @@ pub fn load(cli: &Cli, xivo_uuid: Option<String>) -> Result<Loaded, LoadError> {
         tree.add_lower_layer(main, &config_file.display().to_string());
     }
     tree.add_lower_layer(&defaults, "defaults");
-    tree.set("config_file", json!(config_file.to_string_lossy()), tree.origin("config_file").to_owned().as_str());
+    tree.set(
+        "config_file",
+        json!(config_file.to_string_lossy()),
+        tree.origin("config_file").to_owned().as_str(),
+    );
 
     let (config, unknown) = match Config::from_tree(&tree) {
         Ok(ok) => ok,
@@ -92,7 +112,11 @@ pub fn load(cli: &Cli, xivo_uuid: Option<String>) -> Result<Loaded, LoadError> {
     for (key, origin) in unknown {
         warnings.push(format!("{origin}: unknown key `{key}` ignored"));
     }
-    Ok(Loaded { config, tree, warnings })
+    Ok(Loaded {
+        config,
+        tree,
+        warnings,
+    })
 }
 
 fn parse_yaml(text: &str, origin: &str) -> Result<Value, ConfigError> {
@@ -124,7 +148,11 @@ fn read_layer(path: &Path, required: bool, errors: &mut Vec<ConfigError>) -> Opt
             }
         },
         Err(e) if required || e.kind() != std::io::ErrorKind::NotFound => {
-            errors.push(ConfigError { key: "(file)".into(), origin, message: format!("cannot read: {e}") });
+            errors.push(ConfigError {
+                key: "(file)".into(),
+                origin,
+                message: format!("cannot read: {e}"),
+            });
             None
         }
         Err(_) => None,
@@ -132,11 +160,18 @@ fn read_layer(path: &Path, required: bool, errors: &mut Vec<ConfigError>) -> Opt
 }
 
 /// The `.yml` files of the `conf.d` folder, in alphabetical order, dotfiles skipped.
-fn read_dir_layers(dir: &Path, errors: &mut Vec<ConfigError>, warnings: &mut Vec<String>) -> Vec<(String, Value)> {
+fn read_dir_layers(
+    dir: &Path,
+    errors: &mut Vec<ConfigError>,
+    warnings: &mut Vec<String>,
+) -> Vec<(String, Value)> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            warnings.push(format!("extra_config_files {}: cannot read the folder: {e}", dir.display()));
+            warnings.push(format!(
+                "extra_config_files {}: cannot read the folder: {e}",
+                dir.display()
+            ));
             return Vec::new();
         }
     };
@@ -151,7 +186,9 @@ fn read_dir_layers(dir: &Path, errors: &mut Vec<ConfigError>, warnings: &mut Vec
     files.sort();
     files
         .into_iter()
-        .filter_map(|path| read_layer(&path, true, errors).map(|layer| (path.display().to_string(), layer)))
+        .filter_map(|path| {
+            read_layer(&path, true, errors).map(|layer| (path.display().to_string(), layer))
+        })
         .collect()
 }
 
@@ -177,7 +214,10 @@ mod tests {
     }
 
     fn cli_for(file: &Path) -> Cli {
-        Cli { config_file: Some(file.to_path_buf()), ..Cli::default() }
+        Cli {
+            config_file: Some(file.to_path_buf()),
+            ..Cli::default()
+        }
     }
 
     #[test]
@@ -188,12 +228,21 @@ mod tests {
         let main = dir.path().join("config.yml");
         write(&main, &format!("extra_config_files: {}\nrest_api: {{port: 1000, listen: 0.0.0.0}}\nlog_level: error\n", confd.display()));
         write(&confd.join("10-first.yml"), "rest_api: {port: 2000}\n");
-        write(&confd.join("20-second.yml"), "rest_api: {port: 3000}\nlog_level: warning\n");
+        write(
+            &confd.join("20-second.yml"),
+            "rest_api: {port: 3000}\nlog_level: warning\n",
+        );
         write(&confd.join(".hidden.yml"), "rest_api: {port: 4000}\n");
-        write(&confd.join("30-ignored.yaml.bak"), "rest_api: {port: 5000}\n");
+        write(
+            &confd.join("30-ignored.yaml.bak"),
+            "rest_api: {port: 5000}\n",
+        );
         let loaded = load(&cli_for(&main), None).expect("valid");
         assert_eq!(loaded.config.rest_api.port, 2000);
-        assert_eq!(loaded.config.rest_api.listen, "0.0.0.0", "dicts merge deeply");
+        assert_eq!(
+            loaded.config.rest_api.listen, "0.0.0.0",
+            "dicts merge deeply"
+        );
         assert_eq!(loaded.config.log_level, "warning");
         assert_eq!(loaded.config.bus.port, 5672, "defaults fill the rest");
     }
@@ -203,13 +252,21 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let main = dir.path().join("config.yml");
         write(&main, "extra_config_files: /nonexistent\nlog_level: error\nuser: www-data\nrest_api: {cors: {allow_headers: [X-One]}}\n");
-        let cli = Cli { log_level: Some("DEBUG".into()), user: Some("nobody".into()), debug: true, ..cli_for(&main) };
+        let cli = Cli {
+            log_level: Some("DEBUG".into()),
+            user: Some("nobody".into()),
+            debug: true,
+            ..cli_for(&main)
+        };
         let loaded = load(&cli, Some("stack-uuid".into())).expect("valid");
         assert_eq!(loaded.config.log_level, "debug");
         assert!(loaded.config.debug);
         assert_eq!(loaded.config.user.as_deref(), Some("nobody"));
         assert_eq!(loaded.config.uuid.as_deref(), Some("stack-uuid"));
-        assert_eq!(loaded.config.rest_api.cors.allow_headers, vec!["X-One".to_owned()]);
+        assert_eq!(
+            loaded.config.rest_api.cors.allow_headers,
+            vec!["X-One".to_owned()]
+        );
     }
 
     #[test]
@@ -218,16 +275,40 @@ mod tests {
         let confd = dir.path().join("conf.d");
         fs::create_dir(&confd).expect("mkdir");
         let main = dir.path().join("config.yml");
-        write(&main, &format!("extra_config_files: {}\nbus: {{port: 99999}}\n", confd.display()));
-        write(&confd.join("50-admin.yml"), "rest_api: {port: web}\nlog_level: loud\nauth: {backend: static}\n");
+        write(
+            &main,
+            &format!(
+                "extra_config_files: {}\nbus: {{port: 99999}}\n",
+                confd.display()
+            ),
+        );
+        write(
+            &confd.join("50-admin.yml"),
+            "rest_api: {port: web}\nlog_level: loud\nauth: {backend: static}\n",
+        );
         let error = load(&cli_for(&main), None).expect_err("invalid");
         let LoadError::Invalid(errors) = error;
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(errors.len(), 4, "{text:#?}");
-        assert!(text.iter().any(|e| e.contains("50-admin.yml") && e.contains("rest_api.port")), "{text:#?}");
-        assert!(text.iter().any(|e| e.contains("50-admin.yml") && e.contains("log_level")), "{text:#?}");
-        assert!(text.iter().any(|e| e.contains("config.yml") && e.contains("bus.port")), "{text:#?}");
-        assert!(text.iter().any(|e| e.contains("auth.static_tokens_file")), "{text:#?}");
+        assert!(
+            text.iter()
+                .any(|e| e.contains("50-admin.yml") && e.contains("rest_api.port")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter()
+                .any(|e| e.contains("50-admin.yml") && e.contains("log_level")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter()
+                .any(|e| e.contains("config.yml") && e.contains("bus.port")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter().any(|e| e.contains("auth.static_tokens_file")),
+            "{text:#?}"
+        );
     }
 
     #[test]
@@ -240,7 +321,11 @@ mod tests {
         let loaded = load(&cli_for(&main), None).expect("valid");
         assert_eq!(loaded.config.auth.username.as_deref(), Some("wazo-dird"));
         assert_eq!(loaded.config.auth.password.as_deref(), Some("s3cret"));
-        assert!(loaded.warnings.iter().any(|w| w.contains("mystery")), "{:?}", loaded.warnings);
+        assert!(
+            loaded.warnings.iter().any(|w| w.contains("mystery")),
+            "{:?}",
+            loaded.warnings
+        );
     }
 
     #[test]

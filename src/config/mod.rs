@@ -200,6 +200,9 @@ pub struct ServiceDiscovery {
     pub extra_tags: Vec<String>,
 }
 
+/// Keys present in the files that the daemon does not know, with their origin: `(key, file)`.
+pub type UnknownKeys = Vec<(String, String)>;
+
 /// Log level names accepted by `log_level` and `-l`.
 pub const LOG_LEVELS: &[&str] = &["critical", "error", "warning", "info", "debug"];
 
@@ -208,7 +211,7 @@ pub const SECRET_KEYS: &[&str] = &["auth.password", "bus.password", "consul.toke
 
 impl Config {
     /// Validates a merged tree. Returns the config and the unknown keys (warnings), or every error.
-    pub fn from_tree(tree: &Tree) -> Result<(Config, Vec<(String, String)>), Vec<ConfigError>> {
+    pub fn from_tree(tree: &Tree) -> Result<(Config, UnknownKeys), Vec<ConfigError>> {
         let mut r = Reader::new(tree);
         let config = Config {
             config_file: PathBuf::from(r.string("config_file")),
@@ -224,7 +227,10 @@ impl Config {
                 host: r.string("bus.host"),
                 port: r.port("bus.port"),
                 exchange_name: r.string("bus.exchange_name"),
-                exchange_type: r.choice("bus.exchange_type", &["headers", "topic", "direct", "fanout"]),
+                exchange_type: r.choice(
+                    "bus.exchange_type",
+                    &["headers", "topic", "direct", "fanout"],
+                ),
             },
             enabled_plugins: EnabledPlugins {
                 backends: r.bool_map("enabled_plugins.backends"),
@@ -235,9 +241,15 @@ impl Config {
             log_filename: r.opt_string("log_filename").map(PathBuf::from),
             debug: r.bool("debug"),
             user: r.opt_string("user"),
-            lookup_service: ServicePool { executor_workers: r.opt_uint("lookup_service.executor_workers") },
-            reverse_service: ServicePool { executor_workers: r.opt_uint("reverse_service.executor_workers") },
-            favorites_service: ServicePool { executor_workers: r.opt_uint("favorites_service.executor_workers") },
+            lookup_service: ServicePool {
+                executor_workers: r.opt_uint("lookup_service.executor_workers"),
+            },
+            reverse_service: ServicePool {
+                executor_workers: r.opt_uint("reverse_service.executor_workers"),
+            },
+            favorites_service: ServicePool {
+                executor_workers: r.opt_uint("favorites_service.executor_workers"),
+            },
             consul: Consul {
                 scheme: r.choice("consul.scheme", &["http", "https"]),
                 host: r.opt_string("consul.host"),
@@ -248,7 +260,8 @@ impl Config {
                 enabled: r.bool("service_discovery.enabled"),
                 advertise_address: r.string("service_discovery.advertise_address"),
                 advertise_port: r.port("service_discovery.advertise_port"),
-                advertise_address_interface: r.string("service_discovery.advertise_address_interface"),
+                advertise_address_interface: r
+                    .string("service_discovery.advertise_address_interface"),
                 refresh_interval: r.seconds("service_discovery.refresh_interval"),
                 retry_interval: r.seconds("service_discovery.retry_interval"),
                 ttl_interval: r.seconds("service_discovery.ttl_interval"),
@@ -257,7 +270,12 @@ impl Config {
             uuid: r.opt_string("uuid"),
         };
         // Keys wazo-dird accepts but that carry free-form or unused data.
-        for free_form in ["services", "source_config_dir", "lookup_timeout", "rest_api.cors"] {
+        for free_form in [
+            "services",
+            "source_config_dir",
+            "lookup_timeout",
+            "rest_api.cors",
+        ] {
             r.raw(free_form);
         }
         validate_cross_fields(&config, &mut r);
@@ -321,13 +339,22 @@ fn read_auth(r: &mut Reader<'_>) -> Auth {
 fn validate_cross_fields(config: &Config, r: &mut Reader<'_>) {
     let tls = &config.rest_api;
     if tls.certificate.is_some() != tls.private_key.is_some() {
-        r.error("rest_api.certificate", "`certificate` and `private_key` must be set together");
+        r.error(
+            "rest_api.certificate",
+            "`certificate` and `private_key` must be set together",
+        );
     }
     if tls.min_threads > tls.max_threads {
-        r.error("rest_api.min_threads", "must not exceed `rest_api.max_threads`");
+        r.error(
+            "rest_api.min_threads",
+            "must not exceed `rest_api.max_threads`",
+        );
     }
     if config.auth.backend == AuthBackend::Static && config.auth.static_tokens_file.is_none() {
-        r.error("auth.static_tokens_file", "required when `auth.backend` is `static`");
+        r.error(
+            "auth.static_tokens_file",
+            "required when `auth.backend` is `static`",
+        );
     }
     if let Some(uri) = &config.db_uri {
         if let Err(e) = uri.parse::<tokio_postgres::Config>() {

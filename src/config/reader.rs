@@ -36,7 +36,11 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub fn new(tree: &'a Tree) -> Self {
-        Reader { tree, errors: Vec::new(), known: BTreeSet::new() }
+        Reader {
+            tree,
+            errors: Vec::new(),
+            known: BTreeSet::new(),
+        }
     }
 
     /// Records an error for `key` (also usable by cross-field validation).
@@ -54,18 +58,27 @@ impl<'a> Reader<'a> {
         self.tree.get(key).cloned().unwrap_or(Value::Null)
     }
 
-    fn typed<T>(&mut self, key: &str, expected: &str, convert: impl FnOnce(&Value) -> Option<T>) -> Option<T> {
+    fn typed<T>(
+        &mut self,
+        key: &str,
+        expected: &str,
+        convert: impl FnOnce(&Value) -> Option<T>,
+    ) -> Option<T> {
         let value = self.raw(key);
         let converted = convert(&value);
         if converted.is_none() {
-            self.error(key, format!("expected {expected}, found {}", describe(&value)));
+            self.error(
+                key,
+                format!("expected {expected}, found {}", describe(&value)),
+            );
         }
         converted
     }
 
     /// A string; null, absent or another type is an error.
     pub fn string(&mut self, key: &str) -> String {
-        self.typed(key, "a string", |v| v.as_str().map(str::to_owned)).unwrap_or_default()
+        self.typed(key, "a string", |v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
     }
 
     /// A string or null; an empty string counts as null.
@@ -80,20 +93,24 @@ impl<'a> Reader<'a> {
 
     /// A boolean (YAML `true`/`false`).
     pub fn bool(&mut self, key: &str) -> bool {
-        self.typed(key, "true or false", Value::as_bool).unwrap_or_default()
+        self.typed(key, "true or false", Value::as_bool)
+            .unwrap_or_default()
     }
 
     /// A TCP port, 1 to 65535.
     pub fn port(&mut self, key: &str) -> u16 {
         self.typed(key, "a port number (1-65535)", |v| {
-            v.as_u64().and_then(|n| u16::try_from(n).ok()).filter(|n| *n > 0)
+            v.as_u64()
+                .and_then(|n| u16::try_from(n).ok())
+                .filter(|n| *n > 0)
         })
         .unwrap_or(1)
     }
 
     /// A non-negative integer.
     pub fn uint(&mut self, key: &str) -> u64 {
-        self.typed(key, "a non-negative integer", Value::as_u64).unwrap_or_default()
+        self.typed(key, "a non-negative integer", Value::as_u64)
+            .unwrap_or_default()
     }
 
     /// A non-negative integer or null.
@@ -107,14 +124,19 @@ impl<'a> Reader<'a> {
 
     /// A number of seconds, >= 0.
     pub fn seconds(&mut self, key: &str) -> f64 {
-        self.typed(key, "a number of seconds >= 0", |v| v.as_f64().filter(|n| *n >= 0.0 && n.is_finite()))
-            .unwrap_or_default()
+        self.typed(key, "a number of seconds >= 0", |v| {
+            v.as_f64().filter(|n| *n >= 0.0 && n.is_finite())
+        })
+        .unwrap_or_default()
     }
 
     /// A list of strings.
     pub fn string_list(&mut self, key: &str) -> Vec<String> {
         self.typed(key, "a list of strings", |v| {
-            v.as_array()?.iter().map(|item| item.as_str().map(str::to_owned)).collect()
+            v.as_array()?
+                .iter()
+                .map(|item| item.as_str().map(str::to_owned))
+                .collect()
         })
         .unwrap_or_default()
     }
@@ -123,7 +145,10 @@ impl<'a> Reader<'a> {
     pub fn bool_map(&mut self, key: &str) -> BTreeMap<String, bool> {
         self.typed(key, "a dict of names to true/false", |v| match v {
             Value::Null => Some(BTreeMap::new()),
-            Value::Object(map) => map.iter().map(|(k, v)| v.as_bool().map(|b| (k.clone(), b))).collect(),
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| v.as_bool().map(|b| (k.clone(), b)))
+                .collect(),
             _ => None,
         })
         .unwrap_or_default()
@@ -132,12 +157,16 @@ impl<'a> Reader<'a> {
     /// One of a fixed set of words.
     pub fn choice(&mut self, key: &str, choices: &[&str]) -> String {
         let expected = format!("one of {}", choices.join(", "));
-        self.typed(key, &expected, |v| v.as_str().filter(|s| choices.contains(s)).map(str::to_owned))
-            .unwrap_or_else(|| choices[0].to_owned())
+        self.typed(key, &expected, |v| {
+            v.as_str()
+                .filter(|s| choices.contains(s))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| choices[0].to_owned())
     }
 
     /// Leaf keys of the tree that no accessor asked for, with their origin.
-    pub fn unknown_keys(&self) -> Vec<(String, String)> {
+    pub fn unknown_keys(&self) -> super::UnknownKeys {
         self.tree
             .leaf_paths()
             .into_iter()
@@ -189,23 +218,33 @@ mod tests {
     fn collects_every_error_with_its_origin() {
         let mut tree = Tree::default();
         tree.add_lower_layer(&json!({"rest_api": {"port": "x"}}), "conf.d/10-bad.yml");
-        tree.add_lower_layer(&json!({"rest_api": {"port": 9489, "listen": 1}, "debug": "yes"}), "config.yml");
+        tree.add_lower_layer(
+            &json!({"rest_api": {"port": 9489, "listen": 1}, "debug": "yes"}),
+            "config.yml",
+        );
         let mut reader = Reader::new(&tree);
         reader.port("rest_api.port");
         reader.string("rest_api.listen");
         reader.bool("debug");
-        let errors = reader.finish().unwrap_err();
+        let errors = reader.finish().expect_err("three invalid values");
         assert_eq!(errors.len(), 3);
         assert_eq!(errors[0].origin, "conf.d/10-bad.yml");
         assert_eq!(errors[0].key, "rest_api.port");
         assert_eq!(errors[1].origin, "config.yml");
-        assert!(errors[2].to_string().contains("key `debug`"), "{}", errors[2]);
+        assert!(
+            errors[2].to_string().contains("key `debug`"),
+            "{}",
+            errors[2]
+        );
     }
 
     #[test]
     fn unknown_keys_are_the_leaves_nobody_read() {
         let mut tree = Tree::default();
-        tree.add_lower_layer(&json!({"a": {"b": 1, "c": 2}, "free": {"x": {"y": 1}}, "typo": 3}), "f.yml");
+        tree.add_lower_layer(
+            &json!({"a": {"b": 1, "c": 2}, "free": {"x": {"y": 1}}, "typo": 3}),
+            "f.yml",
+        );
         let mut reader = Reader::new(&tree);
         reader.uint("a.b");
         reader.raw("free");

@@ -43,9 +43,9 @@ impl Tree {
         };
         let map = match parent {
             None => Some(&mut self.root),
-            Some(parent) => parent
-                .split('.')
-                .try_fold(&mut self.root, |map, segment| map.get_mut(segment)?.as_object_mut()),
+            Some(parent) => parent.split('.').try_fold(&mut self.root, |map, segment| {
+                map.get_mut(segment)?.as_object_mut()
+            }),
         };
         if let Some(map) = map {
             map.insert(key.to_owned(), value);
@@ -130,7 +130,10 @@ mod tests {
     fn first_layer_wins_dicts_merge_lists_replace() {
         let mut tree = Tree::default();
         tree.add_lower_layer(&json!({"a": {"x": 1}, "l": [1]}), "first.yml");
-        tree.add_lower_layer(&json!({"a": {"x": 2, "y": 3}, "l": [2, 3], "b": true}), "second.yml");
+        tree.add_lower_layer(
+            &json!({"a": {"x": 2, "y": 3}, "l": [2, 3], "b": true}),
+            "second.yml",
+        );
         assert_eq!(tree.get("a.x"), Some(&json!(1)));
         assert_eq!(tree.get("a.y"), Some(&json!(3)));
         assert_eq!(tree.get("l"), Some(&json!([1])));

@@ -24,23 +24,23 @@ pub enum ErrorStyle {
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub error_id: String,
+    pub error_id: &'static str,
     pub message: String,
-    pub details: Value,
-    pub resource: Option<String>,
+    pub details: Box<Value>,
+    pub resource: Option<&'static str>,
     pub style: ErrorStyle,
     /// A body that follows neither format, answered as is (upstream quirks such as a missing `term`).
-    pub raw_body: Option<Value>,
+    pub raw_body: Option<Box<Value>>,
 }
 
 impl ApiError {
     /// A new-style error.
-    pub fn new(status: StatusCode, error_id: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, error_id: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            error_id: error_id.to_owned(),
+            error_id,
             message: message.into(),
-            details: json!({}),
+            details: Box::new(json!({})),
             resource: None,
             style: ErrorStyle::New,
             raw_body: None,
@@ -50,14 +50,14 @@ impl ApiError {
     /// Adds details.
     #[must_use]
     pub fn details(mut self, details: Value) -> Self {
-        self.details = details;
+        self.details = Box::new(details);
         self
     }
 
     /// Names the resource the error is about.
     #[must_use]
-    pub fn resource(mut self, resource: &str) -> Self {
-        self.resource = Some(resource.to_owned());
+    pub fn resource(mut self, resource: &'static str) -> Self {
+        self.resource = Some(resource);
         self
     }
 
@@ -70,14 +70,18 @@ impl ApiError {
 
     /// `400 invalid-data`, wazo-dird's answer to a body or query that fails validation.
     pub fn invalid_data(details: Value) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid-data", "Sent data is invalid").details(details)
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-data",
+            "Sent data is invalid",
+        )
+        .details(details)
     }
-
 
     /// The JSON body in this error's style.
     pub fn body(&self) -> Value {
         if let Some(raw) = &self.raw_body {
-            return raw.clone();
+            return Value::clone(raw);
         }
         match self.style {
             ErrorStyle::Legacy => json!({
@@ -89,10 +93,10 @@ impl ApiError {
                 let mut body = json!({
                     "message": self.message,
                     "error_id": self.error_id,
-                    "details": self.details,
+                    "details": *self.details,
                     "timestamp": now(),
                 });
-                if let Some(resource) = &self.resource {
+                if let Some(resource) = self.resource {
                     body["resource"] = json!(resource);
                 }
                 body
@@ -119,19 +123,32 @@ impl From<StorageError> for ApiError {
             .details(json!({ "reason": reason })),
             StorageError::Query(error) => {
                 tracing::error!(%error, "database query failed");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "database-error", "A database query failed")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "database-error",
+                    "A database query failed",
+                )
             }
         }
     }
 }
 
 fn now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or_default()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.error_id, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.error_id,
+            self.message
+        )
     }
 }
 
@@ -151,7 +168,9 @@ mod tests {
 
     #[test]
     fn new_style_body_has_wazo_keys() {
-        let body = ApiError::new(StatusCode::NOT_FOUND, "unknown-source", "No such source").resource("sources").body();
+        let body = ApiError::new(StatusCode::NOT_FOUND, "unknown-source", "No such source")
+            .resource("sources")
+            .body();
         assert_eq!(body["error_id"], "unknown-source");
         assert_eq!(body["message"], "No such source");
         assert_eq!(body["details"], json!({}));
@@ -163,7 +182,11 @@ mod tests {
     fn missing_storage_is_a_clear_503() {
         let error = ApiError::from(StorageError::NotConfigured);
         assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE);
-        assert!(error.message.contains("db_uri is null"), "{}", error.message);
+        assert!(
+            error.message.contains("db_uri is null"),
+            "{}",
+            error.message
+        );
         let error = ApiError::from(StorageError::Unavailable("connection refused".into()));
         assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(error.details["reason"], "connection refused");
@@ -171,7 +194,9 @@ mod tests {
 
     #[test]
     fn legacy_body_has_reason_list_and_status_code() {
-        let body = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized").styled(ErrorStyle::Legacy).body();
+        let body = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized")
+            .styled(ErrorStyle::Legacy)
+            .body();
         assert_eq!(body["reason"], json!(["Unauthorized"]));
         assert_eq!(body["status_code"], 401);
         assert!(body.get("error_id").is_none());

@@ -38,10 +38,17 @@ pub struct ListSpec<'a> {
 impl ListParams {
     /// Parses a raw query string against `spec`.
     pub fn parse(query: &str, spec: ListSpec<'_>) -> Result<Self, ApiError> {
-        let pairs: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let pairs: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
         let mut errors = Map::new();
         let order = match pairs.get("order") {
-            None => spec.sort_columns.first().copied().unwrap_or("name").to_owned(),
+            None => spec
+                .sort_columns
+                .first()
+                .copied()
+                .unwrap_or("name")
+                .to_owned(),
             Some(order) if spec.sort_columns.contains(&order.as_str()) => order.clone(),
             Some(_) => {
                 errors.insert("order".into(), one_of(spec.sort_columns));
@@ -90,15 +97,29 @@ impl ListParams {
         let filters = spec
             .filter_columns
             .iter()
-            .filter_map(|column| pairs.get(*column).map(|value| ((*column).to_owned(), value.clone())))
+            .filter_map(|column| {
+                pairs
+                    .get(*column)
+                    .map(|value| ((*column).to_owned(), value.clone()))
+            })
             .collect();
-        Ok(ListParams { search: pairs.get("search").cloned(), order, direction, limit, offset, recurse, filters })
+        Ok(ListParams {
+            search: pairs.get("search").cloned(),
+            order,
+            direction,
+            limit,
+            offset,
+            recurse,
+            filters,
+        })
     }
 
     /// Applies `offset` and `limit` to an already filtered and sorted list.
     pub fn paginate<T>(&self, items: Vec<T>) -> Vec<T> {
         let offset = usize::try_from(self.offset).unwrap_or(usize::MAX);
-        let limit = self.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        let limit = self
+            .limit
+            .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
         items.into_iter().skip(offset).take(limit).collect()
     }
 }
@@ -123,7 +144,10 @@ fn minimum_zero() -> Value {
 mod tests {
     use super::*;
 
-    const SPEC: ListSpec<'static> = ListSpec { sort_columns: &["name", "backend"], filter_columns: &["uuid", "name"] };
+    const SPEC: ListSpec<'static> = ListSpec {
+        sort_columns: &["name", "backend"],
+        filter_columns: &["uuid", "name"],
+    };
 
     #[test]
     fn defaults_and_filters() {
@@ -139,17 +163,26 @@ mod tests {
 
     #[test]
     fn every_bad_value_is_reported() {
-        let error = ListParams::parse("order=color&direction=up&limit=-1&offset=a&recurse=maybe", SPEC).expect_err("invalid");
+        let error = ListParams::parse(
+            "order=color&direction=up&limit=-1&offset=a&recurse=maybe",
+            SPEC,
+        )
+        .expect_err("invalid");
         assert_eq!(error.status.as_u16(), 400);
         assert_eq!(error.error_id, "invalid-data");
         for key in ["order", "direction", "limit", "offset", "recurse"] {
-            assert!(error.details.get(key).is_some(), "{key} missing from {}", error.details);
+            assert!(
+                error.details.get(key).is_some(),
+                "{key} missing from {}",
+                error.details
+            );
         }
     }
 
     #[test]
     fn paginates() {
-        let params = ListParams::parse("limit=2&offset=1&direction=desc&recurse=true", SPEC).expect("valid");
+        let params =
+            ListParams::parse("limit=2&offset=1&direction=desc&recurse=true", SPEC).expect("valid");
         assert_eq!(params.paginate(vec![1, 2, 3, 4]), vec![2, 3]);
         assert_eq!(params.direction, Direction::Desc);
         assert!(params.recurse);

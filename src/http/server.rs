@@ -13,7 +13,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Registers shared data, every enabled route and the JSON 404 on an app (also used by in-process tests).
-pub fn configure_app(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, auth: web::Data<AuthService>) {
+pub fn configure_app(
+    cfg: &mut web::ServiceConfig,
+    state: web::Data<AppState>,
+    auth: web::Data<AuthService>,
+) {
     let enabled_views = state.config.enabled_plugins.views.clone();
     cfg.app_data(state).app_data(auth);
     views::configure(cfg, &enabled_views);
@@ -21,7 +25,11 @@ pub fn configure_app(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, a
 }
 
 async fn not_found() -> HttpResponse {
-    let error = ApiError::new(StatusCode::NOT_FOUND, "not-found", "The requested URL was not found on the server");
+    let error = ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "The requested URL was not found on the server",
+    );
     HttpResponse::NotFound().json(error.body())
 }
 
@@ -29,7 +37,10 @@ fn cors(settings: &RestApi) -> Cors {
     if !settings.cors.enabled {
         return Cors::default();
     }
-    let mut cors = Cors::default().allow_any_origin().allow_any_method().max_age(3600);
+    let mut cors = Cors::default()
+        .allow_any_origin()
+        .allow_any_method()
+        .max_age(3600);
     for header in &settings.cors.allow_headers {
         cors = cors.allowed_header(header.as_str());
     }
@@ -58,12 +69,17 @@ pub async fn serve(state: web::Data<AppState>, auth: web::Data<AuthService>) -> 
     let settings = config.rest_api.clone();
     let workers = std::thread::available_parallelism()
         .map_or(2, usize::from)
-        .clamp(1, usize::try_from(settings.max_threads.max(1)).unwrap_or(usize::MAX));
+        .clamp(
+            1,
+            usize::try_from(settings.max_threads.max(1)).unwrap_or(usize::MAX),
+        );
     let factory_settings = settings.clone();
     let server = HttpServer::new(move || {
         let state = state.clone();
         let auth = auth.clone();
-        App::new().wrap(cors(&factory_settings)).configure(move |cfg| configure_app(cfg, state, auth))
+        App::new()
+            .wrap(cors(&factory_settings))
+            .configure(move |cfg| configure_app(cfg, state, auth))
     })
     .workers(workers)
     .shutdown_timeout(30)
@@ -72,10 +88,24 @@ pub async fn serve(state: web::Data<AppState>, auth: web::Data<AuthService>) -> 
     let server = match (&settings.certificate, &settings.private_key) {
         (Some(certificate), Some(private_key)) => server
             .bind_rustls_0_23(address, tls_config(certificate, private_key)?)
-            .map_err(|e| format!("cannot listen on {}:{}: {e}", settings.listen, settings.port))?,
-        _ => server.bind(address).map_err(|e| format!("cannot listen on {}:{}: {e}", settings.listen, settings.port))?,
+            .map_err(|e| {
+                format!(
+                    "cannot listen on {}:{}: {e}",
+                    settings.listen, settings.port
+                )
+            })?,
+        _ => server.bind(address).map_err(|e| {
+            format!(
+                "cannot listen on {}:{}: {e}",
+                settings.listen, settings.port
+            )
+        })?,
     };
-    let scheme = if settings.certificate.is_some() { "https" } else { "http" };
+    let scheme = if settings.certificate.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     tracing::info!(listen = %settings.listen, port = settings.port, %scheme, workers, "HTTP API listening");
     crate::privileges::become_user(config.user.as_deref())?;
     server.run().await.map_err(|e| e.to_string())

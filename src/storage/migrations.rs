@@ -84,9 +84,15 @@ pub async fn run(client: &mut Client) -> Result<(), String> {
     if existing.is_some() {
         return Err("the database has dird tables but no alembic_version_dird: refusing to guess its revision".into());
     }
-    transaction.batch_execute(SCHEMA).await.map_err(|e| format!("cannot create the schema: {e}"))?;
     transaction
-        .execute("INSERT INTO alembic_version_dird (version_num) VALUES ($1)", &[&HEAD_REVISION])
+        .batch_execute(SCHEMA)
+        .await
+        .map_err(|e| format!("cannot create the schema: {e}"))?;
+    transaction
+        .execute(
+            "INSERT INTO alembic_version_dird (version_num) VALUES ($1)",
+            &[&HEAD_REVISION],
+        )
         .await
         .map_err(|e| e.to_string())?;
     transaction.commit().await.map_err(|e| e.to_string())?;

@@ -56,14 +56,22 @@ struct Inner {
 impl Storage {
     /// Storage on `db_uri`, or none. Nothing is connected yet: call [`Storage::spawn_monitor`].
     pub fn new(db_uri: Option<&str>, max_connections: usize) -> Result<Self, String> {
-        let Some(uri) = db_uri else { return Ok(Storage { inner: None }) };
-        let mut pg_config: tokio_postgres::Config = uri.parse().map_err(|e| format!("invalid db_uri: {e}"))?;
+        let Some(uri) = db_uri else {
+            return Ok(Storage { inner: None });
+        };
+        let mut pg_config: tokio_postgres::Config =
+            uri.parse().map_err(|e| format!("invalid db_uri: {e}"))?;
         pg_config.connect_timeout(CHECKOUT_TIMEOUT);
         if pg_config.get_application_name().is_none() {
             pg_config.application_name("wazo-dird");
         }
-        let manager =
-            Manager::from_config(pg_config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager = Manager::from_config(
+            pg_config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
         let pool = Pool::builder(manager)
             .max_size(max_connections.max(2))
             .wait_timeout(Some(CHECKOUT_TIMEOUT))
@@ -72,7 +80,12 @@ impl Storage {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|e| format!("cannot build the database pool: {e}"))?;
-        Ok(Storage { inner: Some(Arc::new(Inner { pool, ready: AtomicBool::new(false) })) })
+        Ok(Storage {
+            inner: Some(Arc::new(Inner {
+                pool,
+                ready: AtomicBool::new(false),
+            })),
+        })
     }
 
     pub fn health(&self) -> Health {
@@ -87,14 +100,22 @@ impl Storage {
     pub async fn client(&self) -> Result<Object, StorageError> {
         let inner = self.inner.as_ref().ok_or(StorageError::NotConfigured)?;
         if !inner.ready.load(Ordering::Acquire) {
-            return Err(StorageError::Unavailable("not connected yet, retrying in the background".into()));
+            return Err(StorageError::Unavailable(
+                "not connected yet, retrying in the background".into(),
+            ));
         }
-        inner.pool.get().await.map_err(|e| StorageError::Unavailable(e.to_string()))
+        inner
+            .pool
+            .get()
+            .await
+            .map_err(|e| StorageError::Unavailable(e.to_string()))
     }
 
     /// Watches the database: migrates once it answers, and keeps the health flag up to date.
     pub fn spawn_monitor(&self) {
-        let Some(inner) = self.inner.clone() else { return };
+        let Some(inner) = self.inner.clone() else {
+            return;
+        };
         tokio::spawn(async move {
             let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(5));
             let mut migrated = false;
@@ -130,6 +151,9 @@ async fn probe(pool: &Pool, migrated: &mut bool) -> Result<(), String> {
         migrations::run(&mut client).await?;
         *migrated = true;
     }
-    client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
+    client
+        .simple_query("SELECT 1")
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(())
 }

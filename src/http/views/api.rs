@@ -15,7 +15,10 @@ crate::routes!(api_yml);
 #[get("/0.1/api/api.yml")]
 async fn api_yml() -> HttpResponse {
     match super::openapi().to_yaml() {
-        Ok(yaml) => HttpResponse::Ok().content_type("application/x-yaml").body(yaml),
-        Err(e) => HttpResponse::InternalServerError().body(format!("cannot render the OpenAPI document: {e}")),
+        Ok(yaml) => HttpResponse::Ok()
+            .content_type("application/x-yaml")
+            .body(yaml),
+        Err(e) => HttpResponse::InternalServerError()
+            .body(format!("cannot render the OpenAPI document: {e}")),
     }
 }

@@ -13,7 +13,10 @@ crate::routes!(list_backends);
 
 access!(BackendsRead, "dird.backends.read", Legacy);
 
-const SPEC: ListSpec<'static> = ListSpec { sort_columns: &["name"], filter_columns: &[] };
+const SPEC: ListSpec<'static> = ListSpec {
+    sort_columns: &["name"],
+    filter_columns: &[],
+};
 
 /// A backend kind.
 #[derive(Debug, Serialize, ToSchema)]
@@ -35,14 +38,25 @@ pub struct BackendList {
 /// Filters (substring of the name), sorts and pages the kinds.
 fn list(kinds: &[String], params: &ListParams) -> BackendList {
     let search = params.search.as_deref().unwrap_or("").to_lowercase();
-    let mut names: Vec<&String> = kinds.iter().filter(|name| name.to_lowercase().contains(&search)).collect();
+    let mut names: Vec<&String> = kinds
+        .iter()
+        .filter(|name| name.to_lowercase().contains(&search))
+        .collect();
     names.sort();
     if params.direction == Direction::Desc {
         names.reverse();
     }
     let filtered = names.len();
-    let items = params.paginate(names).into_iter().map(|name| BackendItem { name: name.clone() }).collect();
-    BackendList { total: kinds.len(), filtered, items }
+    let items = params
+        .paginate(names)
+        .into_iter()
+        .map(|name| BackendItem { name: name.clone() })
+        .collect();
+    BackendList {
+        total: kinds.len(),
+        filtered,
+        items,
+    }
 }
 
 /// The installed and enabled backend kinds.
@@ -70,7 +84,8 @@ async fn list_backends(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = ListParams::parse(request.query_string(), SPEC).map_err(|e| e.styled(ErrorStyle::Legacy))?;
+    let params = ListParams::parse(request.query_string(), SPEC)
+        .map_err(|e| e.styled(ErrorStyle::Legacy))?;
     Ok(HttpResponse::Ok().json(list(&state.backends, &params)))
 }
 
@@ -79,7 +94,10 @@ mod tests {
     use super::*;
 
     fn kinds() -> Vec<String> {
-        ["personal", "csv", "ldap", "csv_ws"].iter().map(|s| (*s).to_owned()).collect()
+        ["personal", "csv", "ldap", "csv_ws"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
     }
 
     fn names(list: &BackendList) -> Vec<&str> {
@@ -90,10 +108,16 @@ mod tests {
     fn sorts_searches_and_pages() {
         let all = list(&kinds(), &ListParams::parse("", SPEC).expect("valid"));
         assert_eq!(names(&all), vec!["csv", "csv_ws", "ldap", "personal"]);
-        let searched = list(&kinds(), &ListParams::parse("search=CSV&direction=desc", SPEC).expect("valid"));
+        let searched = list(
+            &kinds(),
+            &ListParams::parse("search=CSV&direction=desc", SPEC).expect("valid"),
+        );
         assert_eq!(names(&searched), vec!["csv_ws", "csv"]);
         assert_eq!((searched.total, searched.filtered), (4, 2));
-        let paged = list(&kinds(), &ListParams::parse("limit=1&offset=2", SPEC).expect("valid"));
+        let paged = list(
+            &kinds(),
+            &ListParams::parse("limit=1&offset=2", SPEC).expect("valid"),
+        );
         assert_eq!(names(&paged), vec!["ldap"]);
         assert_eq!(paged.filtered, 4);
     }

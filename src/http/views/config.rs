@@ -71,8 +71,11 @@ async fn get_config(_caller: Authorized<ConfigRead>, state: web::Data<AppState>)
 /// Validates a JSON-Patch list: only `{op: replace, path: /debug, value: <bool>}` is allowed.
 fn parse_patch(body: &[u8]) -> Result<Vec<bool>, ApiError> {
     let invalid = |message: &str| ApiError::invalid_data(json!({"message": message}));
-    let patch: Value = serde_json::from_slice(body).map_err(|_| invalid("the body must be a JSON list of operations"))?;
-    let operations = patch.as_array().ok_or_else(|| invalid("the body must be a JSON list of operations"))?;
+    let patch: Value = serde_json::from_slice(body)
+        .map_err(|_| invalid("the body must be a JSON list of operations"))?;
+    let operations = patch
+        .as_array()
+        .ok_or_else(|| invalid("the body must be a JSON list of operations"))?;
     if operations.is_empty() {
         return Err(invalid("the list of operations is empty"));
     }
@@ -80,9 +83,13 @@ fn parse_patch(body: &[u8]) -> Result<Vec<bool>, ApiError> {
         .iter()
         .map(|operation| {
             if operation["op"] != "replace" || operation["path"] != "/debug" {
-                return Err(invalid("only {\"op\": \"replace\", \"path\": \"/debug\"} is supported"));
+                return Err(invalid(
+                    "only {\"op\": \"replace\", \"path\": \"/debug\"} is supported",
+                ));
             }
-            operation["value"].as_bool().ok_or_else(|| invalid("`value` must be true or false"))
+            operation["value"]
+                .as_bool()
+                .ok_or_else(|| invalid("`value` must be true or false"))
         })
         .collect()
 }
@@ -125,7 +132,10 @@ mod tests {
 
     #[test]
     fn only_replace_debug_with_a_boolean_is_accepted() {
-        assert_eq!(parse_patch(br#"[{"op":"replace","path":"/debug","value":true}]"#).expect("valid"), vec![true]);
+        assert_eq!(
+            parse_patch(br#"[{"op":"replace","path":"/debug","value":true}]"#).expect("valid"),
+            vec![true]
+        );
         for bad in [
             &b""[..],
             b"{}",
@@ -142,9 +152,14 @@ mod tests {
     #[test]
     fn db_uri_password_is_masked() {
         assert_eq!(
-            mask_uri_password("postgresql://asterisk:proformatique@localhost/asterisk?application_name=wazo-dird"),
+            mask_uri_password(
+                "postgresql://asterisk:proformatique@localhost/asterisk?application_name=wazo-dird"
+            ),
             "postgresql://asterisk:********@localhost/asterisk?application_name=wazo-dird"
         );
-        assert_eq!(mask_uri_password("postgresql://localhost/asterisk"), "postgresql://localhost/asterisk");
+        assert_eq!(
+            mask_uri_password("postgresql://localhost/asterisk"),
+            "postgresql://localhost/asterisk"
+        );
     }
 }

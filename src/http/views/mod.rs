@@ -36,10 +36,26 @@ struct Group {
 }
 
 const GROUPS: &[Group] = &[
-    Group { name: "api_view", configure: api::configure, doc: api::Doc::openapi },
-    Group { name: "status_view", configure: status::configure, doc: status::Doc::openapi },
-    Group { name: "config_view", configure: config::configure, doc: config::Doc::openapi },
-    Group { name: "backends", configure: backends::configure, doc: backends::Doc::openapi },
+    Group {
+        name: "api_view",
+        configure: api::configure,
+        doc: api::Doc::openapi,
+    },
+    Group {
+        name: "status_view",
+        configure: status::configure,
+        doc: status::Doc::openapi,
+    },
+    Group {
+        name: "config_view",
+        configure: config::configure,
+        doc: config::Doc::openapi,
+    },
+    Group {
+        name: "backends",
+        configure: backends::configure,
+        doc: backends::Doc::openapi,
+    },
 ];
 
 fn enabled(enabled_views: &BTreeMap<String, bool>, name: &str) -> bool {

@@ -33,7 +33,9 @@ pub struct StatusBody {
 }
 
 fn ok_or_fail(ok: bool) -> ComponentStatus {
-    ComponentStatus { status: if ok { "ok" } else { "fail" } }
+    ComponentStatus {
+        status: if ok { "ok" } else { "fail" },
+    }
 }
 
 /// The health of the daemon.

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a Debian machine: installs and starts what it needs (PostgreSQL),
+# checks formatting and lints, builds the daemon, then runs every unit and integration test against
+# the real services. Usage: scripts/test-all.sh   (as root, or with sudo available for apt-get)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=no
+apt_install() {
+    if [ "$apt_updated" = no ]; then
+        as_root apt-get update -qq
+        apt_updated=yes
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v cargo >/dev/null || { echo "cargo (Rust 1.85 or newer) is required: install it with rustup first" >&2; exit 1; }
+
+# --- PostgreSQL -----------------------------------------------------------------------------------
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || ! command -v psql >/dev/null; then
+    log "installing PostgreSQL"
+    apt_install postgresql postgresql-client
+fi
+pg_answers() { psql "${WAZO_DIRD_TEST_PG:-postgresql://postgres@127.0.0.1:5432}/postgres" -Atqc 'SELECT 1' >/dev/null 2>&1; }
+if ! pg_answers; then
+    if command -v pg_ctlcluster >/dev/null && [ -n "$(ls /etc/postgresql 2>/dev/null)" ]; then
+        log "starting the machine's PostgreSQL cluster"
+        version=$(ls /etc/postgresql | sort -V | tail -n 1)
+        as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    fi
+fi
+if ! pg_answers; then
+    # A throwaway cluster with trust auth on a free port (initdb refuses root: run as postgres).
+    log "starting a throwaway PostgreSQL"
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    dir=$(mktemp -d /tmp/wazo-dird-pg.XXXXXX)
+    chmod 777 "$dir"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    run_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+    run_pg "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >/dev/null
+    run_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    export WAZO_DIRD_TEST_PG="postgresql://postgres@127.0.0.1:$port"
+    trap 'run_pg "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true' EXIT
+fi
+pg_answers || { echo "PostgreSQL does not answer at ${WAZO_DIRD_TEST_PG:-127.0.0.1:5432}" >&2; exit 1; }
+
+# --- Checks, build, tests ---------------------------------------------------------------------------
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+log "building the daemon"
+cargo build --bin wazo-dird
+log "running the tests"
+cargo test --workspace
