@@ -78,8 +78,13 @@ pub const SERVICE_TOKEN: &str = "valid-token-master-tenant";
 impl AuthStandIn {
     /// Starts a stand-in with a master tenant, two sub-tenants and the service credentials.
     pub fn start() -> Arc<Self> {
+        Self::start_on(crate::free_port())
+    }
+
+    /// Same as [`AuthStandIn::start`], on a chosen port.
+    pub fn start_on(port: u16) -> Arc<Self> {
         let stand_in = Arc::new(AuthStandIn {
-            port: crate::free_port(),
+            port,
             state: Arc::new(Mutex::new(State::default())),
             handle: Mutex::new(None),
         });

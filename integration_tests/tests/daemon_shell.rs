@@ -282,3 +282,17 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_disabled_view_plugin_serves_no_route() {
+    let dir = shared_tempdir();
+    let config = static_config(
+        dir.path(),
+        json!({"enabled_plugins": {"views": {"backends_view": false}}}),
+    );
+    let dird = Daemon::start(config).await;
+    let (status, _) = dird.get("/0.1/backends", "root-token", None).await;
+    assert_eq!(status, 404);
+    let (status, _) = dird.get("/0.1/status", "root-token", None).await;
+    assert_eq!(status, 200, "other groups stay on");
+}

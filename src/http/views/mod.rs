@@ -52,7 +52,7 @@ const GROUPS: &[Group] = &[
         doc: config::Doc::openapi,
     },
     Group {
-        name: "backends",
+        name: "backends_view",
         configure: backends::configure,
         doc: backends::Doc::openapi,
     },
