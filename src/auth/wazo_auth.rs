@@ -87,25 +87,32 @@ impl WazoAuthClient {
         }
     }
 
+    /// Sends a GET: the JSON body on 200, `None` when wazo-auth refuses (401, 403, 404).
+    async fn get_json(
+        &self,
+        request: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<Option<Value>, Unreachable> {
+        let response = request.send().await.map_err(|e| self.unreachable(e))?;
+        match response.status() {
+            StatusCode::OK => response
+                .json()
+                .await
+                .map(Some)
+                .map_err(|e| self.unreachable(e)),
+            StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => Ok(None),
+            other => Err(self.unreachable(format!("unexpected status {other} from {what}"))),
+        }
+    }
+
     /// `GET /0.1/token/{token}`: the token's user and tenant; `None` when wazo-auth does not know it.
     pub async fn token_info(&self, token: &str) -> Result<Option<TokenInfo>, Unreachable> {
-        let response = self
+        let request = self
             .http
             .get(self.url(&["token", token]))
-            .header("X-Auth-Token", token)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(e))?;
-        match response.status() {
-            StatusCode::OK => {
-                let body: Value = response.json().await.map_err(|e| self.unreachable(e))?;
-                Ok(Some(TokenInfo::from_wazo_auth(token, &body["data"])))
-            }
-            StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => Ok(None),
-            other => {
-                Err(self.unreachable(format!("unexpected status {other} from the token details")))
-            }
-        }
+            .header("X-Auth-Token", token);
+        let body = self.get_json(request, "the token details").await?;
+        Ok(body.map(|body| TokenInfo::from_wazo_auth(token, &body["data"])))
     }
 
     /// `GET /0.1/tenants` as the caller, scoped to `tenant`: that tenant and its sub-tenants.
@@ -115,25 +122,16 @@ impl WazoAuthClient {
         token: &str,
         tenant: &str,
     ) -> Result<Option<Vec<Tenant>>, Unreachable> {
-        let response = self
+        let request = self
             .http
             .get(self.url(&["tenants"]))
             .header("X-Auth-Token", token)
-            .header("Wazo-Tenant", tenant)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(e))?;
-        match response.status() {
-            StatusCode::OK => {
-                let body: Value = response.json().await.map_err(|e| self.unreachable(e))?;
-                let items = body["items"].as_array().cloned().unwrap_or_default();
-                Ok(Some(items.iter().filter_map(Tenant::from_json).collect()))
-            }
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Ok(None),
-            other => {
-                Err(self.unreachable(format!("unexpected status {other} from the tenant list")))
-            }
-        }
+            .header("Wazo-Tenant", tenant);
+        let body = self.get_json(request, "the tenant list").await?;
+        Ok(body.map(|body| {
+            let items = body["items"].as_array().cloned().unwrap_or_default();
+            items.iter().filter_map(Tenant::from_json).collect()
+        }))
     }
 
     /// `POST /0.1/token` with the daemon's credentials: its service token.
