@@ -1,7 +1,21 @@
-//! Generic actor machinery for wazo-dird, free of Wazo specifics: retry pacing with exponential
-//! backoff (used by supervisors and every reconnecting client). The supervised source actors and the
-//! scatter-gather with deadlines build on it.
+//! Generic actor machinery for wazo-dird, free of Wazo specifics.
+//!
+//! - [`supervisor`]: a supervised actor that wraps any [`Worker`] built by a [`Factory`]. Its mailbox
+//!   never waits on I/O (each request runs in its own task, bounded in number), a panic comes back
+//!   as an error, and a broken worker is rebuilt with exponential [`Backoff`] while callers are told
+//!   at once that it is unavailable. Its [`Address`] stays the same across restarts.
+//! - [`gather`]: scatter-gather under deadlines, returning what arrived plus what failed.
+//! - [`registry`]: a keyed set of supervised actors reconciled against a desired configuration,
+//!   starting, restarting or stopping only what changed.
 
 mod backoff;
+pub mod gather;
+pub mod registry;
+pub mod supervisor;
 
 pub use backoff::Backoff;
+pub use gather::{first_match, gather, Gathered};
+pub use registry::{Diff, Registry};
+pub use supervisor::{
+    spawn, Address, CallError, Factory, Failure, Stats, SupervisorConfig, Worker,
+};

@@ -1,0 +1,370 @@
+//! A supervised actor around a [`Worker`].
+//!
+//! The supervisor task owns the mailbox. For each request it spawns a task (at most
+//! `max_concurrency` at once) that runs the worker under the request's deadline, so a slow request
+//! never blocks the mailbox and a hung one is cut at its deadline. A panic in the worker is caught by
+//! the task boundary and answered as [`CallError::Failed`]; a panic or a [`Failure::Broken`] makes
+//! the supervisor drop the worker and build a new one after an exponential backoff. Meanwhile the
+//! actor is marked down and [`Address::call`] answers [`CallError::Unavailable`] at once, so callers
+//! skip it instead of waiting for a deadline (a circuit breaker). The [`Address`] outlives restarts.
+
+use crate::Backoff;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Why a request failed inside a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// This request failed; the worker is fine.
+    Request(String),
+    /// The worker cannot serve any more (connection lost, file gone): rebuild it.
+    Broken(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Request(message) => write!(f, "{message}"),
+            Failure::Broken(message) => write!(f, "broken: {message}"),
+        }
+    }
+}
+
+/// Handles requests. Built by a [`Factory`]; shared by the concurrent requests it serves.
+pub trait Worker: Send + Sync + 'static {
+    type Request: Send + 'static;
+    type Response: Send + 'static;
+
+    /// Serves one request. Runs in its own task, under the request's deadline.
+    fn handle(
+        self: Arc<Self>,
+        request: Self::Request,
+    ) -> impl Future<Output = Result<Self::Response, Failure>> + Send + 'static;
+}
+
+/// Builds (and rebuilds after a failure) the worker of an actor.
+pub trait Factory: Send + Sync + 'static {
+    type Worker: Worker;
+
+    /// Builds a ready worker, or says why it cannot (then the supervisor retries with backoff).
+    fn build(&self) -> impl Future<Output = Result<Arc<Self::Worker>, String>> + Send;
+}
+
+/// What a caller gets instead of a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// The actor is down (restarting); nothing was sent.
+    Unavailable,
+    /// No answer before the deadline.
+    Timeout,
+    /// The worker failed this request (or panicked).
+    Failed(String),
+    /// The mailbox is full.
+    Overloaded,
+    /// The actor was stopped.
+    Stopped,
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Unavailable => write!(f, "unavailable (restarting)"),
+            CallError::Timeout => write!(f, "timed out"),
+            CallError::Failed(message) => write!(f, "failed: {message}"),
+            CallError::Overloaded => write!(f, "overloaded"),
+            CallError::Stopped => write!(f, "stopped"),
+        }
+    }
+}
+
+/// Tuning of a supervised actor.
+#[derive(Debug, Clone)]
+pub struct SupervisorConfig {
+    /// First wait before rebuilding a broken worker.
+    pub min_backoff: Duration,
+    /// Longest wait between rebuilds.
+    pub max_backoff: Duration,
+    /// Requests served at once; more wait in the mailbox.
+    pub max_concurrency: usize,
+    /// Requests waiting in the mailbox before callers get [`CallError::Overloaded`].
+    pub mailbox: usize,
+}
+
+impl Default for SupervisorConfig {
+    fn default() -> Self {
+        SupervisorConfig {
+            min_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            max_concurrency: 256,
+            mailbox: 4096,
+        }
+    }
+}
+
+/// Counters of an actor, for `/status` and metrics.
+#[derive(Debug, Default)]
+pub struct Stats {
+    up: AtomicBool,
+    pub requests: AtomicU64,
+    pub failures: AtomicU64,
+    pub timeouts: AtomicU64,
+    pub restarts: AtomicU64,
+    last_error: Mutex<Option<String>>,
+}
+
+impl Stats {
+    /// Whether the worker is built and serving.
+    pub fn is_up(&self) -> bool {
+        self.up.load(Ordering::Acquire)
+    }
+
+    /// The last reason the worker was broken or could not be built.
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.lock().ok().and_then(|e| e.clone())
+    }
+
+    fn set_down(&self, reason: &str) {
+        self.up.store(false, Ordering::Release);
+        if let Ok(mut last) = self.last_error.lock() {
+            *last = Some(reason.to_owned());
+        }
+    }
+}
+
+struct Envelope<W: Worker> {
+    request: W::Request,
+    deadline: Instant,
+    reply: oneshot::Sender<Result<W::Response, CallError>>,
+}
+
+/// The stable handle of a supervised actor.
+pub struct Address<W: Worker> {
+    mailbox: mpsc::Sender<Envelope<W>>,
+    stats: Arc<Stats>,
+    stop: CancellationToken,
+}
+
+impl<W: Worker> Clone for Address<W> {
+    fn clone(&self) -> Self {
+        Address {
+            mailbox: self.mailbox.clone(),
+            stats: Arc::clone(&self.stats),
+            stop: self.stop.clone(),
+        }
+    }
+}
+
+impl<W: Worker> fmt::Debug for Address<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Address")
+            .field("up", &self.stats.is_up())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Worker> Address<W> {
+    /// Sends `request` and waits for the answer until `deadline`.
+    pub async fn call(
+        &self,
+        request: W::Request,
+        deadline: Instant,
+    ) -> Result<W::Response, CallError> {
+        if !self.stats.is_up() {
+            return Err(CallError::Unavailable);
+        }
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let (reply, answer) = oneshot::channel();
+        match self.mailbox.try_send(Envelope {
+            request,
+            deadline,
+            reply,
+        }) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => return Err(CallError::Overloaded),
+            Err(mpsc::error::TrySendError::Closed(_)) => return Err(CallError::Stopped),
+        }
+        match tokio::time::timeout_at(deadline, answer).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(CallError::Stopped),
+            Err(_) => {
+                self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
+                Err(CallError::Timeout)
+            }
+        }
+    }
+
+    /// The actor's counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Stops the actor: requests in flight are dropped, later calls get [`CallError::Stopped`].
+    pub fn stop(&self) {
+        self.stop.cancel();
+    }
+}
+
+/// Starts a supervised actor whose workers come from `factory`.
+pub fn spawn<F: Factory>(name: String, factory: F, config: SupervisorConfig) -> Address<F::Worker> {
+    let (mailbox, inbox) = mpsc::channel(config.mailbox.max(1));
+    let stats = Arc::new(Stats::default());
+    let stop = CancellationToken::new();
+    let supervisor = Supervisor {
+        name,
+        factory,
+        config,
+        inbox,
+        stats: Arc::clone(&stats),
+        stop: stop.clone(),
+    };
+    tokio::spawn(supervisor.run());
+    Address {
+        mailbox,
+        stats,
+        stop,
+    }
+}
+
+struct Supervisor<F: Factory> {
+    name: String,
+    factory: F,
+    config: SupervisorConfig,
+    inbox: mpsc::Receiver<Envelope<F::Worker>>,
+    stats: Arc<Stats>,
+    stop: CancellationToken,
+}
+
+/// Why the serving loop ended.
+enum Ended {
+    Broken(String),
+    Stopped,
+}
+
+impl<F: Factory> Supervisor<F> {
+    async fn run(mut self) {
+        let mut backoff = Backoff::new(self.config.min_backoff, self.config.max_backoff);
+        let mut first = true;
+        loop {
+            if !first {
+                // Down: answer the mailbox with Unavailable until the backoff has elapsed.
+                let delay = backoff.next_delay();
+                if self.wait_down(delay).await.is_none() {
+                    return;
+                }
+            }
+            first = false;
+            let worker = tokio::select! {
+                () = self.stop.cancelled() => return,
+                built = self.factory.build() => built,
+            };
+            let worker = match worker {
+                Ok(worker) => worker,
+                Err(reason) => {
+                    tracing::warn!(actor = %self.name, %reason, "cannot start; retrying with backoff");
+                    self.stats.set_down(&reason);
+                    continue;
+                }
+            };
+            self.stats.up.store(true, Ordering::Release);
+            tracing::debug!(actor = %self.name, "started");
+            match self.serve(worker).await {
+                Ended::Stopped => return,
+                Ended::Broken(reason) => {
+                    tracing::warn!(actor = %self.name, %reason, "broken; restarting with backoff");
+                    self.stats.set_down(&reason);
+                    self.stats.restarts.fetch_add(1, Ordering::Relaxed);
+                    // A worker that served for a while starts over with a short backoff.
+                    backoff.reset();
+                }
+            }
+        }
+    }
+
+    /// Serves the mailbox until the worker breaks or the actor is stopped.
+    async fn serve(&mut self, worker: Arc<F::Worker>) -> Ended {
+        let permits = Arc::new(Semaphore::new(self.config.max_concurrency.max(1)));
+        let (broken_tx, mut broken_rx) = mpsc::unbounded_channel::<String>();
+        loop {
+            let envelope = tokio::select! {
+                () = self.stop.cancelled() => return Ended::Stopped,
+                Some(reason) = broken_rx.recv() => return Ended::Broken(reason),
+                envelope = self.inbox.recv() => match envelope {
+                    Some(envelope) => envelope,
+                    None => return Ended::Stopped,
+                },
+            };
+            let permit = tokio::select! {
+                () = self.stop.cancelled() => return Ended::Stopped,
+                permit = Arc::clone(&permits).acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => return Ended::Stopped,
+                },
+            };
+            let worker = Arc::clone(&worker);
+            let broken = broken_tx.clone();
+            let stats = Arc::clone(&self.stats);
+            let stop = self.stop.clone();
+            tokio::spawn(async move {
+                let _permit = permit;
+                let Envelope {
+                    request,
+                    deadline,
+                    reply,
+                } = envelope;
+                // The worker runs in a task of its own so that a panic is caught at its boundary.
+                let task = tokio::spawn(worker.handle(request));
+                let abort = task.abort_handle();
+                let outcome = tokio::select! {
+                    () = stop.cancelled() => { abort.abort(); return; }
+                    outcome = tokio::time::timeout_at(deadline, task) => outcome,
+                };
+                let answer = match outcome {
+                    Err(_elapsed) => {
+                        abort.abort();
+                        Err(CallError::Timeout)
+                    }
+                    Ok(Err(join_error)) => {
+                        let reason = if join_error.is_panic() {
+                            "the worker panicked"
+                        } else {
+                            "the worker was cancelled"
+                        };
+                        stats.failures.fetch_add(1, Ordering::Relaxed);
+                        let _ = broken.send(reason.to_owned());
+                        Err(CallError::Failed(reason.to_owned()))
+                    }
+                    Ok(Ok(Ok(response))) => Ok(response),
+                    Ok(Ok(Err(failure))) => {
+                        stats.failures.fetch_add(1, Ordering::Relaxed);
+                        if let Failure::Broken(reason) = &failure {
+                            let _ = broken.send(reason.clone());
+                        }
+                        Err(CallError::Failed(failure.to_string()))
+                    }
+                };
+                let _ = reply.send(answer);
+            });
+        }
+    }
+
+    /// Waits `delay` while answering every request with Unavailable. `None` when stopped.
+    async fn wait_down(&mut self, delay: Duration) -> Option<()> {
+        let until = Instant::now() + delay;
+        loop {
+            tokio::select! {
+                () = self.stop.cancelled() => return None,
+                () = tokio::time::sleep_until(until) => return Some(()),
+                envelope = self.inbox.recv() => match envelope {
+                    Some(envelope) => { let _ = envelope.reply.send(Err(CallError::Unavailable)); }
+                    None => return None,
+                },
+            }
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! The actor machinery under a paused clock: deadlines are exact and runs are deterministic.
+
+use actors::{
+    first_match, gather, spawn, CallError, Factory, Failure, Registry, SupervisorConfig, Worker,
+};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Answers after `delay`; "panic" panics, "broken" breaks the worker, "hang" never answers.
+struct Echo {
+    delay: Duration,
+}
+
+impl Worker for Echo {
+    type Request = String;
+    type Response = String;
+
+    fn handle(
+        self: Arc<Self>,
+        request: String,
+    ) -> impl Future<Output = Result<String, Failure>> + Send + 'static {
+        async move {
+            match request.as_str() {
+                "panic" => panic!("backend bug"),
+                "broken" => Err(Failure::Broken("connection lost".into())),
+                "bad" => Err(Failure::Request("bad request".into())),
+                "hang" => std::future::pending().await,
+                _ => {
+                    tokio::time::sleep(self.delay).await;
+                    Ok(request)
+                }
+            }
+        }
+    }
+}
+
+/// Builds `Echo` workers; the first `failures` builds fail.
+#[derive(Clone)]
+struct EchoFactory {
+    delay: Duration,
+    failures: usize,
+    builds: Arc<AtomicUsize>,
+}
+
+impl EchoFactory {
+    fn new(delay_ms: u64) -> Self {
+        EchoFactory {
+            delay: Duration::from_millis(delay_ms),
+            failures: 0,
+            builds: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    fn builds(&self) -> usize {
+        self.builds.load(Ordering::SeqCst)
+    }
+}
+
+impl Factory for EchoFactory {
+    type Worker = Echo;
+
+    fn build(&self) -> impl Future<Output = Result<Arc<Echo>, String>> + Send {
+        let attempt = self.builds.fetch_add(1, Ordering::SeqCst);
+        let delay = self.delay;
+        let failures = self.failures;
+        async move {
+            if attempt < failures {
+                Err(format!("backend down (attempt {attempt})"))
+            } else {
+                Ok(Arc::new(Echo { delay }))
+            }
+        }
+    }
+}
+
+fn config() -> SupervisorConfig {
+    SupervisorConfig {
+        min_backoff: Duration::from_millis(500),
+        max_backoff: Duration::from_secs(4),
+        max_concurrency: 256,
+        mailbox: 1024,
+    }
+}
+
+fn after(ms: u64) -> Instant {
+    Instant::now() + Duration::from_millis(ms)
+}
+
+/// Lets the supervisor task run (build the worker) without moving the clock.
+async fn settle() {
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_source_costs_exactly_its_timeout() {
+    let address = spawn("hung".into(), EchoFactory::new(0), config());
+    settle().await;
+    let started = Instant::now();
+    let answer = address.call("hang".into(), after(100)).await;
+    assert_eq!(answer, Err(CallError::Timeout));
+    assert_eq!(started.elapsed(), Duration::from_millis(100));
+    assert_eq!(address.stats().timeouts.load(Ordering::Relaxed), 1);
+    assert_eq!(
+        address.call("ok".into(), after(100)).await,
+        Ok("ok".to_owned()),
+        "a timeout does not break the actor"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hundred_concurrent_requests_on_a_200ms_source_take_200ms() {
+    let address = spawn("slow".into(), EchoFactory::new(200), config());
+    settle().await;
+    let started = Instant::now();
+    let calls = (0..100).map(|i| {
+        let address = address.clone();
+        async move { address.call(format!("q{i}"), after(5_000)).await }
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(200) && elapsed < Duration::from_millis(250),
+        "{elapsed:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrency_is_bounded_and_the_rest_waits_in_the_mailbox() {
+    let address = spawn(
+        "bounded".into(),
+        EchoFactory::new(100),
+        SupervisorConfig {
+            max_concurrency: 2,
+            ..config()
+        },
+    );
+    settle().await;
+    let started = Instant::now();
+    let calls = (0..4).map(|i| {
+        let address = address.clone();
+        async move { address.call(format!("q{i}"), after(5_000)).await }
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    assert!(answers.iter().all(Result::is_ok));
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_millis(200),
+        "two rounds of two"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_request_never_blocks_the_mailbox() {
+    let address = spawn("mixed".into(), EchoFactory::new(10), config());
+    settle().await;
+    let slow = {
+        let address = address.clone();
+        tokio::spawn(async move { address.call("hang".into(), after(10_000)).await })
+    };
+    settle().await;
+    let started = Instant::now();
+    assert_eq!(
+        address.call("fast".into(), after(1_000)).await,
+        Ok("fast".to_owned())
+    );
+    assert_eq!(started.elapsed(), Duration::from_millis(10));
+    slow.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_backend_is_restarted_and_serves_again() {
+    let factory = EchoFactory::new(0);
+    let address = spawn("buggy".into(), factory.clone(), config());
+    settle().await;
+    let answer = address.call("panic".into(), after(1_000)).await;
+    assert!(
+        matches!(answer, Err(CallError::Failed(ref m)) if m.contains("panicked")),
+        "{answer:?}"
+    );
+    settle().await;
+    assert_eq!(
+        address.call("x".into(), after(1_000)).await,
+        Err(CallError::Unavailable),
+        "down: skipped at once"
+    );
+    assert!(!address.stats().is_up());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    settle().await;
+    assert_eq!(
+        address.call("x".into(), after(1_000)).await,
+        Ok("x".to_owned()),
+        "same address after the restart"
+    );
+    assert_eq!(factory.builds(), 2);
+    assert_eq!(address.stats().restarts.load(Ordering::Relaxed), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_broken_worker_is_rebuilt_but_a_failed_request_is_not() {
+    let factory = EchoFactory::new(0);
+    let address = spawn("flaky".into(), factory.clone(), config());
+    settle().await;
+    assert!(matches!(
+        address.call("bad".into(), after(100)).await,
+        Err(CallError::Failed(_))
+    ));
+    settle().await;
+    assert!(
+        address.stats().is_up(),
+        "a request failure keeps the worker"
+    );
+    assert!(matches!(
+        address.call("broken".into(), after(100)).await,
+        Err(CallError::Failed(_))
+    ));
+    settle().await;
+    assert!(!address.stats().is_up());
+    assert_eq!(
+        address.stats().last_error().as_deref(),
+        Some("connection lost")
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    settle().await;
+    assert!(address.stats().is_up());
+    assert_eq!(factory.builds(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_backend_that_cannot_start_is_retried_with_exponential_backoff() {
+    let factory = EchoFactory {
+        failures: 3,
+        ..EchoFactory::new(0)
+    };
+    let address = spawn("down".into(), factory.clone(), config());
+    settle().await;
+    assert_eq!(factory.builds(), 1);
+    assert_eq!(
+        address.call("x".into(), after(100)).await,
+        Err(CallError::Unavailable)
+    );
+    // Retries after 0.5 s, then 1 s, then 2 s.
+    for (wait_ms, builds) in [(499, 1), (1, 2), (999, 2), (1, 3), (1_999, 3), (1, 4)] {
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+        settle().await;
+        assert_eq!(factory.builds(), builds, "after {wait_ms} ms more");
+    }
+    assert_eq!(
+        address.call("x".into(), after(100)).await,
+        Ok("x".to_owned())
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stopped_actor_answers_stopped() {
+    let address = spawn("gone".into(), EchoFactory::new(0), config());
+    settle().await;
+    address.stop();
+    settle().await;
+    let answer = address.call("x".into(), after(100)).await;
+    assert!(matches!(answer, Err(CallError::Stopped)), "{answer:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn gather_returns_what_arrived_and_who_failed() {
+    let fast = spawn("fast".into(), EchoFactory::new(10), config());
+    let slow = spawn("slow".into(), EchoFactory::new(10), config());
+    let failing = spawn(
+        "failing".into(),
+        EchoFactory {
+            failures: 100,
+            ..EchoFactory::new(0)
+        },
+        config(),
+    );
+    settle().await;
+    let started = Instant::now();
+    let gathered = gather([
+        ("fast", fast.call("a".into(), after(100))),
+        ("slow", slow.call("hang".into(), after(100))),
+        ("failing", failing.call("c".into(), after(100))),
+    ])
+    .await;
+    assert_eq!(gathered.results, vec![("fast", "a".to_owned())]);
+    let mut failures = gathered.failures;
+    failures.sort_by_key(|(name, _)| *name);
+    assert_eq!(
+        failures,
+        vec![
+            ("failing", CallError::Unavailable),
+            ("slow", CallError::Timeout)
+        ]
+    );
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_millis(100),
+        "the hung source costs its deadline, nothing more"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn first_match_takes_the_fastest_answer_and_drops_the_rest() {
+    let started = Instant::now();
+    let call = |delay: u64, answer: Option<&'static str>| async move {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        Ok::<_, CallError>(answer)
+    };
+    let (found, failures) = first_match([
+        ("none", call(5, None)),
+        ("slow", call(300, Some("slow"))),
+        ("fast", call(50, Some("fast"))),
+    ])
+    .await;
+    assert_eq!(found, Some(("fast", "fast")));
+    assert!(failures.is_empty());
+    assert_eq!(started.elapsed(), Duration::from_millis(50));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_registry_restarts_only_what_changed() {
+    let builds: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let log = Arc::clone(&builds);
+    let registry: Registry<String, u64, EchoFactory> = Registry::new(
+        move |key: &String, delay: &u64| {
+            log.lock().expect("log").push(key.clone());
+            EchoFactory::new(*delay)
+        },
+        config(),
+    );
+    let desired = |pairs: &[(&str, u64)]| -> HashMap<String, u64> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+    };
+    let diff = registry.apply(desired(&[("a", 1), ("b", 1), ("c", 1)]));
+    assert_eq!(diff.started.len(), 3);
+    let kept = registry.get(&"a".to_owned()).expect("a");
+    let diff = registry.apply(desired(&[("a", 1), ("b", 2), ("d", 1)]));
+    assert_eq!(diff.started, vec!["d".to_owned()]);
+    assert_eq!(diff.restarted, vec!["b".to_owned()]);
+    assert_eq!(diff.stopped, vec!["c".to_owned()]);
+    assert_eq!(builds.lock().expect("log").len(), 5, "a was left alone");
+    settle().await;
+    assert_eq!(
+        kept.call("still".into(), after(100)).await,
+        Ok("still".to_owned())
+    );
+    assert!(registry.get(&"c".to_owned()).is_none());
+    let mut keys = registry.keys();
+    keys.sort();
+    assert_eq!(keys, vec!["a", "b", "d"]);
+}
