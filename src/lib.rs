@@ -9,6 +9,7 @@ pub mod config;
 pub mod http;
 pub mod logging;
 mod privileges;
+pub mod services;
 pub mod state;
 pub mod storage;
 

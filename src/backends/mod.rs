@@ -1,18 +1,181 @@
-//! The registry of backend kinds. Each backend is one folder under `src/backends/<kind>/`, listed
-//! once in [`INSTALLED`]; `enabled_plugins.backends` then switches each kind on or off.
+//! Backends: where contacts come from. Each kind is one folder (`csv/`, …) exposing a [`Kind`]: its
+//! name, the validation of its own source fields, and how to build a [`Backend`] from a source.
+//! Adding a kind is a folder plus one line in [`KINDS`]; `enabled_plugins.backends` switches kinds.
 //!
-//! No backend kind is installed yet: they land with the directory engine (csv, csv_ws, ldap first).
+//! The contract of [`Backend`] is in `docs/plugins.md`.
 
-/// Backend kinds built into this daemon.
-pub const INSTALLED: &[&str] = &[];
+pub mod csv;
+mod text;
+
+pub use text::fold;
+
+use actors::Failure;
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// The raw fields of a contact, as its backend found them.
+pub type Fields = Map<String, Value>;
+
+/// Links of a contact to other Wazo objects (filled by the Wazo backends).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Relations {
+    pub xivo_id: Option<Value>,
+    pub agent_id: Option<Value>,
+    pub user_id: Option<Value>,
+    pub user_uuid: Option<Value>,
+    pub endpoint_id: Option<Value>,
+}
+
+/// A contact found by a backend, before the source's `format_columns` apply.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawContact {
+    pub fields: Fields,
+    pub relations: Relations,
+}
+
+impl RawContact {
+    pub fn from_fields(fields: Fields) -> Self {
+        RawContact {
+            fields,
+            relations: Relations::default(),
+        }
+    }
+}
+
+/// Who is asking: some backends query on the caller's behalf.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub token: Option<String>,
+    pub user_uuid: Option<String>,
+    pub tenant_uuid: String,
+}
+
+/// What every source has, whatever its backend (the fields wazo-dird stores in `dird_source`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceSpec {
+    pub uuid: String,
+    pub tenant_uuid: String,
+    pub name: String,
+    pub backend: String,
+    pub searched_columns: Vec<String>,
+    pub first_matched_columns: Vec<String>,
+    pub format_columns: BTreeMap<String, String>,
+    /// The backend's own fields, validated by its [`Kind`].
+    pub extra_fields: Map<String, Value>,
+    /// Seconds this source may take per request (`None`: the service's default).
+    pub timeout: Option<f64>,
+}
+
+/// A contact store. Every method runs in a task of its own under a deadline; an `Err` costs the
+/// request this source's results only. Return [`Failure::Broken`] when the backend cannot serve any
+/// more (its actor is then rebuilt with backoff), [`Failure::Request`] for a failure of one request.
+pub trait Backend: Send + Sync + 'static {
+    /// Contacts matching `term` in the searched columns.
+    fn search(
+        self: Arc<Self>,
+        term: String,
+        context: Context,
+    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>>;
+
+    /// One contact whose first-matched columns equal `exten`, if any.
+    fn first_match(
+        self: Arc<Self>,
+        exten: String,
+        context: Context,
+    ) -> BoxFuture<'static, Result<Option<RawContact>, Failure>>;
+
+    /// For each of `extens`, one matching contact. By default one `first_match` per exten.
+    fn match_all(
+        self: Arc<Self>,
+        extens: Vec<String>,
+        context: Context,
+    ) -> BoxFuture<'static, Result<HashMap<String, RawContact>, Failure>> {
+        Box::pin(async move {
+            let mut found = HashMap::new();
+            for exten in extens {
+                if let Some(contact) = Arc::clone(&self)
+                    .first_match(exten.clone(), context.clone())
+                    .await?
+                {
+                    found.insert(exten, contact);
+                }
+            }
+            Ok(found)
+        })
+    }
+
+    /// The contacts whose unique column is one of `ids` (favorites).
+    fn list(
+        self: Arc<Self>,
+        ids: Vec<String>,
+        context: Context,
+    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>>;
+
+    /// The field whose value identifies a contact in this source (`source_entry_id`).
+    fn unique_column(&self) -> Option<&str>;
+}
+
+/// Builds a backend from a source (connects, opens files…); an `Err` is retried with backoff.
+pub type BuildFn = fn(Arc<SourceSpec>) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>>;
+
+/// A backend kind.
+#[derive(Debug)]
+pub struct Kind {
+    pub name: &'static str,
+    /// Sort columns of `GET /backends/{kind}/sources` besides `name`.
+    pub sort_columns: &'static [&'static str],
+    /// Checks the kind's own fields (the body without the common ones) and fills their defaults.
+    /// `Err` holds wazo-dird's `details`: field → error.
+    pub validate: fn(&Map<String, Value>) -> Result<Map<String, Value>, Map<String, Value>>,
+    /// Builds a backend.
+    pub build: BuildFn,
+}
+
+/// Every backend kind built into the daemon.
+pub const KINDS: &[&Kind] = &[&csv::KIND];
+
+/// The kind named `name`, if it is installed.
+pub fn kind(name: &str) -> Option<&'static Kind> {
+    KINDS.iter().copied().find(|kind| kind.name == name)
+}
 
 /// The installed kinds that the configuration enables, sorted by name.
-pub fn enabled(enabled_backends: &std::collections::BTreeMap<String, bool>) -> Vec<String> {
-    let mut kinds: Vec<String> = INSTALLED
+pub fn enabled(enabled_backends: &BTreeMap<String, bool>) -> Vec<String> {
+    let mut kinds: Vec<String> = KINDS
         .iter()
-        .filter(|kind| enabled_backends.get(**kind).copied().unwrap_or(false))
-        .map(|kind| (*kind).to_owned())
+        .filter(|kind| enabled_backends.get(kind.name).copied().unwrap_or(false))
+        .map(|kind| kind.name.to_owned())
         .collect();
     kinds.sort();
     kinds
+}
+
+/// Parses a backend's own fields with serde (unknown fields rejected), as validation details.
+pub fn parse_fields<T: serde::de::DeserializeOwned + Serialize>(
+    fields: &Map<String, Value>,
+) -> Result<Map<String, Value>, Map<String, Value>> {
+    let parsed: T = serde_json::from_value(Value::Object(fields.clone())).map_err(|error| {
+        let message = error.to_string();
+        let field = field_of(&message).unwrap_or("_schema").to_owned();
+        let mut details = Map::new();
+        details.insert(
+            field,
+            serde_json::json!({"constraint_id": "invalid", "message": message}),
+        );
+        details
+    })?;
+    match serde_json::to_value(parsed) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Ok(Map::new()),
+    }
+}
+
+/// The field a serde error message names (`unknown field `x``, `missing field `x``).
+fn field_of(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let length = message[start..].find('`')?;
+    Some(&message[start..start + length])
 }

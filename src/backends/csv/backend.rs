@@ -1,0 +1,343 @@
+//! Reading and querying the CSV file.
+
+use super::CsvConfig;
+use crate::backends::{fold, Backend, Context, Fields, RawContact, SourceSpec};
+use actors::Failure;
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+/// The rows of the file as of its last modification.
+#[derive(Debug)]
+struct Table {
+    modified: Option<SystemTime>,
+    rows: Vec<Row>,
+}
+
+#[derive(Debug)]
+struct Row {
+    fields: Fields,
+    /// Folded values of the searched columns, for case- and accent-insensitive search.
+    searchable: Vec<String>,
+}
+
+/// A `csv` source.
+#[derive(Debug)]
+pub struct CsvBackend {
+    spec: Arc<SourceSpec>,
+    config: CsvConfig,
+    table: RwLock<Arc<Table>>,
+}
+
+pub(super) fn build(spec: Arc<SourceSpec>) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+    Box::pin(async move {
+        let config: CsvConfig = serde_json::from_value(Value::Object(spec.extra_fields.clone()))
+            .map_err(|e| format!("invalid csv source: {e}"))?;
+        let table = load(spec.clone(), config.clone()).await?;
+        Ok(Arc::new(CsvBackend {
+            spec,
+            config,
+            table: RwLock::new(Arc::new(table)),
+        }) as Arc<dyn Backend>)
+    })
+}
+
+async fn load(spec: Arc<SourceSpec>, config: CsvConfig) -> Result<Table, String> {
+    tokio::task::spawn_blocking(move || read_table(&spec, &config))
+        .await
+        .map_err(|e| format!("reading the file failed: {e}"))?
+}
+
+fn read_table(spec: &SourceSpec, config: &CsvConfig) -> Result<Table, String> {
+    let path = &config.file;
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let separator = config.separator.bytes().next().unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| format!("cannot read {path}: {e}"))?;
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("cannot read the header row of {path}: {e}"))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("{path}: {e}"))?;
+        let fields: Fields = headers
+            .iter()
+            .zip(record.iter())
+            .map(|(header, value)| (header.clone(), Value::String(value.to_owned())))
+            .collect();
+        let searchable = spec
+            .searched_columns
+            .iter()
+            .filter_map(|column| fields.get(column).and_then(Value::as_str).map(fold))
+            .collect();
+        rows.push(Row { fields, searchable });
+    }
+    tracing::debug!(source = %spec.name, rows = rows.len(), file = %path, "csv file loaded");
+    Ok(Table { modified, rows })
+}
+
+impl CsvBackend {
+    /// The current rows, re-read first when the file changed since the last read.
+    async fn table(&self) -> Result<Arc<Table>, Failure> {
+        let current = self
+            .table
+            .read()
+            .map(|t| Arc::clone(&t))
+            .map_err(|_| Failure::Broken("lock poisoned".into()))?;
+        let modified = std::fs::metadata(&self.config.file)
+            .and_then(|m| m.modified())
+            .map_err(|e| Failure::Broken(format!("cannot read {}: {e}", self.config.file)))?;
+        if current.modified == Some(modified) {
+            return Ok(current);
+        }
+        let fresh = Arc::new(
+            load(Arc::clone(&self.spec), self.config.clone())
+                .await
+                .map_err(Failure::Broken)?,
+        );
+        if let Ok(mut table) = self.table.write() {
+            *table = Arc::clone(&fresh);
+        }
+        tracing::info!(source = %self.spec.name, rows = fresh.rows.len(), "csv file changed: reloaded");
+        Ok(fresh)
+    }
+
+    fn matches_exactly(&self, row: &Row, exten: &str) -> bool {
+        self.spec
+            .first_matched_columns
+            .iter()
+            .any(|column| row.fields.get(column).and_then(Value::as_str) == Some(exten))
+    }
+}
+
+impl Backend for CsvBackend {
+    fn search(
+        self: Arc<Self>,
+        term: String,
+        _context: Context,
+    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+        Box::pin(async move {
+            let table = self.table().await?;
+            let needle = fold(&term);
+            Ok(table
+                .rows
+                .iter()
+                .filter(|row| row.searchable.iter().any(|value| value.contains(&needle)))
+                .map(|row| RawContact::from_fields(row.fields.clone()))
+                .collect())
+        })
+    }
+
+    fn first_match(
+        self: Arc<Self>,
+        exten: String,
+        _context: Context,
+    ) -> BoxFuture<'static, Result<Option<RawContact>, Failure>> {
+        Box::pin(async move {
+            let table = self.table().await?;
+            Ok(table
+                .rows
+                .iter()
+                .find(|row| self.matches_exactly(row, &exten))
+                .map(|row| RawContact::from_fields(row.fields.clone())))
+        })
+    }
+
+    fn match_all(
+        self: Arc<Self>,
+        extens: Vec<String>,
+        _context: Context,
+    ) -> BoxFuture<'static, Result<std::collections::HashMap<String, RawContact>, Failure>> {
+        Box::pin(async move {
+            let table = self.table().await?;
+            let mut found = std::collections::HashMap::new();
+            for exten in extens {
+                if let Some(row) = table
+                    .rows
+                    .iter()
+                    .find(|row| self.matches_exactly(row, &exten))
+                {
+                    found.insert(exten, RawContact::from_fields(row.fields.clone()));
+                }
+            }
+            Ok(found)
+        })
+    }
+
+    fn list(
+        self: Arc<Self>,
+        ids: Vec<String>,
+        _context: Context,
+    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+        Box::pin(async move {
+            let Some(unique) = self.config.unique_column.clone() else {
+                return Ok(Vec::new());
+            };
+            let table = self.table().await?;
+            Ok(table
+                .rows
+                .iter()
+                .filter(|row| {
+                    row.fields
+                        .get(&unique)
+                        .and_then(Value::as_str)
+                        .is_some_and(|id| ids.iter().any(|i| i == id))
+                })
+                .map(|row| RawContact::from_fields(row.fields.clone()))
+                .collect())
+        })
+    }
+
+    fn unique_column(&self) -> Option<&str> {
+        self.config.unique_column.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn spec(file: &std::path::Path, separator: &str) -> Arc<SourceSpec> {
+        let extra =
+            serde_json::json!({"file": file, "separator": separator, "unique_column": "id"});
+        Arc::new(SourceSpec {
+            uuid: "u".into(),
+            tenant_uuid: "t".into(),
+            name: "my_csv".into(),
+            backend: "csv".into(),
+            searched_columns: vec!["firstname".into(), "lastname".into()],
+            first_matched_columns: vec!["number".into(), "mobile".into()],
+            format_columns: BTreeMap::new(),
+            extra_fields: extra.as_object().cloned().unwrap_or_default(),
+            timeout: None,
+        })
+    }
+
+    fn names(contacts: &[RawContact]) -> Vec<String> {
+        let mut names: Vec<String> = contacts
+            .iter()
+            .map(|c| {
+                c.fields["firstname"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[tokio::test]
+    async fn searches_matches_lists_and_reloads() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("contacts.csv");
+        std::fs::write(&file, "id|firstname|lastname|number|mobile\n1|Alice|Martin|1001|\n2|Élodie|Béranger|1002|+33600\n3|Bob|Marley|1003|\n")
+            .expect("write");
+        let backend = build(spec(&file, "|")).await.expect("built");
+        let context = Context::default();
+        assert_eq!(
+            names(
+                &Arc::clone(&backend)
+                    .search("mar".into(), context.clone())
+                    .await
+                    .expect("search")
+            ),
+            ["Alice", "Bob"]
+        );
+        assert_eq!(
+            names(
+                &Arc::clone(&backend)
+                    .search("ELO".into(), context.clone())
+                    .await
+                    .expect("search")
+            ),
+            ["Élodie"]
+        );
+        assert_eq!(
+            names(
+                &Arc::clone(&backend)
+                    .search("beranger".into(), context.clone())
+                    .await
+                    .expect("search")
+            ),
+            ["Élodie"]
+        );
+        let found = Arc::clone(&backend)
+            .first_match("+33600".into(), context.clone())
+            .await
+            .expect("match");
+        assert_eq!(found.expect("found").fields["id"], "2");
+        assert!(
+            Arc::clone(&backend)
+                .first_match("100".into(), context.clone())
+                .await
+                .expect("match")
+                .is_none(),
+            "exact only"
+        );
+        let all = Arc::clone(&backend)
+            .match_all(
+                vec!["1001".into(), "9".into(), "1003".into()],
+                context.clone(),
+            )
+            .await
+            .expect("all");
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            names(
+                &Arc::clone(&backend)
+                    .list(vec!["3".into(), "1".into()], context.clone())
+                    .await
+                    .expect("list")
+            ),
+            ["Alice", "Bob"]
+        );
+
+        // A changed file is picked up by the next request.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(
+            &file,
+            "id|firstname|lastname|number|mobile\n4|Marc|Dupont|1004|\n",
+        )
+        .expect("rewrite");
+        let modified = SystemTime::now() + std::time::Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .and_then(|f| f.set_modified(modified))
+            .expect("touch");
+        assert_eq!(
+            names(
+                &Arc::clone(&backend)
+                    .search("mar".into(), context.clone())
+                    .await
+                    .expect("search")
+            ),
+            ["Marc"]
+        );
+
+        // A file that disappears breaks the backend (its actor is rebuilt with backoff).
+        std::fs::remove_file(&file).expect("rm");
+        assert!(matches!(
+            Arc::clone(&backend).search("x".into(), context).await,
+            Err(Failure::Broken(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_missing_file_cannot_build() {
+        let error = build(spec(std::path::Path::new("/nonexistent/contacts.csv"), ","))
+            .await
+            .err()
+            .expect("fails");
+        assert!(error.contains("/nonexistent/contacts.csv"), "{error}");
+    }
+}

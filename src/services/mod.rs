@@ -1,0 +1,3 @@
+//! The directory services: formatting of source results, and the scatter-gather lookups.
+
+pub mod format;
