@@ -9,6 +9,7 @@ pub mod config;
 pub mod http;
 pub mod logging;
 mod privileges;
+pub mod resources;
 pub mod services;
 pub mod state;
 pub mod storage;
@@ -51,7 +52,13 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     }
     storage.spawn_monitor();
 
+    let directory = std::sync::Arc::new(build_directory(
+        &config,
+        &loaded.tree,
+        auth.master_tenant().as_deref(),
+    )?);
     let state = web::Data::new(AppState {
+        directory,
         backends: backends::enabled(&config.enabled_plugins.backends),
         config: std::sync::Arc::clone(&config),
         live_config: RwLock::new(loaded.tree),
@@ -63,4 +70,57 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     http::serve(state, auth_data).await?;
     tracing::info!("wazo-dird stopped");
     Ok(())
+}
+
+/// The directory: source actors, displays and profiles, with the ones declared in the configuration.
+fn build_directory(
+    config: &config::Config,
+    tree: &config::Tree,
+    master_tenant: Option<&str>,
+) -> Result<services::directory::Directory, String> {
+    use resources::{
+        displays::service::DisplayService, profiles::service::ProfileService,
+        sources::service::SourceService,
+    };
+    use serde_json::Value;
+    let value = |key: &str| tree.get(key).cloned().unwrap_or(Value::Null);
+    let declared = resources::declared::load(
+        &value("sources"),
+        &value("displays"),
+        &value("profiles"),
+        master_tenant,
+    )
+    .map_err(|errors| format!("invalid declared resources:\n  - {}", errors.join("\n  - ")))?;
+    let supervision = actors::SupervisorConfig {
+        min_backoff: std::time::Duration::from_secs_f64(config.source_actors.restart_backoff_min),
+        max_backoff: std::time::Duration::from_secs_f64(config.source_actors.restart_backoff_max),
+        max_concurrency: usize::try_from(config.source_actors.max_concurrency)
+            .unwrap_or(usize::MAX),
+        ..actors::SupervisorConfig::default()
+    };
+    let sources = SourceService::new(
+        backends::enabled(&config.enabled_plugins.backends),
+        supervision,
+    );
+    tracing::info!(
+        sources = declared.sources.len(),
+        displays = declared.displays.len(),
+        profiles = declared.profiles.len(),
+        "declared resources loaded"
+    );
+    sources.replace(declared.sources);
+    let displays = DisplayService::default();
+    displays.replace(declared.displays);
+    let profiles = ProfileService::default();
+    profiles.replace(declared.profiles);
+    Ok(services::directory::Directory {
+        sources: std::sync::Arc::new(sources),
+        displays: std::sync::Arc::new(displays),
+        profiles: std::sync::Arc::new(profiles),
+        timeouts: services::directory::ServiceTimeouts {
+            lookup: config.lookup_service.timeout,
+            reverse: config.reverse_service.timeout,
+            favorites: config.favorites_service.timeout,
+        },
+    })
 }

@@ -3,6 +3,7 @@
 use crate::auth::AuthService;
 use crate::config::{Config, Tree};
 use crate::logging::LogControl;
+use crate::services::directory::Directory;
 use crate::storage::Storage;
 use std::sync::{Arc, RwLock};
 
@@ -18,4 +19,6 @@ pub struct AppState {
     pub logging: Option<LogControl>,
     /// Backend kinds that are both installed and enabled, sorted by name.
     pub backends: Vec<String>,
+    /// Profiles, displays, sources and the lookups over them.
+    pub directory: Arc<Directory>,
 }

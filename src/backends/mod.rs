@@ -118,6 +118,12 @@ pub trait Backend: Send + Sync + 'static {
     fn unique_column(&self) -> Option<&str>;
 }
 
+/// wazo-dird's validation details: field → `{constraint_id, constraint, message}`.
+pub type FieldErrors = Map<String, Value>;
+
+/// Checks a kind's own fields and fills their defaults.
+pub type ValidateFn = fn(&Map<String, Value>) -> Result<Map<String, Value>, FieldErrors>;
+
 /// Builds a backend from a source (connects, opens files…); an `Err` is retried with backoff.
 pub type BuildFn = fn(Arc<SourceSpec>) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>>;
 
@@ -129,7 +135,7 @@ pub struct Kind {
     pub sort_columns: &'static [&'static str],
     /// Checks the kind's own fields (the body without the common ones) and fills their defaults.
     /// `Err` holds wazo-dird's `details`: field → error.
-    pub validate: fn(&Map<String, Value>) -> Result<Map<String, Value>, Map<String, Value>>,
+    pub validate: ValidateFn,
     /// Builds a backend.
     pub build: BuildFn,
 }

@@ -53,6 +53,8 @@ pub struct Config {
     pub lookup_service: ServicePool,
     pub reverse_service: ServicePool,
     pub favorites_service: ServicePool,
+    /// Supervision of the source actors.
+    pub source_actors: SourceActors,
     /// The Consul agent used for service discovery.
     pub consul: Consul,
     /// Registration in Consul.
@@ -175,6 +177,19 @@ impl EnabledPlugins {
 pub struct ServicePool {
     /// wazo-dird's thread-pool size; kept for compatibility (requests here are async, not pooled).
     pub executor_workers: Option<u64>,
+    /// Seconds a request may take when its profile sets no `options.timeout`.
+    pub timeout: f64,
+}
+
+/// `source_actors` section: supervision of the source actors.
+#[derive(Debug, Clone)]
+pub struct SourceActors {
+    /// Seconds before the first restart of a broken source.
+    pub restart_backoff_min: f64,
+    /// Longest wait between restarts.
+    pub restart_backoff_max: f64,
+    /// Requests one source serves at once.
+    pub max_concurrency: u64,
 }
 
 /// `consul` section.
@@ -241,14 +256,13 @@ impl Config {
             log_filename: r.opt_string("log_filename").map(PathBuf::from),
             debug: r.bool("debug"),
             user: r.opt_string("user"),
-            lookup_service: ServicePool {
-                executor_workers: r.opt_uint("lookup_service.executor_workers"),
-            },
-            reverse_service: ServicePool {
-                executor_workers: r.opt_uint("reverse_service.executor_workers"),
-            },
-            favorites_service: ServicePool {
-                executor_workers: r.opt_uint("favorites_service.executor_workers"),
+            lookup_service: read_service_pool(&mut r, "lookup_service"),
+            reverse_service: read_service_pool(&mut r, "reverse_service"),
+            favorites_service: read_service_pool(&mut r, "favorites_service"),
+            source_actors: SourceActors {
+                restart_backoff_min: r.positive_seconds("source_actors.restart_backoff_min"),
+                restart_backoff_max: r.positive_seconds("source_actors.restart_backoff_max"),
+                max_concurrency: r.uint("source_actors.max_concurrency").max(1),
             },
             consul: Consul {
                 scheme: r.choice("consul.scheme", &["http", "https"]),
@@ -290,6 +304,13 @@ impl Config {
         } else {
             &self.log_level
         }
+    }
+}
+
+fn read_service_pool(r: &mut Reader<'_>, section: &str) -> ServicePool {
+    ServicePool {
+        executor_workers: r.opt_uint(&format!("{section}.executor_workers")),
+        timeout: r.positive_seconds(&format!("{section}.timeout")),
     }
 }
 

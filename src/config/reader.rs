@@ -130,6 +130,14 @@ impl<'a> Reader<'a> {
         .unwrap_or_default()
     }
 
+    /// A number of seconds > 0.
+    pub fn positive_seconds(&mut self, key: &str) -> f64 {
+        self.typed(key, "a number of seconds > 0", |v| {
+            v.as_f64().filter(|n| *n > 0.0 && n.is_finite())
+        })
+        .unwrap_or(1.0)
+    }
+
     /// A list of strings.
     pub fn string_list(&mut self, key: &str) -> Vec<String> {
         self.typed(key, "a list of strings", |v| {

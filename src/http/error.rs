@@ -78,6 +78,24 @@ impl ApiError {
         .details(details)
     }
 
+    /// A legacy error whose body wazo-dird builds by hand: `timestamp` is a one-element list.
+    pub fn legacy_handmade(status: StatusCode, reason: String) -> Self {
+        let body =
+            json!({"reason": [reason], "timestamp": [now()], "status_code": status.as_u16()});
+        ApiError {
+            raw_body: Some(Box::new(body)),
+            ..ApiError::new(status, "legacy", reason).styled(ErrorStyle::Legacy)
+        }
+    }
+
+    /// A body that follows neither format (wazo-dird quirks), answered as is.
+    pub fn raw(status: StatusCode, body: Value) -> Self {
+        ApiError {
+            raw_body: Some(Box::new(body)),
+            ..ApiError::new(status, "raw", "")
+        }
+    }
+
     /// The JSON body in this error's style.
     pub fn body(&self) -> Value {
         if let Some(raw) = &self.raw_body {

@@ -1,3 +1,5 @@
 //! The directory services: formatting of source results, and the scatter-gather lookups.
 
+pub mod directory;
 pub mod format;
+pub mod source_actor;

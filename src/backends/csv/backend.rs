@@ -336,8 +336,7 @@ mod tests {
     async fn a_missing_file_cannot_build() {
         let error = build(spec(std::path::Path::new("/nonexistent/contacts.csv"), ","))
             .await
-            .err()
-            .expect("fails");
+            .expect_err("fails");
         assert!(error.contains("/nonexistent/contacts.csv"), "{error}");
     }
 }

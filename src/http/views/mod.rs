@@ -5,6 +5,9 @@
 mod api;
 mod backends;
 mod config;
+mod directories;
+mod headers;
+mod profile_sources;
 mod status;
 
 use actix_web::web;
@@ -35,6 +38,7 @@ struct Group {
     doc: fn() -> utoipa::openapi::OpenApi,
 }
 
+/// In registration order: a fixed path (`…/headers`) before the variable one it shadows.
 const GROUPS: &[Group] = &[
     Group {
         name: "api_view",
@@ -50,6 +54,21 @@ const GROUPS: &[Group] = &[
         name: "config_view",
         configure: config::configure,
         doc: config::Doc::openapi,
+    },
+    Group {
+        name: "headers_view",
+        configure: headers::configure,
+        doc: headers::Doc::openapi,
+    },
+    Group {
+        name: "default_json",
+        configure: directories::configure,
+        doc: directories::Doc::openapi,
+    },
+    Group {
+        name: "profile_sources_view",
+        configure: profile_sources::configure,
+        doc: profile_sources::Doc::openapi,
     },
     Group {
         name: "backends_view",

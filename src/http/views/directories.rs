@@ -1,0 +1,211 @@
+//! The directory routes phones and Wazo services call: lookup, headers, reverse lookup, and the
+//! sources of a profile. Profiles are named (`{profile}`) and looked up in the caller's tenant.
+
+use crate::access;
+use crate::auth::{extractor::Caller, Authorized};
+use crate::backends::Context;
+use crate::http::error::ApiError;
+use crate::http::list_params::ListParams;
+use crate::services::directory::{self, ResolvedProfile};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+crate::routes!(lookup, lookup_for_user, reverse);
+
+access!(LookupRead, "dird.directories.lookup.{profile}.read", Legacy);
+access!(
+    LookupUserRead,
+    "dird.directories.lookup.{profile}.{user_uuid}.read",
+    New
+);
+access!(
+    ReverseRead,
+    "dird.directories.reverse.{profile}.{user_uuid}.read",
+    Legacy
+);
+
+fn query(request: &HttpRequest) -> HashMap<String, String> {
+    url::form_urlencoded::parse(request.query_string().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// `term` is required: wazo-dird answers its own body when it is missing.
+fn term(request: &HttpRequest) -> Result<String, ApiError> {
+    query(request).remove("term").ok_or_else(|| {
+        ApiError::raw(
+            StatusCode::BAD_REQUEST,
+            json!({"message": {"term": "term is missing"}}),
+        )
+    })
+}
+
+pub(super) fn legacy_profile(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+) -> Result<ResolvedProfile, ApiError> {
+    state
+        .directory
+        .profile(&caller.tenant_uuid, name)
+        .ok_or_else(|| {
+            ApiError::legacy_handmade(
+                StatusCode::NOT_FOUND,
+                format!("The profile `{name}` does not exist"),
+            )
+        })
+}
+
+pub(super) fn new_profile(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+) -> Result<ResolvedProfile, ApiError> {
+    state
+        .directory
+        .profile(&caller.tenant_uuid, name)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown-profile",
+                format!("No such profile: \"{name}\""),
+            )
+            .details(json!({"uuid": name}))
+            .resource("profiles")
+        })
+}
+
+fn context(caller: &Caller, user_uuid: Option<String>) -> Context {
+    Context {
+        token: Some(caller.token.clone()),
+        user_uuid,
+        tenant_uuid: caller.tenant_uuid.clone(),
+    }
+}
+
+async fn lookup_body(
+    state: &AppState,
+    resolved: &ResolvedProfile,
+    term: String,
+    context: Context,
+) -> Value {
+    let results = state
+        .directory
+        .lookup(&resolved.profile, &term, &context)
+        .await;
+    // Favorites are the user-data issue's: until then nothing is a favorite.
+    let mut body = directory::format_results(resolved.display.as_deref(), results, |_| false);
+    body["term"] = json!(term);
+    body
+}
+
+/// Searches every lookup source of the profile for `term`, for the token's user.
+#[utoipa::path(
+    get,
+    path = "/0.1/directories/lookup/{profile}",
+    tag = "directories",
+    description = "ACL `dird.directories.lookup.{profile}.read`. Sources that fail or exceed their timeout are skipped.",
+    params(("profile" = String, Path, description = "Profile name"), ("term" = String, Query, description = "What to search")),
+    responses(
+        (status = 200, description = "`{column_headers, column_types, results, term}`", body = Object),
+        (status = 400, description = "`term` is missing"),
+        (status = 404, description = "No such profile"),
+    )
+)]
+#[get("/0.1/directories/lookup/{profile}")]
+async fn lookup(
+    caller: Authorized<LookupRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let term = term(&request)?;
+    let resolved = legacy_profile(&state, &caller, &path)?;
+    let user_uuid = caller.user_uuid().await?;
+    Ok(HttpResponse::Ok()
+        .json(lookup_body(&state, &resolved, term, context(&caller, user_uuid)).await))
+}
+
+/// The same lookup for a given user (wazo-phoned calls it with a service token).
+#[utoipa::path(
+    get,
+    path = "/0.1/directories/lookup/{profile}/{user_uuid}",
+    tag = "directories",
+    description = "ACL `dird.directories.lookup.{profile}.{user_uuid}.read`.",
+    params(
+        ("profile" = String, Path, description = "Profile name"),
+        ("user_uuid" = String, Path, description = "The user whose personal contacts and favorites apply"),
+        ("term" = String, Query, description = "What to search"),
+    ),
+    responses((status = 200, description = "`{column_headers, column_types, results, term}`", body = Object), (status = 404, description = "No such profile"))
+)]
+#[get("/0.1/directories/lookup/{profile}/{user_uuid}")]
+async fn lookup_for_user(
+    caller: Authorized<LookupUserRead>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (profile, user_uuid) = path.into_inner();
+    let term = term(&request)?;
+    let resolved = new_profile(&state, &caller, &profile)?;
+    Ok(HttpResponse::Ok()
+        .json(lookup_body(&state, &resolved, term, context(&caller, Some(user_uuid))).await))
+}
+
+/// Names a caller from a number: the first reverse source to match wins. Always 200.
+#[utoipa::path(
+    get,
+    path = "/0.1/directories/reverse/{profile}/{user_uuid}",
+    tag = "directories",
+    description = "ACL `dird.directories.reverse.{profile}.{user_uuid}.read`. Budget: the profile's reverse \
+                   `options.timeout`, else `reverse_service.timeout` (1 s).",
+    params(
+        ("profile" = String, Path, description = "Profile name"),
+        ("user_uuid" = String, Path, description = "The user asking"),
+        ("exten" = String, Query, description = "The number"),
+    ),
+    responses((status = 200, description = "`{display, exten, fields, source}`, nulls when nothing matched", body = Object), (status = 404, description = "No such profile"))
+)]
+#[get("/0.1/directories/reverse/{profile}/{user_uuid}")]
+async fn reverse(
+    caller: Authorized<ReverseRead>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (profile, user_uuid) = path.into_inner();
+    let exten = query(&request).remove("exten").ok_or_else(|| {
+        ApiError::raw(
+            StatusCode::BAD_REQUEST,
+            json!({"message": {"exten": "Missing required parameter in the query string"}}),
+        )
+    })?;
+    let resolved = legacy_profile(&state, &caller, &profile)?;
+    let found = state
+        .directory
+        .reverse(
+            &resolved.profile,
+            &exten,
+            &context(&caller, Some(user_uuid)),
+        )
+        .await;
+    Ok(HttpResponse::Ok().json(directory::reverse_body(&exten, found)))
+}
+
+/// Sorts JSON items by the `order` column, case-insensitively, in `direction`.
+pub fn sort_items(items: &mut [Value], params: &ListParams) {
+    let key = |item: &Value| {
+        item[&params.order]
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase()
+    };
+    items.sort_by_key(key);
+    if params.direction == crate::http::list_params::Direction::Desc {
+        items.reverse();
+    }
+}

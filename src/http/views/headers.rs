@@ -1,0 +1,36 @@
+//! `GET /0.1/directories/lookup/{profile}/headers`: the columns of a profile's display.
+
+use super::directories::legacy_profile;
+use crate::access;
+use crate::auth::Authorized;
+use crate::http::error::ApiError;
+use crate::services::directory;
+use crate::state::AppState;
+use actix_web::{get, web, HttpResponse};
+
+crate::routes!(lookup_headers);
+
+access!(
+    HeadersRead,
+    "dird.directories.lookup.{profile}.headers.read",
+    Legacy
+);
+
+/// The columns of a profile's display.
+#[utoipa::path(
+    get,
+    path = "/0.1/directories/lookup/{profile}/headers",
+    tag = "directories",
+    description = "ACL `dird.directories.lookup.{profile}.headers.read`.",
+    params(("profile" = String, Path, description = "Profile name")),
+    responses((status = 200, description = "`{column_headers, column_types}`", body = Object), (status = 404, description = "No such profile"))
+)]
+#[get("/0.1/directories/lookup/{profile}/headers")]
+async fn lookup_headers(
+    caller: Authorized<HeadersRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let resolved = legacy_profile(&state, &caller, &path)?;
+    Ok(HttpResponse::Ok().json(directory::headers(resolved.display.as_deref())))
+}

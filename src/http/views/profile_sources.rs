@@ -1,0 +1,83 @@
+//! `GET /0.1/directories/{profile}/sources`: the sources a profile uses.
+
+use super::directories::{new_profile, sort_items};
+use crate::access;
+use crate::auth::Authorized;
+use crate::http::error::ApiError;
+use crate::http::list_params::{ListParams, ListSpec};
+use crate::resources::sources::model as source_model;
+use crate::state::AppState;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+crate::routes!(profile_sources);
+
+access!(
+    ProfileSourcesRead,
+    "dird.directories.{profile}.sources.read",
+    New
+);
+
+const SOURCES_SPEC: ListSpec<'static> = ListSpec {
+    sort_columns: &["name", "backend"],
+    filter_columns: &["uuid", "name", "backend"],
+};
+
+/// The distinct sources of every service of a profile.
+#[utoipa::path(
+    get,
+    path = "/0.1/directories/{profile}/sources",
+    tag = "directories",
+    description = "ACL `dird.directories.{profile}.sources.read`.",
+    params(
+        ("profile" = String, Path, description = "Profile name"),
+        ("search" = Option<String>, Query, description = "Substring of the name or backend"),
+        ("order" = Option<String>, Query, description = "`name` or `backend`"),
+        ("direction" = Option<String>, Query, description = "`asc` or `desc`"),
+        ("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query),
+    ),
+    responses((status = 200, description = "`{total, filtered, items}`", body = Object), (status = 404, description = "No such profile"))
+)]
+#[get("/0.1/directories/{profile}/sources")]
+async fn profile_sources(
+    caller: Authorized<ProfileSourcesRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let params = ListParams::parse(request.query_string(), SOURCES_SPEC)?;
+    let resolved = new_profile(&state, &caller, &path)?;
+    let mut uuids: Vec<&String> = resolved
+        .profile
+        .services
+        .values()
+        .flat_map(|s| s.sources.iter())
+        .collect();
+    uuids.sort();
+    uuids.dedup();
+    let sources: Vec<_> = uuids
+        .into_iter()
+        .filter_map(|uuid| state.directory.sources.get(uuid))
+        .collect();
+    let total = sources.len();
+    let search = params.search.as_deref().map(str::to_lowercase);
+    let mut matching: Vec<Value> = sources
+        .iter()
+        .filter(|s| {
+            search.as_ref().is_none_or(|needle| {
+                s.name.to_lowercase().contains(needle) || s.backend.to_lowercase().contains(needle)
+            })
+        })
+        .filter(|s| {
+            params
+                .filters
+                .iter()
+                .all(|(column, value)| source_model::to_summary(s)[column] == json!(value))
+        })
+        .map(|s| source_model::to_summary(s))
+        .collect();
+    sort_items(&mut matching, &params);
+    let filtered = matching.len();
+    Ok(HttpResponse::Ok()
+        .json(json!({"total": total, "filtered": filtered, "items": params.paginate(matching)})))
+}

@@ -1,0 +1,9 @@
+//! The resources the daemon manages (sources, displays, profiles…), each split as the seed asks:
+//! `model` (plain data), `service` (business logic), `validator` (input checks), and later `dao`
+//! (SQL) and `notifier` (events). Views and backends reach a resource only through its service.
+
+pub mod declared;
+pub mod displays;
+pub mod profiles;
+pub mod sources;
+pub(crate) mod validation;

@@ -1,0 +1,58 @@
+//! A profile.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Options of one service of a profile.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ServiceOptions {
+    /// Seconds the whole request may take (bounds every source's own timeout).
+    pub timeout: Option<f64>,
+}
+
+/// One service of a profile: the sources it asks, by uuid.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProfileService {
+    pub sources: Vec<String>,
+    pub options: ServiceOptions,
+}
+
+/// A profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub uuid: String,
+    pub tenant_uuid: String,
+    pub name: String,
+    /// The display's uuid.
+    pub display: Option<String>,
+    pub services: BTreeMap<String, ProfileService>,
+}
+
+impl Profile {
+    /// The API body.
+    pub fn to_body(&self) -> Value {
+        let services: serde_json::Map<String, Value> = self
+            .services
+            .iter()
+            .map(|(name, service)| {
+                let sources: Vec<Value> = service
+                    .sources
+                    .iter()
+                    .map(|uuid| json!({"uuid": uuid}))
+                    .collect();
+                (
+                    name.clone(),
+                    json!({"sources": sources, "options": {"timeout": service.options.timeout}}),
+                )
+            })
+            .collect();
+        json!({
+            "uuid": self.uuid,
+            "tenant_uuid": self.tenant_uuid,
+            "name": self.name,
+            "display": self.display.as_ref().map(|uuid| json!({"uuid": uuid})),
+            "services": services,
+        })
+    }
+}

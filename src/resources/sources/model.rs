@@ -1,0 +1,76 @@
+//! A source, as the API shows it.
+
+pub use crate::backends::SourceSpec as Source;
+use serde_json::{json, Map, Value};
+
+/// Keys never shown by a GET: secrets stay write-only.
+pub const SECRET_KEYS: &[&str] = &["ldap_password", "password"];
+
+/// The API body of a source: common fields, then the backend's own fields, secrets removed
+/// (at any depth, e.g. `auth.password`).
+pub fn to_body(source: &Source) -> Value {
+    let mut body = Map::new();
+    for (key, value) in &source.extra_fields {
+        body.insert(key.clone(), value.clone());
+    }
+    strip_secrets(&mut body);
+    body.insert("uuid".into(), json!(source.uuid));
+    body.insert("tenant_uuid".into(), json!(source.tenant_uuid));
+    body.insert("name".into(), json!(source.name));
+    body.insert("backend".into(), json!(source.backend));
+    body.insert("searched_columns".into(), json!(source.searched_columns));
+    body.insert(
+        "first_matched_columns".into(),
+        json!(source.first_matched_columns),
+    );
+    body.insert("format_columns".into(), json!(source.format_columns));
+    if let Some(timeout) = source.timeout {
+        body.insert("timeout".into(), json!(timeout));
+    }
+    Value::Object(body)
+}
+
+fn strip_secrets(map: &mut Map<String, Value>) {
+    map.retain(|key, _| !SECRET_KEYS.contains(&key.as_str()));
+    for value in map.values_mut() {
+        if let Value::Object(inner) = value {
+            strip_secrets(inner);
+        }
+    }
+}
+
+/// The short form used by `GET /sources` and `/directories/{profile}/sources`.
+pub fn to_summary(source: &Source) -> Value {
+    json!({"uuid": source.uuid, "tenant_uuid": source.tenant_uuid, "name": source.name, "backend": source.backend})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn secrets_are_never_in_the_body() {
+        let extra = json!({"ldap_uri": "ldap://x", "ldap_password": "s3cret", "auth": {"username": "u", "password": "p"}});
+        let source = Source {
+            uuid: "u".into(),
+            tenant_uuid: "t".into(),
+            name: "n".into(),
+            backend: "ldap".into(),
+            searched_columns: vec![],
+            first_matched_columns: vec![],
+            format_columns: BTreeMap::new(),
+            extra_fields: extra.as_object().cloned().unwrap_or_default(),
+            timeout: None,
+        };
+        let body = to_body(&source).to_string();
+        assert!(
+            !body.contains("s3cret") && !body.contains("\"p\""),
+            "{body}"
+        );
+        assert!(
+            body.contains("ldap://x") && body.contains("\"u\""),
+            "{body}"
+        );
+    }
+}

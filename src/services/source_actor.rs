@@ -1,0 +1,170 @@
+//! The source actors: each source is a supervised actor around its backend (see `actors`), held in
+//! a registry keyed by source uuid and reconciled by diff when sources change.
+
+use super::format;
+use crate::backends::{self, Backend, Context, RawContact, Relations, SourceSpec};
+use actors::{Factory, Failure, Registry, SupervisorConfig, Worker};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+/// A request to a source.
+#[derive(Debug, Clone)]
+pub enum SourceRequest {
+    Search {
+        term: String,
+        context: Context,
+    },
+    FirstMatch {
+        exten: String,
+        context: Context,
+    },
+    MatchAll {
+        extens: Vec<String>,
+        context: Context,
+    },
+    List {
+        ids: Vec<String>,
+        context: Context,
+    },
+}
+
+/// A source's answer.
+#[derive(Debug, Clone)]
+pub enum SourceResponse {
+    Contacts(Vec<SourceResult>),
+    One(Option<Box<SourceResult>>),
+    ByExten(HashMap<String, SourceResult>),
+}
+
+/// `relations` of a result: the backend's relations plus `source_entry_id`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ResultRelations {
+    #[serde(flatten)]
+    pub links: Relations,
+    pub source_entry_id: Option<String>,
+}
+
+/// A contact as a source returns it: raw fields plus its format columns, and where it comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceResult {
+    pub source: String,
+    pub backend: String,
+    pub fields: backends::Fields,
+    pub relations: ResultRelations,
+    pub is_personal: bool,
+}
+
+/// Serves one source: runs the backend and formats what it returns.
+#[derive(Debug)]
+pub struct SourceWorker {
+    spec: Arc<SourceSpec>,
+    backend: Arc<dyn Backend>,
+}
+
+impl std::fmt::Debug for dyn Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Backend")
+    }
+}
+
+impl SourceWorker {
+    /// Applies `format_columns` (each may use the previous ones, as in wazo-dird) and the unique column.
+    fn result(&self, contact: RawContact) -> SourceResult {
+        let RawContact {
+            mut fields,
+            relations,
+        } = contact;
+        let source_entry_id = self
+            .backend
+            .unique_column()
+            .and_then(|column| fields.get(column))
+            .filter(|value| !value.is_null())
+            .map(format::python_str);
+        for (column, template) in &self.spec.format_columns {
+            let value = format::render(template, &fields).map_or(Value::Null, Value::String);
+            fields.insert(column.clone(), value);
+        }
+        SourceResult {
+            source: self.spec.name.clone(),
+            backend: self.spec.backend.clone(),
+            fields,
+            relations: ResultRelations {
+                links: relations,
+                source_entry_id,
+            },
+            is_personal: self.spec.backend == "personal",
+        }
+    }
+}
+
+impl Worker for SourceWorker {
+    type Request = SourceRequest;
+    type Response = SourceResponse;
+
+    async fn handle(self: Arc<Self>, request: SourceRequest) -> Result<SourceResponse, Failure> {
+        {
+            let backend = Arc::clone(&self.backend);
+            Ok(match request {
+                SourceRequest::Search { term, context } => {
+                    let found = backend.search(term, context).await?;
+                    SourceResponse::Contacts(found.into_iter().map(|c| self.result(c)).collect())
+                }
+                SourceRequest::FirstMatch { exten, context } => SourceResponse::One(
+                    backend
+                        .first_match(exten, context)
+                        .await?
+                        .map(|c| Box::new(self.result(c))),
+                ),
+                SourceRequest::MatchAll { extens, context } => {
+                    let found = backend.match_all(extens, context).await?;
+                    SourceResponse::ByExten(
+                        found
+                            .into_iter()
+                            .map(|(exten, c)| (exten, self.result(c)))
+                            .collect(),
+                    )
+                }
+                SourceRequest::List { ids, context } => {
+                    let found = backend.list(ids, context).await?;
+                    SourceResponse::Contacts(found.into_iter().map(|c| self.result(c)).collect())
+                }
+            })
+        }
+    }
+}
+
+/// Builds a source's backend (and rebuilds it after a failure).
+#[derive(Debug)]
+pub struct SourceFactory {
+    spec: Arc<SourceSpec>,
+}
+
+impl Factory for SourceFactory {
+    type Worker = SourceWorker;
+
+    fn build(&self) -> impl Future<Output = Result<Arc<SourceWorker>, String>> + Send {
+        let spec = Arc::clone(&self.spec);
+        async move {
+            let kind = backends::kind(&spec.backend)
+                .ok_or_else(|| format!("backend {} is not installed", spec.backend))?;
+            let backend = (kind.build)(Arc::clone(&spec)).await?;
+            Ok(Arc::new(SourceWorker { spec, backend }))
+        }
+    }
+}
+
+/// Every running source actor, keyed by source uuid.
+pub type SourceRegistry = Registry<String, Arc<SourceSpec>, SourceFactory>;
+
+/// A registry whose actors are built from their source spec.
+pub fn registry(config: SupervisorConfig) -> SourceRegistry {
+    Registry::new(
+        |_uuid: &String, spec: &Arc<SourceSpec>| SourceFactory {
+            spec: Arc::clone(spec),
+        },
+        config,
+    )
+}
