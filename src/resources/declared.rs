@@ -188,6 +188,7 @@ pub fn load(
             continue;
         };
         let mut body = item.clone();
+        let errors_before = errors.len();
         if let Some(display) = item.get("display").filter(|d| !d.is_null()) {
             match resolve(display, &tenant, &known_displays) {
                 Ok(resolved) => {
@@ -211,6 +212,9 @@ pub fn load(
                 }
             }
             body.insert("services".into(), Value::Object(resolved_services));
+        }
+        if errors.len() > errors_before {
+            continue;
         }
         match profile_validator::validate(&Value::Object(body), uuid, tenant) {
             Ok(profile) => declared.profiles.push(profile),
