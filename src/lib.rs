@@ -56,7 +56,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         &config,
         &loaded.tree,
         auth.master_tenant().as_deref(),
+        storage.clone(),
     )?);
+    directory.spawn_reload_on_database_ready(&storage);
     let state = web::Data::new(AppState {
         directory,
         backends: backends::enabled(&config.enabled_plugins.backends),
@@ -77,6 +79,7 @@ fn build_directory(
     config: &config::Config,
     tree: &config::Tree,
     master_tenant: Option<&str>,
+    storage: storage::Storage,
 ) -> Result<services::directory::Directory, String> {
     use resources::{
         displays::service::DisplayService, profiles::service::ProfileService,
@@ -101,6 +104,7 @@ fn build_directory(
     let sources = SourceService::new(
         backends::enabled(&config.enabled_plugins.backends),
         supervision,
+        storage.clone(),
     );
     tracing::info!(
         sources = declared.sources.len(),
@@ -108,11 +112,11 @@ fn build_directory(
         profiles = declared.profiles.len(),
         "declared resources loaded"
     );
-    sources.replace(declared.sources);
-    let displays = DisplayService::default();
-    displays.replace(declared.displays);
-    let profiles = ProfileService::default();
-    profiles.replace(declared.profiles);
+    sources.set_declared(declared.sources);
+    let displays = DisplayService::new(storage.clone());
+    displays.set_declared(declared.displays);
+    let profiles = ProfileService::new(storage);
+    profiles.set_declared(declared.profiles);
     Ok(services::directory::Directory {
         sources: std::sync::Arc::new(sources),
         displays: std::sync::Arc::new(displays),

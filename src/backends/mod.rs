@@ -159,20 +159,37 @@ pub fn enabled(enabled_backends: &BTreeMap<String, bool>) -> Vec<String> {
     kinds
 }
 
-/// Parses a backend's own fields with serde (unknown fields rejected), as validation details.
+/// Parses a backend's own fields with serde, as validation details: every field not in `known` is
+/// reported, then the first problem serde finds with the others.
 pub fn parse_fields<T: serde::de::DeserializeOwned + Serialize>(
     fields: &Map<String, Value>,
-) -> Result<Map<String, Value>, Map<String, Value>> {
-    let parsed: T = serde_json::from_value(Value::Object(fields.clone())).map_err(|error| {
-        let message = error.to_string();
-        let field = field_of(&message).unwrap_or("_schema").to_owned();
-        let mut details = Map::new();
-        details.insert(
-            field,
-            serde_json::json!({"constraint_id": "invalid", "message": message}),
-        );
-        details
-    })?;
+    known: &[&str],
+) -> Result<Map<String, Value>, FieldErrors> {
+    let mut details = Map::new();
+    for key in fields.keys().filter(|key| !known.contains(&key.as_str())) {
+        let message = format!("Unknown field; expected one of: {}", known.join(", "));
+        details.insert(key.clone(), serde_json::json!({"constraint_id": "unknown", "constraint": known, "message": message}));
+    }
+    let fields: Map<String, Value> = fields
+        .iter()
+        .filter(|(key, _)| known.contains(&key.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let parsed: Option<T> = match serde_json::from_value(Value::Object(fields)) {
+        Ok(parsed) => Some(parsed),
+        Err(error) => {
+            let message = error.to_string();
+            let field = field_of(&message).unwrap_or("_schema").to_owned();
+            details.insert(
+                field,
+                serde_json::json!({"constraint_id": "invalid", "message": message}),
+            );
+            None
+        }
+    };
+    let Some(parsed) = parsed.filter(|_| details.is_empty()) else {
+        return Err(details);
+    };
     match serde_json::to_value(parsed) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Ok(Map::new()),

@@ -4,6 +4,7 @@
 //! (directories, personal, backends, deprecated phonebooks) answer `{reason: [message], timestamp,
 //! status_code}`. Which body a route uses is decided by its [`ErrorStyle`], set once per route.
 
+use crate::resources::ResourceError;
 use crate::storage::StorageError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -147,6 +148,40 @@ impl From<StorageError> for ApiError {
                     "A database query failed",
                 )
             }
+        }
+    }
+}
+
+impl From<ResourceError> for ApiError {
+    fn from(error: ResourceError) -> Self {
+        match error {
+            ResourceError::Invalid(details) => ApiError::invalid_data(Value::Object(details)),
+            ResourceError::NotFound { resource, uuid } => {
+                let (error_id, singular) = match resource {
+                    "displays" => ("unknown-display", "display"),
+                    "profiles" => ("unknown-profile", "profile"),
+                    _ => ("unknown-source", "source"),
+                };
+                ApiError::new(StatusCode::NOT_FOUND, error_id, format!("No such {singular}: \"{uuid}\""))
+                    .details(json!({ "uuid": uuid }))
+                    .resource(resource)
+            }
+            ResourceError::Duplicate { resource, name } => ApiError::new(StatusCode::CONFLICT, "conflict", "Conflict detected")
+                .details(json!({"name": {"constraint_id": "unique", "message": format!("The name \"{name}\" is already used in this tenant")}}))
+                .resource(resource),
+            ResourceError::Declared { resource, uuid } => ApiError::new(
+                StatusCode::CONFLICT,
+                "declared-in-configuration",
+                format!("{uuid} is declared in the configuration files: change it there (then reload)"),
+            )
+            .details(json!({ "uuid": uuid }))
+            .resource(resource),
+            ResourceError::UnknownReference { kind, uuid } => {
+                let error_id = if kind == "display" { "unknown-display" } else { "unknown-source" };
+                ApiError::new(StatusCode::BAD_REQUEST, error_id, format!("No such {kind} in the profile's tenant: \"{uuid}\""))
+                    .details(json!({ "uuid": uuid }))
+            }
+            ResourceError::Storage(error) => ApiError::from(error),
         }
     }
 }

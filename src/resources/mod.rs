@@ -2,7 +2,11 @@
 //! `model` (plain data), `service` (business logic), `validator` (input checks), and later `dao`
 //! (SQL) and `notifier` (events). Views and backends reach a resource only through its service.
 
+pub mod catalog;
 pub mod declared;
+pub mod error;
+
+pub use error::ResourceError;
 pub mod displays;
 pub mod profiles;
 pub mod sources;

@@ -13,6 +13,8 @@ use crate::resources::displays::service::DisplayService;
 use crate::resources::profiles::model::Profile;
 use crate::resources::profiles::service::ProfileService;
 use crate::resources::sources::service::SourceService;
+use crate::resources::ResourceError;
+use crate::storage::Storage;
 use actors::{first_match, gather, CallError};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -51,13 +53,45 @@ impl Directory {
         let display = profile
             .display
             .as_deref()
-            .and_then(|uuid| self.displays.get(uuid));
+            .and_then(|uuid| self.displays.get_any(uuid));
         Some(ResolvedProfile { profile, display })
+    }
+
+    /// Re-reads the stored sources, displays and profiles (after a write, or when the database
+    /// comes back). A deleted source or display changes profiles too, so all three are read.
+    pub async fn reload_stored(&self) -> Result<(), ResourceError> {
+        self.sources.reload_stored().await?;
+        self.displays.reload_stored().await?;
+        self.profiles.reload_stored().await
+    }
+
+    /// Reloads the stored resources each time the database becomes available.
+    pub fn spawn_reload_on_database_ready(self: &Arc<Self>, storage: &Storage) {
+        let Some(mut ready) = storage.subscribe_ready() else {
+            return;
+        };
+        let directory = Arc::clone(self);
+        tokio::spawn(async move {
+            // The database may have become available before this subscription.
+            if *ready.borrow_and_update() > 0 {
+                if let Err(error) = directory.reload_stored().await {
+                    tracing::error!(%error, "cannot load the stored sources, displays and profiles");
+                }
+            }
+            while ready.changed().await.is_ok() {
+                match directory.reload_stored().await {
+                    Ok(()) => tracing::info!("stored sources, displays and profiles loaded"),
+                    Err(error) => {
+                        tracing::error!(%error, "cannot load the stored sources, displays and profiles")
+                    }
+                }
+            }
+        });
     }
 
     /// The deadline of one source: its own `timeout`, if it has one, within the request's budget.
     fn deadline(&self, source_uuid: &str, budget: Instant) -> Instant {
-        match self.sources.get(source_uuid).and_then(|s| s.timeout) {
+        match self.sources.get_any(source_uuid).and_then(|s| s.timeout) {
             Some(own) => (Instant::now() + Duration::from_secs_f64(own)).min(budget),
             None => budget,
         }
@@ -238,5 +272,17 @@ pub fn reverse_body(exten: &str, found: Option<SourceResult>) -> Value {
             "source": result.source,
         }),
         None => json!({"display": null, "exten": exten, "fields": {}, "source": null}),
+    }
+}
+
+impl crate::resources::profiles::service::References for Directory {
+    /// A stored display of `tenant` (the database links stored profiles to stored displays only).
+    fn display_in(&self, uuid: &str, tenant: &str) -> bool {
+        self.displays.get(uuid, &[tenant.to_owned()]).is_some() && !self.displays.is_declared(uuid)
+    }
+
+    /// A stored source of `tenant`.
+    fn source_in(&self, uuid: &str, tenant: &str) -> bool {
+        self.sources.get(uuid, &[tenant.to_owned()]).is_some() && !self.sources.is_declared(uuid)
     }
 }

@@ -51,6 +51,8 @@ pub struct Storage {
 struct Inner {
     pool: Pool,
     ready: AtomicBool,
+    /// Bumped each time the database becomes available (and migrated).
+    generation: tokio::sync::watch::Sender<u64>,
 }
 
 impl Storage {
@@ -80,10 +82,12 @@ impl Storage {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|e| format!("cannot build the database pool: {e}"))?;
+        let (generation, _) = tokio::sync::watch::channel(0);
         Ok(Storage {
             inner: Some(Arc::new(Inner {
                 pool,
                 ready: AtomicBool::new(false),
+                generation,
             })),
         })
     }
@@ -94,6 +98,13 @@ impl Storage {
             Some(inner) if inner.ready.load(Ordering::Acquire) => Health::Ok,
             Some(_) => Health::Fail,
         }
+    }
+
+    /// Notified each time the database becomes available; `None` without a database.
+    pub fn subscribe_ready(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        self.inner
+            .as_ref()
+            .map(|inner| inner.generation.subscribe())
     }
 
     /// A pooled connection, or why there is none.
@@ -126,6 +137,7 @@ impl Storage {
                     Ok(()) => {
                         if !was_ready {
                             tracing::info!("database available");
+                            inner.generation.send_modify(|generation| *generation += 1);
                         }
                         backoff.reset();
                         tokio::time::sleep(HEALTH_INTERVAL).await;

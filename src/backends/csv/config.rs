@@ -23,7 +23,8 @@ fn default_separator() -> String {
 
 /// Validates the fields and fills the defaults.
 pub fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, Map<String, Value>> {
-    let parsed = super::super::parse_fields::<CsvConfig>(fields)?;
+    let parsed =
+        super::super::parse_fields::<CsvConfig>(fields, &["file", "separator", "unique_column"])?;
     let mut errors = Map::new();
     if parsed
         .get("file")

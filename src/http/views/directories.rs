@@ -5,7 +5,6 @@ use crate::access;
 use crate::auth::{extractor::Caller, Authorized};
 use crate::backends::Context;
 use crate::http::error::ApiError;
-use crate::http::list_params::ListParams;
 use crate::services::directory::{self, ResolvedProfile};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -194,18 +193,4 @@ async fn reverse(
         )
         .await;
     Ok(HttpResponse::Ok().json(directory::reverse_body(&exten, found)))
-}
-
-/// Sorts JSON items by the `order` column, case-insensitively, in `direction`.
-pub fn sort_items(items: &mut [Value], params: &ListParams) {
-    let key = |item: &Value| {
-        item[&params.order]
-            .as_str()
-            .unwrap_or_default()
-            .to_lowercase()
-    };
-    items.sort_by_key(key);
-    if params.direction == crate::http::list_params::Direction::Desc {
-        items.reverse();
-    }
 }

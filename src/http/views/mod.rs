@@ -6,8 +6,12 @@ mod api;
 mod backends;
 mod config;
 mod directories;
+mod displays;
 mod headers;
+mod listing;
 mod profile_sources;
+mod profiles;
+mod sources;
 mod status;
 
 use actix_web::web;
@@ -69,6 +73,21 @@ const GROUPS: &[Group] = &[
         name: "profile_sources_view",
         configure: profile_sources::configure,
         doc: profile_sources::Doc::openapi,
+    },
+    Group {
+        name: "sources_view",
+        configure: sources::configure,
+        doc: sources::Doc::openapi,
+    },
+    Group {
+        name: "displays_view",
+        configure: displays::configure,
+        doc: displays::Doc::openapi,
+    },
+    Group {
+        name: "profiles_view",
+        configure: profiles::configure,
+        doc: profiles::Doc::openapi,
     },
     Group {
         name: "backends_view",

@@ -1,6 +1,7 @@
 //! `GET /0.1/directories/{profile}/sources`: the sources a profile uses.
 
-use super::directories::{new_profile, sort_items};
+use super::directories::new_profile;
+use super::listing;
 use crate::access;
 use crate::auth::Authorized;
 use crate::http::error::ApiError;
@@ -8,7 +9,7 @@ use crate::http::list_params::{ListParams, ListSpec};
 use crate::resources::sources::model as source_model;
 use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 crate::routes!(profile_sources);
 
@@ -57,27 +58,11 @@ async fn profile_sources(
     uuids.dedup();
     let sources: Vec<_> = uuids
         .into_iter()
-        .filter_map(|uuid| state.directory.sources.get(uuid))
+        .filter_map(|uuid| state.directory.sources.get_any(uuid))
         .collect();
-    let total = sources.len();
-    let search = params.search.as_deref().map(str::to_lowercase);
-    let mut matching: Vec<Value> = sources
+    let items: Vec<Value> = sources
         .iter()
-        .filter(|s| {
-            search.as_ref().is_none_or(|needle| {
-                s.name.to_lowercase().contains(needle) || s.backend.to_lowercase().contains(needle)
-            })
-        })
-        .filter(|s| {
-            params
-                .filters
-                .iter()
-                .all(|(column, value)| source_model::to_summary(s)[column] == json!(value))
-        })
         .map(|s| source_model::to_summary(s))
         .collect();
-    sort_items(&mut matching, &params);
-    let filtered = matching.len();
-    Ok(HttpResponse::Ok()
-        .json(json!({"total": total, "filtered": filtered, "items": params.paginate(matching)})))
+    Ok(HttpResponse::Ok().json(listing::respond(items, &params, &["name", "backend"])))
 }

@@ -1,5 +1,6 @@
 //! Displays: which columns a formatted result has.
 
+pub(crate) mod dao;
 pub mod model;
 pub mod service;
 pub(crate) mod validator;

@@ -27,3 +27,15 @@ pub struct Display {
     pub name: String,
     pub columns: Vec<DisplayColumn>,
 }
+
+impl crate::resources::catalog::Item for Display {
+    fn uuid(&self) -> &str {
+        &self.uuid
+    }
+    fn tenant_uuid(&self) -> &str {
+        &self.tenant_uuid
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}

@@ -1,39 +1,115 @@
-//! The displays the daemon serves.
+//! The displays the daemon serves (declared and stored).
 
 use super::model::Display;
-use std::sync::{Arc, RwLock};
+use super::{dao, validator};
+use crate::resources::catalog::Catalog;
+use crate::resources::ResourceError;
+use crate::storage::Storage;
+use serde_json::Value;
+use std::sync::Arc;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct DisplayService {
-    displays: RwLock<Arc<Vec<Arc<Display>>>>,
+    catalog: Catalog<Display>,
+    storage: Storage,
 }
 
 impl DisplayService {
-    pub fn replace(&self, displays: Vec<Display>) {
-        if let Ok(mut current) = self.displays.write() {
-            *current = Arc::new(displays.into_iter().map(Arc::new).collect());
+    pub fn new(storage: Storage) -> Self {
+        DisplayService {
+            catalog: Catalog::default(),
+            storage,
         }
     }
 
-    fn snapshot(&self) -> Arc<Vec<Arc<Display>>> {
-        self.displays
-            .read()
-            .map(|d| Arc::clone(&d))
-            .unwrap_or_default()
+    pub fn set_declared(&self, displays: Vec<Display>) {
+        self.catalog.set_declared(displays);
     }
 
-    pub fn get(&self, uuid: &str) -> Option<Arc<Display>> {
-        self.snapshot()
-            .iter()
-            .find(|display| display.uuid == uuid)
-            .cloned()
+    pub async fn reload_stored(&self) -> Result<(), ResourceError> {
+        let client = self.storage.client().await?;
+        self.catalog.set_stored(dao::load_all(&client).await?);
+        Ok(())
+    }
+
+    pub fn get(&self, uuid: &str, tenants: &[String]) -> Option<Arc<Display>> {
+        self.catalog.get(uuid, tenants)
+    }
+
+    /// A display whatever its tenant (profiles only name displays of their own tenant).
+    pub fn get_any(&self, uuid: &str) -> Option<Arc<Display>> {
+        self.catalog.get_any(uuid)
     }
 
     pub fn list(&self, tenants: &[String]) -> Vec<Arc<Display>> {
-        self.snapshot()
-            .iter()
-            .filter(|display| tenants.contains(&display.tenant_uuid))
-            .cloned()
-            .collect()
+        self.catalog.in_tenants(tenants)
+    }
+
+    pub fn is_declared(&self, uuid: &str) -> bool {
+        self.catalog.is_declared(uuid)
+    }
+
+    pub async fn create(&self, body: &Value, tenant_uuid: &str) -> Result<Display, ResourceError> {
+        let display = validator::validate(
+            body,
+            uuid::Uuid::new_v4().to_string(),
+            tenant_uuid.to_owned(),
+        )
+        .map_err(ResourceError::Invalid)?;
+        let mut client = self.storage.client().await?;
+        let transaction = client.transaction().await?;
+        dao::create(&transaction, &display).await?;
+        transaction.commit().await?;
+        Ok(display)
+    }
+
+    fn writable(&self, uuid: &str, tenants: &[String]) -> Result<Arc<Display>, ResourceError> {
+        let existing = self
+            .get(uuid, tenants)
+            .ok_or_else(|| ResourceError::NotFound {
+                resource: "displays",
+                uuid: uuid.to_owned(),
+            })?;
+        if self.is_declared(uuid) {
+            return Err(ResourceError::Declared {
+                resource: "displays",
+                uuid: uuid.to_owned(),
+            });
+        }
+        Ok(existing)
+    }
+
+    pub async fn update(
+        &self,
+        uuid: &str,
+        tenants: &[String],
+        body: &Value,
+    ) -> Result<(), ResourceError> {
+        let existing = self.writable(uuid, tenants)?;
+        let display =
+            validator::validate(body, existing.uuid.clone(), existing.tenant_uuid.clone())
+                .map_err(ResourceError::Invalid)?;
+        let mut client = self.storage.client().await?;
+        let transaction = client.transaction().await?;
+        if !dao::update(&transaction, &display).await? {
+            return Err(ResourceError::NotFound {
+                resource: "displays",
+                uuid: uuid.to_owned(),
+            });
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    pub async fn delete(&self, uuid: &str, tenants: &[String]) -> Result<(), ResourceError> {
+        self.writable(uuid, tenants)?;
+        let client = self.storage.client().await?;
+        if !dao::delete(&client, uuid).await? {
+            return Err(ResourceError::NotFound {
+                resource: "displays",
+                uuid: uuid.to_owned(),
+            });
+        }
+        Ok(())
     }
 }

@@ -1,44 +1,163 @@
-//! The profiles the daemon serves, found by name in a tenant.
+//! The profiles the daemon serves (declared and stored), found by name in a tenant.
 
 use super::model::Profile;
-use std::sync::{Arc, RwLock};
+use super::{dao, validator};
+use crate::resources::catalog::Catalog;
+use crate::resources::ResourceError;
+use crate::storage::Storage;
+use serde_json::Value;
+use std::sync::Arc;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ProfileService {
-    profiles: RwLock<Arc<Vec<Arc<Profile>>>>,
+    catalog: Catalog<Profile>,
+    storage: Storage,
+}
+
+/// Which displays and sources exist where: a profile may only use those of its own tenant, and a
+/// stored profile only stored ones (the database links them).
+pub trait References {
+    fn display_in(&self, uuid: &str, tenant: &str) -> bool;
+    fn source_in(&self, uuid: &str, tenant: &str) -> bool;
 }
 
 impl ProfileService {
-    pub fn replace(&self, profiles: Vec<Profile>) {
-        if let Ok(mut current) = self.profiles.write() {
-            *current = Arc::new(profiles.into_iter().map(Arc::new).collect());
+    pub fn new(storage: Storage) -> Self {
+        ProfileService {
+            catalog: Catalog::default(),
+            storage,
         }
     }
 
-    fn snapshot(&self) -> Arc<Vec<Arc<Profile>>> {
-        self.profiles
-            .read()
-            .map(|p| Arc::clone(&p))
-            .unwrap_or_default()
+    pub fn set_declared(&self, profiles: Vec<Profile>) {
+        self.catalog.set_declared(profiles);
+    }
+
+    pub async fn reload_stored(&self) -> Result<(), ResourceError> {
+        let client = self.storage.client().await?;
+        self.catalog.set_stored(dao::load_all(&client).await?);
+        Ok(())
     }
 
     /// The profile named `name` in `tenant_uuid` (the directory routes name profiles).
     pub fn get_by_name(&self, tenant_uuid: &str, name: &str) -> Option<Arc<Profile>> {
-        self.snapshot()
-            .iter()
-            .find(|p| p.tenant_uuid == tenant_uuid && p.name == name)
-            .cloned()
+        self.catalog
+            .in_tenants(&[tenant_uuid.to_owned()])
+            .into_iter()
+            .find(|p| p.name == name)
     }
 
-    pub fn get(&self, uuid: &str) -> Option<Arc<Profile>> {
-        self.snapshot().iter().find(|p| p.uuid == uuid).cloned()
+    pub fn get(&self, uuid: &str, tenants: &[String]) -> Option<Arc<Profile>> {
+        self.catalog.get(uuid, tenants)
     }
 
     pub fn list(&self, tenants: &[String]) -> Vec<Arc<Profile>> {
-        self.snapshot()
-            .iter()
-            .filter(|p| tenants.contains(&p.tenant_uuid))
-            .cloned()
-            .collect()
+        self.catalog.in_tenants(tenants)
+    }
+
+    fn check(
+        &self,
+        profile: &Profile,
+        references: &impl References,
+        except: Option<&str>,
+    ) -> Result<(), ResourceError> {
+        if let Some(display) = &profile.display {
+            if !references.display_in(display, &profile.tenant_uuid) {
+                return Err(ResourceError::UnknownReference {
+                    kind: "display",
+                    uuid: display.clone(),
+                });
+            }
+        }
+        for uuid in profile.services.values().flat_map(|s| s.sources.iter()) {
+            if !references.source_in(uuid, &profile.tenant_uuid) {
+                return Err(ResourceError::UnknownReference {
+                    kind: "source",
+                    uuid: uuid.clone(),
+                });
+            }
+        }
+        if self
+            .catalog
+            .name_taken(&profile.tenant_uuid, &profile.name, except)
+        {
+            return Err(ResourceError::Duplicate {
+                resource: "profiles",
+                name: profile.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    pub async fn create(
+        &self,
+        body: &Value,
+        tenant_uuid: &str,
+        references: &impl References,
+    ) -> Result<Profile, ResourceError> {
+        let profile = validator::validate(
+            body,
+            uuid::Uuid::new_v4().to_string(),
+            tenant_uuid.to_owned(),
+        )
+        .map_err(ResourceError::Invalid)?;
+        self.check(&profile, references, None)?;
+        let mut client = self.storage.client().await?;
+        let transaction = client.transaction().await?;
+        dao::create(&transaction, &profile).await?;
+        transaction.commit().await?;
+        Ok(profile)
+    }
+
+    fn writable(&self, uuid: &str, tenants: &[String]) -> Result<Arc<Profile>, ResourceError> {
+        let existing = self
+            .get(uuid, tenants)
+            .ok_or_else(|| ResourceError::NotFound {
+                resource: "profiles",
+                uuid: uuid.to_owned(),
+            })?;
+        if self.catalog.is_declared(uuid) {
+            return Err(ResourceError::Declared {
+                resource: "profiles",
+                uuid: uuid.to_owned(),
+            });
+        }
+        Ok(existing)
+    }
+
+    pub async fn update(
+        &self,
+        uuid: &str,
+        tenants: &[String],
+        body: &Value,
+        references: &impl References,
+    ) -> Result<(), ResourceError> {
+        let existing = self.writable(uuid, tenants)?;
+        let profile =
+            validator::validate(body, existing.uuid.clone(), existing.tenant_uuid.clone())
+                .map_err(ResourceError::Invalid)?;
+        self.check(&profile, references, Some(uuid))?;
+        let mut client = self.storage.client().await?;
+        let transaction = client.transaction().await?;
+        if !dao::update(&transaction, &profile).await? {
+            return Err(ResourceError::NotFound {
+                resource: "profiles",
+                uuid: uuid.to_owned(),
+            });
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    pub async fn delete(&self, uuid: &str, tenants: &[String]) -> Result<(), ResourceError> {
+        self.writable(uuid, tenants)?;
+        let client = self.storage.client().await?;
+        if !dao::delete(&client, uuid).await? {
+            return Err(ResourceError::NotFound {
+                resource: "profiles",
+                uuid: uuid.to_owned(),
+            });
+        }
+        Ok(())
     }
 }

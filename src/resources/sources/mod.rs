@@ -1,6 +1,7 @@
-//! Directory sources: their model, the validation of their bodies, and the service that serves
-//! them (sources declared in YAML now; stored ones join with the database routes).
+//! Directory sources: their model, the validation of their bodies, their SQL, and the service that
+//! serves them (declared in YAML or stored in the database) and keeps one actor per source.
 
+pub(crate) mod dao;
 pub mod model;
 pub mod service;
 pub(crate) mod validator;

@@ -39,6 +39,34 @@ fn strip_secrets(map: &mut Map<String, Value>) {
     }
 }
 
+impl crate::resources::catalog::Item for Source {
+    fn uuid(&self) -> &str {
+        &self.uuid
+    }
+    fn tenant_uuid(&self) -> &str {
+        &self.tenant_uuid
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Keeps the stored secrets that an update does not repeat (GET never shows them, so a client that
+/// PUTs back what it read must not erase them).
+pub fn keep_secrets(new: &mut Map<String, Value>, old: &Map<String, Value>) {
+    for (key, old_value) in old {
+        match (new.get_mut(key), old_value) {
+            (None, _) if SECRET_KEYS.contains(&key.as_str()) => {
+                new.insert(key.clone(), old_value.clone());
+            }
+            (Some(Value::Object(new_inner)), Value::Object(old_inner)) => {
+                keep_secrets(new_inner, old_inner)
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The short form used by `GET /sources` and `/directories/{profile}/sources`.
 pub fn to_summary(source: &Source) -> Value {
     json!({"uuid": source.uuid, "tenant_uuid": source.tenant_uuid, "name": source.name, "backend": source.backend})

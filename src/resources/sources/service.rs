@@ -1,72 +1,206 @@
-//! The sources the daemon serves, and their actors: a change of the set restarts only the actors of
-//! the sources that changed.
+//! The sources the daemon serves (declared and stored), and their actors: a change of the set
+//! restarts only the actors of the sources that changed.
 
-use super::model::Source;
+use super::model::{keep_secrets, Source};
+use super::{dao, validator};
+use crate::backends;
+use crate::resources::catalog::Catalog;
+use crate::resources::ResourceError;
 use crate::services::source_actor::{self, SourceRegistry, SourceWorker};
+use crate::storage::Storage;
 use actors::{Address, SupervisorConfig};
+use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// Sources by uuid, with one supervised actor per source of an enabled backend.
 #[derive(Debug)]
 pub struct SourceService {
-    sources: RwLock<Arc<Vec<Arc<Source>>>>,
+    catalog: Catalog<Source>,
     registry: SourceRegistry,
     enabled_backends: Vec<String>,
+    storage: Storage,
 }
 
 impl SourceService {
     /// Must be called inside the tokio runtime the actors will run on.
-    pub fn new(enabled_backends: Vec<String>, supervision: SupervisorConfig) -> Self {
+    pub fn new(
+        enabled_backends: Vec<String>,
+        supervision: SupervisorConfig,
+        storage: Storage,
+    ) -> Self {
         SourceService {
-            sources: RwLock::new(Arc::new(Vec::new())),
+            catalog: Catalog::default(),
             registry: source_actor::registry(supervision),
             enabled_backends,
+            storage,
         }
     }
 
-    /// Replaces the whole set of sources; only the actors of changed sources are (re)started.
-    pub fn replace(&self, sources: Vec<Source>) {
-        let sources: Vec<Arc<Source>> = sources.into_iter().map(Arc::new).collect();
-        let desired: HashMap<String, Arc<Source>> = sources
-            .iter()
+    /// Starts, restarts or stops actors so that they match the catalog.
+    fn reconcile(&self) {
+        let desired: HashMap<String, Arc<Source>> = self
+            .catalog
+            .all()
+            .into_iter()
             .filter(|source| self.enabled_backends.contains(&source.backend))
-            .map(|source| (source.uuid.clone(), Arc::clone(source)))
+            .map(|source| (source.uuid.clone(), source))
             .collect();
         let diff = self.registry.apply(desired);
         if !(diff.started.is_empty() && diff.restarted.is_empty() && diff.stopped.is_empty()) {
-            tracing::info!(started = ?diff.started, restarted = ?diff.restarted, stopped = ?diff.stopped, "sources reconciled");
-        }
-        if let Ok(mut current) = self.sources.write() {
-            *current = Arc::new(sources);
+            tracing::info!(started = ?diff.started, restarted = ?diff.restarted, stopped = ?diff.stopped, "source actors reconciled");
         }
     }
 
-    fn snapshot(&self) -> Arc<Vec<Arc<Source>>> {
-        self.sources
-            .read()
-            .map(|s| Arc::clone(&s))
-            .unwrap_or_default()
+    /// Replaces the sources declared in the configuration.
+    pub fn set_declared(&self, sources: Vec<Source>) {
+        self.catalog.set_declared(sources);
+        self.reconcile();
     }
 
-    pub fn get(&self, uuid: &str) -> Option<Arc<Source>> {
-        self.snapshot()
-            .iter()
-            .find(|source| source.uuid == uuid)
-            .cloned()
+    /// Re-reads the stored sources.
+    pub async fn reload_stored(&self) -> Result<(), ResourceError> {
+        let client = self.storage.client().await?;
+        self.catalog.set_stored(dao::load_all(&client).await?);
+        self.reconcile();
+        Ok(())
+    }
+
+    pub fn get(&self, uuid: &str, tenants: &[String]) -> Option<Arc<Source>> {
+        self.catalog.get(uuid, tenants)
+    }
+
+    /// A source whatever its tenant (for the engine, which has checked the profile's tenant).
+    pub fn get_any(&self, uuid: &str) -> Option<Arc<Source>> {
+        self.catalog.get_any(uuid)
     }
 
     /// Every source of the given tenants.
     pub fn list(&self, tenants: &[String]) -> Vec<Arc<Source>> {
-        self.snapshot()
-            .iter()
-            .filter(|source| tenants.contains(&source.tenant_uuid))
-            .cloned()
-            .collect()
+        self.catalog.in_tenants(tenants)
+    }
+
+    /// Whether `uuid` is declared in the configuration.
+    pub fn is_declared(&self, uuid: &str) -> bool {
+        self.catalog.is_declared(uuid)
     }
 
     /// The actor of a source, when its backend is enabled.
     pub fn address(&self, uuid: &str) -> Option<Address<SourceWorker>> {
         self.registry.get(&uuid.to_owned())
+    }
+
+    fn kind(name: &str) -> Result<&'static backends::Kind, ResourceError> {
+        backends::kind(name).ok_or(ResourceError::NotFound {
+            resource: "sources",
+            uuid: name.to_owned(),
+        })
+    }
+
+    /// Creates a source of `backend` in `tenant_uuid`.
+    pub async fn create(
+        &self,
+        backend: &str,
+        body: &Value,
+        tenant_uuid: &str,
+    ) -> Result<Source, ResourceError> {
+        let kind = Self::kind(backend)?;
+        let source = validator::validate(
+            kind,
+            body,
+            uuid::Uuid::new_v4().to_string(),
+            tenant_uuid.to_owned(),
+        )
+        .map_err(ResourceError::Invalid)?;
+        if self.catalog.name_taken(tenant_uuid, &source.name, None) {
+            return Err(ResourceError::Duplicate {
+                resource: "sources",
+                name: source.name,
+            });
+        }
+        let client = self.storage.client().await?;
+        dao::create(&client, &source).await?;
+        Ok(source)
+    }
+
+    /// The source `uuid` of `backend` among `tenants`, refused when declared in the configuration.
+    fn writable(
+        &self,
+        backend: &str,
+        uuid: &str,
+        tenants: &[String],
+    ) -> Result<Arc<Source>, ResourceError> {
+        let existing = self
+            .get(uuid, tenants)
+            .filter(|source| source.backend == backend)
+            .ok_or_else(|| ResourceError::NotFound {
+                resource: "sources",
+                uuid: uuid.to_owned(),
+            })?;
+        if self.is_declared(uuid) {
+            return Err(ResourceError::Declared {
+                resource: "sources",
+                uuid: uuid.to_owned(),
+            });
+        }
+        Ok(existing)
+    }
+
+    /// Replaces a source. Secrets the body does not repeat are kept.
+    pub async fn update(
+        &self,
+        backend: &str,
+        uuid: &str,
+        tenants: &[String],
+        body: &Value,
+    ) -> Result<(), ResourceError> {
+        let existing = self.writable(backend, uuid, tenants)?;
+        let kind = Self::kind(backend)?;
+        let mut body = body.clone();
+        if let Value::Object(map) = &mut body {
+            keep_secrets(map, &existing.extra_fields);
+        }
+        let source = validator::validate(
+            kind,
+            &body,
+            existing.uuid.clone(),
+            existing.tenant_uuid.clone(),
+        )
+        .map_err(ResourceError::Invalid)?;
+        if self
+            .catalog
+            .name_taken(&source.tenant_uuid, &source.name, Some(uuid))
+        {
+            return Err(ResourceError::Duplicate {
+                resource: "sources",
+                name: source.name,
+            });
+        }
+        let client = self.storage.client().await?;
+        if !dao::update(&client, &source).await? {
+            return Err(ResourceError::NotFound {
+                resource: "sources",
+                uuid: uuid.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Deletes a source (with its profile links and favorites).
+    pub async fn delete(
+        &self,
+        backend: &str,
+        uuid: &str,
+        tenants: &[String],
+    ) -> Result<(), ResourceError> {
+        self.writable(backend, uuid, tenants)?;
+        let client = self.storage.client().await?;
+        if !dao::delete(&client, uuid).await? {
+            return Err(ResourceError::NotFound {
+                resource: "sources",
+                uuid: uuid.to_owned(),
+            });
+        }
+        Ok(())
     }
 }

@@ -1,0 +1,52 @@
+//! The common shape of list routes: filter by `search` (case-insensitive substring of some fields)
+//! and exact filters, sort by `order`/`direction`, page by `offset`/`limit`, answer
+//! `{total, filtered, items}`.
+
+use crate::http::error::ApiError;
+use crate::http::list_params::{Direction, ListParams};
+use serde_json::{json, Value};
+
+/// Filters, sorts and pages `items` (JSON objects); `search_fields` are the fields `search` looks in.
+pub fn respond(items: Vec<Value>, params: &ListParams, search_fields: &[&str]) -> Value {
+    let total = items.len();
+    let needle = params.search.as_deref().map(str::to_lowercase);
+    let mut matching: Vec<Value> = items
+        .into_iter()
+        .filter(|item| {
+            needle.as_ref().is_none_or(|needle| {
+                search_fields.iter().any(|field| {
+                    item[*field]
+                        .as_str()
+                        .is_some_and(|v| v.to_lowercase().contains(needle))
+                })
+            })
+        })
+        .filter(|item| {
+            params
+                .filters
+                .iter()
+                .all(|(field, value)| item[field].as_str() == Some(value.as_str()))
+        })
+        .collect();
+    let key = |item: &Value| match &item[&params.order] {
+        Value::String(text) => text.to_lowercase(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    matching.sort_by_cached_key(key);
+    if params.direction == Direction::Desc {
+        matching.reverse();
+    }
+    let filtered = matching.len();
+    json!({"total": total, "filtered": filtered, "items": params.paginate(matching)})
+}
+
+/// A JSON body, whatever the Content-Type; missing or invalid is `400 invalid-data`.
+pub fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Null) | Err(_) => Err(ApiError::invalid_data(
+            json!({"_schema": {"constraint_id": "type", "constraint": "object", "message": "The body must be a JSON object"}}),
+        )),
+        Ok(value) => Ok(value),
+    }
+}

@@ -1,0 +1,147 @@
+//! Profiles: `/0.1/profiles[/{profile_uuid}]`.
+
+use super::listing;
+use crate::access;
+use crate::auth::Authorized;
+use crate::http::error::ApiError;
+use crate::http::list_params::{ListParams, ListSpec};
+use crate::resources::ResourceError;
+use crate::state::AppState;
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+
+crate::routes!(
+    list_profiles,
+    create_profile,
+    get_profile,
+    update_profile,
+    delete_profile
+);
+
+access!(ProfilesRead, "dird.profiles.read", New);
+access!(ProfilesCreate, "dird.profiles.create", New);
+access!(ProfileRead, "dird.profiles.{profile_uuid}.read", New);
+access!(ProfileUpdate, "dird.profiles.{profile_uuid}.update", New);
+access!(ProfileDelete, "dird.profiles.{profile_uuid}.delete", New);
+
+/// The profiles the caller sees.
+#[utoipa::path(
+    get, path = "/0.1/profiles", tag = "profiles",
+    description = "ACL `dird.profiles.read`. `search` (substring of the name), exact `uuid`, `name`; order `name`.",
+    params(("recurse" = Option<bool>, Query), ("search" = Option<String>, Query), ("order" = Option<String>, Query),
+        ("direction" = Option<String>, Query), ("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query)),
+    responses((status = 200, description = "`{total, filtered, items}`", body = Object))
+)]
+#[get("/0.1/profiles")]
+async fn list_profiles(
+    caller: Authorized<ProfilesRead>,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    const SPEC: ListSpec<'static> = ListSpec {
+        sort_columns: &["name"],
+        filter_columns: &["uuid", "name"],
+    };
+    let params = ListParams::parse(request.query_string(), SPEC)?;
+    let tenants = caller.tenants(params.recurse).await?;
+    let items = state
+        .directory
+        .profiles
+        .list(&tenants)
+        .iter()
+        .map(|p| p.to_body())
+        .collect();
+    Ok(HttpResponse::Ok().json(listing::respond(items, &params, &["name"])))
+}
+
+/// Creates a profile in the caller's tenant; its display and sources must be of that tenant.
+#[utoipa::path(
+    post, path = "/0.1/profiles", tag = "profiles",
+    description = "ACL `dird.profiles.create`. `{name, display: {uuid}, services: {<service>: {sources: [{uuid}], options: {timeout}}}}`.",
+    request_body(content = Object),
+    responses((status = 201, description = "The profile", body = Object), (status = 400, description = "invalid-data, unknown-display, unknown-source"), (status = 409, description = "conflict"))
+)]
+#[post("/0.1/profiles")]
+async fn create_profile(
+    caller: Authorized<ProfilesCreate>,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body = listing::json_body(&body)?;
+    let profile = state
+        .directory
+        .profiles
+        .create(&body, &caller.tenant_uuid, state.directory.as_ref())
+        .await?;
+    state.directory.reload_stored().await?;
+    Ok(HttpResponse::Created().json(profile.to_body()))
+}
+
+/// One profile.
+#[utoipa::path(
+    get, path = "/0.1/profiles/{profile_uuid}", tag = "profiles",
+    description = "ACL `dird.profiles.{profile_uuid}.read`.",
+    params(("profile_uuid" = String, Path)),
+    responses((status = 200, description = "The profile", body = Object), (status = 404, description = "unknown-profile"))
+)]
+#[get("/0.1/profiles/{profile_uuid}")]
+async fn get_profile(
+    caller: Authorized<ProfileRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let uuid = path.into_inner();
+    let tenants = caller.tenants(true).await?;
+    let profile = state
+        .directory
+        .profiles
+        .get(&uuid, &tenants)
+        .ok_or(ResourceError::NotFound {
+            resource: "profiles",
+            uuid,
+        })?;
+    Ok(HttpResponse::Ok().json(profile.to_body()))
+}
+
+/// Replaces a profile.
+#[utoipa::path(
+    put, path = "/0.1/profiles/{profile_uuid}", tag = "profiles",
+    description = "ACL `dird.profiles.{profile_uuid}.update`.",
+    params(("profile_uuid" = String, Path)), request_body(content = Object),
+    responses((status = 204, description = "Replaced"), (status = 400, description = "invalid-data"), (status = 404, description = "unknown-profile"), (status = 409, description = "conflict"))
+)]
+#[put("/0.1/profiles/{profile_uuid}")]
+async fn update_profile(
+    caller: Authorized<ProfileUpdate>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body = listing::json_body(&body)?;
+    let tenants = caller.tenants(true).await?;
+    state
+        .directory
+        .profiles
+        .update(&path, &tenants, &body, state.directory.as_ref())
+        .await?;
+    state.directory.reload_stored().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes a profile.
+#[utoipa::path(
+    delete, path = "/0.1/profiles/{profile_uuid}", tag = "profiles",
+    description = "ACL `dird.profiles.{profile_uuid}.delete`.",
+    params(("profile_uuid" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "unknown-profile"))
+)]
+#[delete("/0.1/profiles/{profile_uuid}")]
+async fn delete_profile(
+    caller: Authorized<ProfileDelete>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let tenants = caller.tenants(true).await?;
+    state.directory.profiles.delete(&path, &tenants).await?;
+    state.directory.reload_stored().await?;
+    Ok(HttpResponse::NoContent().finish())
+}

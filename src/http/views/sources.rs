@@ -1,0 +1,247 @@
+//! Sources: `GET /0.1/sources` and the per-backend CRUD `/0.1/backends/{backend}/sources[/{uuid}]`.
+//! A source POST answers 200 (wazo-dird's quirk). Secrets are never returned.
+
+use super::listing;
+use crate::access;
+use crate::auth::Authorized;
+use crate::backends;
+use crate::http::error::ApiError;
+use crate::http::list_params::{ListParams, ListSpec};
+use crate::resources::sources::model::{to_body, to_summary};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+use serde_json::Value;
+
+crate::routes!(
+    list_all_sources,
+    list_sources,
+    create_source,
+    get_source,
+    update_source,
+    delete_source
+);
+
+access!(SourcesRead, "dird.sources.read", New);
+access!(
+    BackendSourcesRead,
+    "dird.backends.{backend}.sources.read",
+    New
+);
+access!(
+    BackendSourcesCreate,
+    "dird.backends.{backend}.sources.create",
+    New
+);
+access!(
+    SourceRead,
+    "dird.backends.{backend}.sources.{source_uuid}.read",
+    New
+);
+access!(
+    SourceUpdate,
+    "dird.backends.{backend}.sources.{source_uuid}.update",
+    New
+);
+access!(
+    SourceDelete,
+    "dird.backends.{backend}.sources.{source_uuid}.delete",
+    New
+);
+
+/// The backend of the path, when installed and enabled; otherwise the route does not exist.
+fn enabled_kind(state: &AppState, backend: &str) -> Result<&'static backends::Kind, ApiError> {
+    backends::kind(backend)
+        .filter(|_| state.backends.iter().any(|b| b == backend))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "The requested URL was not found on the server",
+            )
+        })
+}
+
+/// Every source the caller sees.
+#[utoipa::path(
+    get, path = "/0.1/sources", tag = "sources",
+    description = "ACL `dird.sources.read`. `search` (substring of the name), exact `uuid`, `name`, `backend`; order `name` or `backend`.",
+    params(
+        ("recurse" = Option<bool>, Query), ("search" = Option<String>, Query), ("order" = Option<String>, Query),
+        ("direction" = Option<String>, Query), ("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query),
+    ),
+    responses((status = 200, description = "`{total, filtered, items: [{uuid, tenant_uuid, name, backend}]}`", body = Object))
+)]
+#[get("/0.1/sources")]
+async fn list_all_sources(
+    caller: Authorized<SourcesRead>,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    const SPEC: ListSpec<'static> = ListSpec {
+        sort_columns: &["name", "backend"],
+        filter_columns: &["uuid", "name", "backend"],
+    };
+    let params = ListParams::parse(request.query_string(), SPEC)?;
+    let tenants = caller.tenants(params.recurse).await?;
+    let items = state
+        .directory
+        .sources
+        .list(&tenants)
+        .iter()
+        .map(|s| to_summary(s))
+        .collect();
+    Ok(HttpResponse::Ok().json(listing::respond(items, &params, &["name"])))
+}
+
+/// The sources of one backend.
+#[utoipa::path(
+    get, path = "/0.1/backends/{backend}/sources", tag = "sources",
+    description = "ACL `dird.backends.{backend}.sources.read`. Order `name` or a backend column (csv: `file`).",
+    params(
+        ("backend" = String, Path), ("recurse" = Option<bool>, Query), ("search" = Option<String>, Query),
+        ("order" = Option<String>, Query), ("direction" = Option<String>, Query), ("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query),
+    ),
+    responses((status = 200, description = "`{total, filtered, items}`", body = Object), (status = 404, description = "Backend not enabled"))
+)]
+#[get("/0.1/backends/{backend}/sources")]
+async fn list_sources(
+    caller: Authorized<BackendSourcesRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let kind = enabled_kind(&state, &path)?;
+    let sort_columns: Vec<&str> = std::iter::once("name")
+        .chain(kind.sort_columns.iter().copied())
+        .collect();
+    let params = ListParams::parse(
+        request.query_string(),
+        ListSpec {
+            sort_columns: &sort_columns,
+            filter_columns: &["uuid", "name"],
+        },
+    )?;
+    let tenants = caller.tenants(params.recurse).await?;
+    let items = state
+        .directory
+        .sources
+        .list(&tenants)
+        .iter()
+        .filter(|s| s.backend == kind.name)
+        .map(|s| to_body(s))
+        .collect();
+    Ok(HttpResponse::Ok().json(listing::respond(items, &params, &["name"])))
+}
+
+/// Creates a source in the caller's tenant. Answers 200, as wazo-dird does.
+#[utoipa::path(
+    post, path = "/0.1/backends/{backend}/sources", tag = "sources",
+    description = "ACL `dird.backends.{backend}.sources.create`. Common fields `name` (required), `searched_columns`, \
+                   `first_matched_columns`, `format_columns`, `timeout` (seconds); then the backend's own fields (unknown ones are refused).",
+    params(("backend" = String, Path)),
+    request_body(content = Object),
+    responses(
+        (status = 200, description = "The source (secrets omitted)", body = Object),
+        (status = 400, description = "invalid-data"), (status = 409, description = "conflict: name used in the tenant"),
+        (status = 503, description = "No database"),
+    )
+)]
+#[post("/0.1/backends/{backend}/sources")]
+async fn create_source(
+    caller: Authorized<BackendSourcesCreate>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let kind = enabled_kind(&state, &path)?;
+    let body = listing::json_body(&body)?;
+    let source = state
+        .directory
+        .sources
+        .create(kind.name, &body, &caller.tenant_uuid)
+        .await?;
+    state.directory.reload_stored().await?;
+    Ok(HttpResponse::Ok().json(to_body(&source)))
+}
+
+/// One source.
+#[utoipa::path(
+    get, path = "/0.1/backends/{backend}/sources/{source_uuid}", tag = "sources",
+    description = "ACL `dird.backends.{backend}.sources.{source_uuid}.read`. Searches every tenant the caller sees.",
+    params(("backend" = String, Path), ("source_uuid" = String, Path)),
+    responses((status = 200, description = "The source (secrets omitted)", body = Object), (status = 404, description = "unknown-source"))
+)]
+#[get("/0.1/backends/{backend}/sources/{source_uuid}")]
+async fn get_source(
+    caller: Authorized<SourceRead>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (backend, uuid) = path.into_inner();
+    let kind = enabled_kind(&state, &backend)?;
+    let tenants = caller.tenants(true).await?;
+    let source = state
+        .directory
+        .sources
+        .get(&uuid, &tenants)
+        .filter(|s| s.backend == kind.name)
+        .ok_or(crate::resources::ResourceError::NotFound {
+            resource: "sources",
+            uuid,
+        })?;
+    Ok(HttpResponse::Ok().json(to_body(&source)))
+}
+
+/// Replaces a source; secrets the body omits are kept.
+#[utoipa::path(
+    put, path = "/0.1/backends/{backend}/sources/{source_uuid}", tag = "sources",
+    description = "ACL `dird.backends.{backend}.sources.{source_uuid}.update`. Sources declared in the configuration answer 409.",
+    params(("backend" = String, Path), ("source_uuid" = String, Path)),
+    request_body(content = Object),
+    responses((status = 204, description = "Replaced"), (status = 400, description = "invalid-data"), (status = 404, description = "unknown-source"), (status = 409, description = "conflict"))
+)]
+#[put("/0.1/backends/{backend}/sources/{source_uuid}")]
+async fn update_source(
+    caller: Authorized<SourceUpdate>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let (backend, uuid) = path.into_inner();
+    let kind = enabled_kind(&state, &backend)?;
+    let body: Value = listing::json_body(&body)?;
+    let tenants = caller.tenants(true).await?;
+    state
+        .directory
+        .sources
+        .update(kind.name, &uuid, &tenants, &body)
+        .await?;
+    state.directory.reload_stored().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes a source, its profile links and its favorites.
+#[utoipa::path(
+    delete, path = "/0.1/backends/{backend}/sources/{source_uuid}", tag = "sources",
+    description = "ACL `dird.backends.{backend}.sources.{source_uuid}.delete`.",
+    params(("backend" = String, Path), ("source_uuid" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "unknown-source"), (status = 409, description = "Declared in the configuration"))
+)]
+#[delete("/0.1/backends/{backend}/sources/{source_uuid}")]
+async fn delete_source(
+    caller: Authorized<SourceDelete>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (backend, uuid) = path.into_inner();
+    let kind = enabled_kind(&state, &backend)?;
+    let tenants = caller.tenants(true).await?;
+    state
+        .directory
+        .sources
+        .delete(kind.name, &uuid, &tenants)
+        .await?;
+    state.directory.reload_stored().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
