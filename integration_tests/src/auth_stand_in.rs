@@ -3,7 +3,7 @@
 //! the calls it receives and can be stopped and restarted on the same port ("unreachable").
 
 use actix_web::dev::ServerHandle;
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -148,56 +148,30 @@ impl AuthStandIn {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
         if let Some(handle) = handle {
-            // A separate thread: this may be called from inside a test's async runtime.
-            let stopper = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build();
-                if let Ok(runtime) = runtime {
-                    runtime.block_on(handle.stop(false));
-                }
-            });
-            let _ = stopper.join();
+            crate::server::stop(handle);
         }
     }
 
     /// Answers again on the same port.
     pub fn resume(&self) {
-        let state = Arc::clone(&self.state);
-        let port = self.port;
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let system = actix_web::rt::System::new();
-            system.block_on(async move {
-                let server = HttpServer::new(move || {
-                    App::new()
-                        .app_data(web::Data::from(Arc::clone(&state)))
-                        .route("/0.1/token", web::post().to(login))
-                        .route("/0.1/token/{token}", web::head().to(check_token))
-                        .route("/0.1/token/{token}", web::get().to(get_token))
-                        .route("/0.1/tenants", web::get().to(list_tenants))
-                })
-                .workers(1)
-                .disable_signals()
-                .shutdown_timeout(0);
-                let listener = loop {
-                    // The port may take a moment to be released after a stop.
-                    match std::net::TcpListener::bind(("127.0.0.1", port)) {
-                        Ok(listener) => break listener,
-                        Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
-                    }
-                };
-                let server = server.listen(listener).expect("listen").run();
-                let _ = sender.send(server.handle());
-                let _ = server.await;
-            });
-        });
-        let handle = receiver.recv().expect("the auth stand-in started");
+        let handle = crate::server::start(
+            self.port,
+            None,
+            web::Data::from(Arc::clone(&self.state)),
+            routes,
+        );
         *self
             .handle
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(handle);
     }
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/0.1/token", web::post().to(login))
+        .route("/0.1/token/{token}", web::head().to(check_token))
+        .route("/0.1/token/{token}", web::get().to(get_token))
+        .route("/0.1/tenants", web::get().to(list_tenants));
 }
 
 impl Drop for AuthStandIn {

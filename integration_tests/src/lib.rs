@@ -4,6 +4,8 @@
 pub mod auth_stand_in;
 pub mod daemon;
 pub mod postgres;
+pub mod server;
+pub mod web_service;
 
 use std::net::TcpListener;
 

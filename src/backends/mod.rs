@@ -5,6 +5,7 @@
 //! The contract of [`Backend`] is in `docs/plugins.md`.
 
 pub mod csv;
+pub mod csv_ws;
 mod text;
 
 pub use text::fold;
@@ -141,7 +142,7 @@ pub struct Kind {
 }
 
 /// Every backend kind built into the daemon.
-pub const KINDS: &[&Kind] = &[&csv::KIND];
+pub const KINDS: &[&Kind] = &[&csv::KIND, &csv_ws::KIND];
 
 /// The kind named `name`, if it is installed.
 pub fn kind(name: &str) -> Option<&'static Kind> {

@@ -1,0 +1,218 @@
+//! The `csv_ws` backend against a CSV web service stand-in: UTF-8 over HTTPS without verification,
+//! ISO-8859-1 over HTTP, reverse lookups, a slow service cut at its timeout while the other sources
+//! answer, the profile's reverse budget, and a service that goes away.
+
+use integration_tests::daemon::{base_config, set_mode, shared_tempdir, Daemon};
+use integration_tests::free_port;
+use integration_tests::web_service::CsvWebService;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const USER: &str = "10000000-0000-4000-8000-000000000001";
+const TOKENS: &str = "tokens:\n  t: {user_uuid: 10000000-0000-4000-8000-000000000001, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\ntenants:\n  - {uuid: 20000000-0000-4000-8000-000000000001, name: master, parent_uuid: null}\n";
+const ROWS: &[&[&str]] = &[
+    &["id", "firstname", "lastname", "number"],
+    &["1", "Andrée-Anne", "Smith", "5551231111"],
+    &["42", "Benoît", "Malone", "5551232222"],
+    &["3", "Jack", "Sparrow", "5551233333"],
+];
+
+fn ws_source(name: &str, ws: &CsvWebService, delimiter: &str, extra: Value) -> Value {
+    let mut source = json!({
+        "backend": "csv_ws", "name": name, "lookup_url": ws.url(), "list_url": ws.url(), "delimiter": delimiter,
+        "verify_certificate": false, "unique_column": "id",
+        "searched_columns": ["firstname", "lastname"], "first_matched_columns": ["number"],
+        "format_columns": {"name": "{firstname} {lastname}", "reverse": "{firstname} {lastname}"},
+    });
+    integration_tests::daemon::merge(&mut source, extra);
+    source
+}
+
+async fn start(sources: Vec<Value>, reverse_options: Value) -> Daemon {
+    let dir = shared_tempdir();
+    let tokens = dir.path().join("tokens.yml");
+    std::fs::write(&tokens, TOKENS).expect("tokens");
+    set_mode(&tokens, 0o644);
+    let csv = dir.path().join("local.csv");
+    std::fs::write(
+        &csv,
+        "id,firstname,lastname,number\n7,Benjamin,Local,1007\n",
+    )
+    .expect("csv");
+    set_mode(&csv, 0o644);
+    let mut all = sources;
+    all.push(json!({"backend": "csv", "name": "local", "file": csv, "unique_column": "id", "searched_columns": ["firstname"],
+                    "first_matched_columns": ["number"], "format_columns": {"name": "{firstname} {lastname}", "reverse": "{firstname}"}}));
+    let references: Vec<Value> = all.iter().map(|s| json!({"name": s["name"]})).collect();
+    let config = base_config(
+        free_port(),
+        json!({
+            "auth": {"backend": "static", "static_tokens_file": tokens},
+            "source_actors": {"restart_backoff_min": 0.2, "restart_backoff_max": 0.5},
+            "sources": all,
+            "displays": [{"name": "d", "columns": [{"title": "Nom", "field": "name"}, {"title": "Numéro", "field": "number"}]}],
+            "profiles": [{"name": "default", "display": {"name": "d"}, "services": {
+                "lookup": {"sources": references},
+                "reverse": {"sources": references, "options": reverse_options},
+            }}],
+        }),
+    );
+    Daemon::start_in(dir, config, &[]).await
+}
+
+fn names(body: &Value) -> Vec<String> {
+    let mut names: Vec<String> = body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["column_values"][0].as_str().unwrap_or("?").to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+async fn lookup(dird: &Daemon, term: &str) -> Value {
+    let term: String = url::form_urlencoded::byte_serialize(term.as_bytes()).collect();
+    let (status, body) = dird
+        .get(
+            &format!("/0.1/directories/lookup/default?term={term}"),
+            "t",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn utf8_with_pipes_over_https_without_verification() {
+    let ws = CsvWebService::start(ROWS, '|', "utf-8", true);
+    let dird = start(vec![ws_source("ws", &ws, "|", json!({}))], json!({})).await;
+    assert_eq!(
+        names(&lookup(&dird, "Ben").await),
+        ["Benjamin Local", "Benoît Malone"]
+    );
+    assert_eq!(names(&lookup(&dird, "dré").await), ["Andrée-Anne Smith"]);
+    assert_eq!(
+        names(&lookup(&dird, "henry").await),
+        Vec::<String>::new(),
+        "the service's 404 means no contact"
+    );
+    assert!(
+        ws.requests()
+            .iter()
+            .any(|q| q == "firstname=Ben&lastname=Ben"),
+        "{:?}",
+        ws.requests()
+    );
+    let (_, body) = dird
+        .get(
+            &format!("/0.1/directories/reverse/default/{USER}?exten=5551231111"),
+            "t",
+            None,
+        )
+        .await;
+    assert_eq!(body["display"], "Andrée-Anne Smith");
+    assert_eq!(body["source"], "ws");
+    assert_eq!(body["fields"]["id"], "1");
+    let result = &lookup(&dird, "Malone").await["results"][0];
+    assert_eq!(result["relations"]["source_entry_id"], "42");
+    assert_eq!(result["backend"], "csv_ws");
+}
+
+#[tokio::test]
+async fn iso_8859_1_with_commas_over_http() {
+    let ws = CsvWebService::start(ROWS, ',', "iso-8859-1", false);
+    let dird = start(vec![ws_source("ws", &ws, ",", json!({}))], json!({})).await;
+    assert_eq!(
+        names(&lookup(&dird, "dré").await),
+        ["Andrée-Anne Smith"],
+        "decoded from Latin-1"
+    );
+    assert_eq!(names(&lookup(&dird, "Benoît").await), ["Benoît Malone"]);
+}
+
+#[tokio::test]
+async fn a_slow_source_is_cut_at_its_timeout_while_the_others_answer() {
+    let slow = CsvWebService::start(ROWS, ',', "utf-8", false);
+    slow.set_delay(Duration::from_secs(3));
+    let dird = start(
+        vec![ws_source("slow", &slow, ",", json!({"timeout": 0.3}))],
+        json!({}),
+    )
+    .await;
+    let started = Instant::now();
+    let body = lookup(&dird, "Ben").await;
+    let elapsed = started.elapsed();
+    assert_eq!(
+        names(&body),
+        ["Benjamin Local"],
+        "the local source answered"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_millis(1000),
+        "took {elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_profile_reverse_budget_decides() {
+    // wazo-dird's reverse timeout test: a service answering in 1 s is too slow for 0.1 s, in time for 5 s.
+    let ws = CsvWebService::start(ROWS, ',', "utf-8", false);
+    ws.set_delay(Duration::from_secs(1));
+    let short = start(
+        vec![ws_source("ws", &ws, ",", json!({}))],
+        json!({"timeout": 0.1}),
+    )
+    .await;
+    let started = Instant::now();
+    let (status, body) = short
+        .get(
+            &format!("/0.1/directories/reverse/default/{USER}?exten=5551232222"),
+            "t",
+            None,
+        )
+        .await;
+    assert_eq!((status, body["display"].clone()), (200, Value::Null));
+    assert!(
+        started.elapsed() < Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
+    let long = start(
+        vec![ws_source("ws", &ws, ",", json!({}))],
+        json!({"timeout": 5}),
+    )
+    .await;
+    let (_, body) = long
+        .get(
+            &format!("/0.1/directories/reverse/default/{USER}?exten=5551232222"),
+            "t",
+            None,
+        )
+        .await;
+    assert_eq!(body["display"], "Benoît Malone");
+}
+
+#[tokio::test]
+async fn a_service_that_goes_away_is_skipped_at_once() {
+    let ws = CsvWebService::start(ROWS, ',', "utf-8", false);
+    let dird = start(vec![ws_source("ws", &ws, ",", json!({}))], json!({})).await;
+    assert_eq!(
+        names(&lookup(&dird, "Ben").await),
+        ["Benjamin Local", "Benoît Malone"]
+    );
+    ws.stop();
+    assert_eq!(
+        names(&lookup(&dird, "Ben").await),
+        ["Benjamin Local"],
+        "a refused connection costs only this source"
+    );
+    let started = Instant::now();
+    assert_eq!(names(&lookup(&dird, "Ben").await), ["Benjamin Local"]);
+    assert!(
+        started.elapsed() < Duration::from_millis(200),
+        "skipped while down: {:?}",
+        started.elapsed()
+    );
+}
