@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on a Debian machine: installs and starts what it needs (PostgreSQL),
-# checks formatting and lints, builds the daemon, then runs every unit and integration test against
-# the real services. Usage: scripts/test-all.sh   (as root, or with sudo available for apt-get)
+# Runs the whole test suite on a Debian machine: installs and starts what it needs (PostgreSQL,
+# OpenLDAP's slapd), checks formatting and lints, builds the daemon, then runs every unit and
+# integration test against the real services. Usage: scripts/test-all.sh   (as root, or with sudo available for apt-get)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,6 +49,12 @@ if ! pg_answers; then
     trap 'run_pg "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true' EXIT
 fi
 pg_answers || { echo "PostgreSQL does not answer at ${WAZO_DIRD_TEST_PG:-127.0.0.1:5432}" >&2; exit 1; }
+
+# --- OpenLDAP: the tests start their own slapd servers on free ports --------------------------------
+if [ ! -x /usr/sbin/slapd ] || ! command -v ldapadd >/dev/null; then
+    log "installing slapd and ldap-utils"
+    apt_install slapd ldap-utils
+fi
 
 # --- Checks, build, tests ---------------------------------------------------------------------------
 log "cargo fmt --check"

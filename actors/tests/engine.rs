@@ -19,11 +19,8 @@ impl Worker for Echo {
     type Request = String;
     type Response = String;
 
-    fn handle(
-        self: Arc<Self>,
-        request: String,
-    ) -> impl Future<Output = Result<String, Failure>> + Send + 'static {
-        async move {
+    async fn handle(self: Arc<Self>, request: String) -> Result<String, Failure> {
+        {
             match request.as_str() {
                 "panic" => panic!("backend bug"),
                 "broken" => Err(Failure::Broken("connection lost".into())),

@@ -5,6 +5,7 @@ pub mod auth_stand_in;
 pub mod daemon;
 pub mod postgres;
 pub mod server;
+pub mod slapd;
 pub mod web_service;
 
 use std::net::TcpListener;

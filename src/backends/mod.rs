@@ -6,6 +6,7 @@
 
 pub mod csv;
 pub mod csv_ws;
+pub mod ldap;
 mod text;
 
 pub use text::fold;
@@ -142,7 +143,7 @@ pub struct Kind {
 }
 
 /// Every backend kind built into the daemon.
-pub const KINDS: &[&Kind] = &[&csv::KIND, &csv_ws::KIND];
+pub const KINDS: &[&Kind] = &[&csv::KIND, &csv_ws::KIND, &ldap::KIND];
 
 /// The kind named `name`, if it is installed.
 pub fn kind(name: &str) -> Option<&'static Kind> {

@@ -1,0 +1,328 @@
+//! The `ldap` backend against a real slapd: substring search on several attributes, accents and
+//! non-Latin scripts, reverse lookups, the custom filter, injection attempts, a server killed and
+//! restarted, and the bind password that never leaves the daemon.
+
+use integration_tests::daemon::{base_config, set_mode, shared_tempdir, Daemon};
+use integration_tests::free_port;
+use integration_tests::postgres::TestDatabase;
+use integration_tests::slapd::{Slapd, ADMIN_DN, ADMIN_PASSWORD, BASE_DN};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const USER: &str = "10000000-0000-4000-8000-000000000001";
+const TOKENS: &str = "tokens:\n  t: {user_uuid: 10000000-0000-4000-8000-000000000001, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\ntenants:\n  - {uuid: 20000000-0000-4000-8000-000000000001, name: master, parent_uuid: null}\n";
+
+fn ldap_source(slapd: &Slapd, extra: Value) -> Value {
+    let mut source = json!({
+        "backend": "ldap", "name": "directory", "ldap_uri": slapd.uri(), "ldap_base_dn": BASE_DN,
+        "ldap_username": ADMIN_DN, "ldap_password": ADMIN_PASSWORD, "unique_column": "entryUUID",
+        "searched_columns": ["cn", "telephoneNumber"], "first_matched_columns": ["telephoneNumber", "mobile"],
+        "format_columns": {"firstname": "{givenName}", "lastname": "{sn}", "number": "{telephoneNumber}", "reverse": "{cn}", "city": "{l}"},
+    });
+    integration_tests::daemon::merge(&mut source, extra);
+    source
+}
+
+async fn start(sources: Vec<Value>, extra: Value) -> Daemon {
+    let dir = shared_tempdir();
+    let tokens = dir.path().join("tokens.yml");
+    std::fs::write(&tokens, TOKENS).expect("tokens");
+    set_mode(&tokens, 0o644);
+    let csv = dir.path().join("local.csv");
+    std::fs::write(&csv, "firstname,lastname,number\nAlicia,Local,2001\n").expect("csv");
+    set_mode(&csv, 0o644);
+    let mut all = sources;
+    all.push(json!({"backend": "csv", "name": "local", "file": csv, "searched_columns": ["firstname"], "first_matched_columns": ["number"]}));
+    let references: Vec<Value> = all.iter().map(|s| json!({"name": s["name"]})).collect();
+    let mut config = base_config(
+        free_port(),
+        json!({
+            "auth": {"backend": "static", "static_tokens_file": tokens},
+            "source_actors": {"restart_backoff_min": 0.2, "restart_backoff_max": 1.0},
+            "sources": all,
+            "displays": [{"name": "d", "columns": [{"title": "Prénom", "field": "firstname"}, {"title": "Nom", "field": "lastname"}, {"title": "Numéro", "field": "number"}]}],
+            "profiles": [{"name": "default", "display": {"name": "d"}, "services": {"lookup": {"sources": references}, "reverse": {"sources": references}}}],
+        }),
+    );
+    integration_tests::daemon::merge(&mut config, extra);
+    Daemon::start_in(dir, config, &[]).await
+}
+
+async fn lookup(dird: &Daemon, term: &str) -> Vec<Value> {
+    let term: String = url::form_urlencoded::byte_serialize(term.as_bytes()).collect();
+    let (status, body) = dird
+        .get(
+            &format!("/0.1/directories/lookup/default?term={term}"),
+            "t",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut values: Vec<Value> = body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["column_values"].clone())
+        .collect();
+    values.sort_by_key(ToString::to_string);
+    values
+}
+
+#[tokio::test]
+async fn search_reverse_accents_and_scripts() {
+    let slapd = Slapd::start();
+    let dird = start(vec![ldap_source(&slapd, json!({}))], json!({})).await;
+    assert_eq!(
+        lookup(&dird, "Ali").await,
+        [
+            json!(["Alice", "Wonderland", "1001"]),
+            json!(["Alicia", "Local", "2001"])
+        ]
+    );
+    assert_eq!(
+        lookup(&dird, "1001").await,
+        [json!(["Alice", "Wonderland", "1001"])],
+        "telephoneNumber is searched too"
+    );
+    assert_eq!(
+        lookup(&dird, "çoi").await,
+        [json!(["François", "Hollande", "1004"])]
+    );
+    assert_eq!(
+        lookup(&dird, "Иван").await,
+        [json!(["Мария", "Иванова", "1005"])]
+    );
+    assert_eq!(
+        lookup(&dird, "太郎").await,
+        [json!(["太郎", "山田", "1006"])]
+    );
+    assert!(lookup(&dird, "frack").await.is_empty());
+
+    let (_, body) = dird
+        .get(
+            &format!("/0.1/directories/reverse/default/{USER}?exten=1001"),
+            "t",
+            None,
+        )
+        .await;
+    assert_eq!(body["display"], "Alice Wonderland");
+    assert_eq!(body["source"], "directory");
+    assert_eq!(body["fields"]["city"], "Lyon");
+    let (_, body) = dird
+        .get(
+            &format!("/0.1/directories/reverse/default/{USER}?exten=%2B79000001005"),
+            "t",
+            None,
+        )
+        .await;
+    assert_eq!(
+        body["display"], "Мария Иванова",
+        "the mobile is a first-matched column"
+    );
+
+    let (_, body) = dird
+        .get("/0.1/directories/lookup/default?term=Bob", "t", None)
+        .await;
+    let entry_uuid = body["results"][0]["relations"]["source_entry_id"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(
+        entry_uuid.len(),
+        36,
+        "the entryUUID operational attribute is fetched as the unique column: {body}"
+    );
+}
+
+#[tokio::test]
+async fn injection_terms_match_literally() {
+    let slapd = Slapd::start();
+    let dird = start(vec![ldap_source(&slapd, json!({}))], json!({})).await;
+    for term in ["*)(uid=*", "*", ")(|(cn=*", "\\2a", "x)(objectClass=*"] {
+        assert!(
+            lookup(&dird, term).await.is_empty(),
+            "term {term:?} returned entries"
+        );
+    }
+    let (_, body) = dird
+        .get(
+            &format!("/0.1/directories/reverse/default/{USER}?exten=*"),
+            "t",
+            None,
+        )
+        .await;
+    assert_eq!(
+        body["display"],
+        Value::Null,
+        "a reverse `*` is not a wildcard"
+    );
+}
+
+#[tokio::test]
+async fn the_custom_filter_narrows_the_search() {
+    let slapd = Slapd::start();
+    let lyon = ldap_source(
+        &slapd,
+        json!({"name": "lyon", "ldap_custom_filter": "(l=Lyon)"}),
+    );
+    let quebec = ldap_source(
+        &slapd,
+        json!({"name": "quebec", "ldap_custom_filter": "(l=Québec)", "searched_columns": []}),
+    );
+    let by_mail = ldap_source(
+        &slapd,
+        json!({"name": "by_mail", "ldap_custom_filter": "(mail=%Q@example.com)", "searched_columns": []}),
+    );
+    let dird = start(vec![lyon, quebec, by_mail], json!({})).await;
+    let by_source = |body: &Value, source: &str| -> Vec<String> {
+        let mut names: Vec<String> = body["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|r| r["source"] == source)
+            .map(|r| r["column_values"][1].as_str().unwrap_or("-").to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let (_, body) = dird
+        .get("/0.1/directories/lookup/default?term=o", "t", None)
+        .await;
+    assert_eq!(
+        by_source(&body, "lyon"),
+        ["Barker", "Wonderland"],
+        "the custom filter ANDed with the searched columns"
+    );
+    assert_eq!(
+        by_source(&body, "quebec"),
+        ["Hollande", "Manson"],
+        "a custom filter alone ignores the term"
+    );
+    assert!(by_source(&body, "by_mail").is_empty());
+    let (_, body) = dird
+        .get("/0.1/directories/lookup/default?term=user3", "t", None)
+        .await;
+    assert_eq!(by_source(&body, "by_mail"), ["Hollande"], "%Q is the term");
+    assert!(by_source(&body, "lyon").is_empty());
+}
+
+#[tokio::test]
+async fn slapd_killed_then_back_is_served_again_without_restart() {
+    let mut slapd = Slapd::start();
+    let dird = start(vec![ldap_source(&slapd, json!({}))], json!({})).await;
+    assert_eq!(lookup(&dird, "Ali").await.len(), 2);
+    slapd.kill();
+    let started = Instant::now();
+    assert_eq!(
+        lookup(&dird, "Ali").await,
+        [json!(["Alicia", "Local", "2001"])],
+        "the CSV source still answers"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let started = Instant::now();
+    assert_eq!(lookup(&dird, "Ali").await.len(), 1);
+    assert!(
+        started.elapsed() < Duration::from_millis(300),
+        "a source that is down is skipped: {:?}",
+        started.elapsed()
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    slapd.resume();
+    let back = Instant::now();
+    loop {
+        if lookup(&dird, "Ali").await.len() == 2 {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(2),
+            "LDAP results did not come back within 2 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_bind_password_is_never_returned_nor_logged_and_survives_a_put() {
+    let slapd = Slapd::start();
+    let database = TestDatabase::create().await;
+    let dird = start(vec![], json!({"db_uri": database.uri()})).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
+    let mut body = ldap_source(&slapd, json!({}));
+    body.as_object_mut().expect("object").remove("backend");
+    let (status, created) = dird
+        .send(
+            Method::POST,
+            "/0.1/backends/ldap/sources",
+            "t",
+            None,
+            Some(&body.to_string()),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    assert!(created.get("ldap_password").is_none(), "{created}");
+    assert_eq!(created["ldap_username"], ADMIN_DN);
+    let uuid = created["uuid"].as_str().expect("uuid").to_owned();
+    let (_, read) = dird
+        .get(&format!("/0.1/backends/ldap/sources/{uuid}"), "t", None)
+        .await;
+    assert!(!read.to_string().contains(ADMIN_PASSWORD), "{read}");
+    let (_, listed) = dird.get("/0.1/backends/ldap/sources", "t", None).await;
+    assert!(!listed.to_string().contains(ADMIN_PASSWORD), "{listed}");
+
+    // A client that PUTs back what it read (no password) keeps the stored one: the bind still works.
+    let mut edited = read.clone();
+    edited["name"] = json!("renamed");
+    let (status, _) = dird
+        .send(
+            Method::PUT,
+            &format!("/0.1/backends/ldap/sources/{uuid}"),
+            "t",
+            None,
+            Some(&edited.to_string()),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let client = database.client().await;
+    let stored: String = client
+        .query_one(
+            "SELECT extra_fields::text FROM dird_source WHERE uuid = $1",
+            &[&uuid],
+        )
+        .await
+        .expect("row")
+        .get(0);
+    assert!(
+        stored.contains(ADMIN_PASSWORD),
+        "the stored password was erased: {stored}"
+    );
+    let (status, profile) = dird
+        .send(
+            Method::POST,
+            "/0.1/profiles",
+            "t",
+            None,
+            Some(
+                &json!({"name": "p", "services": {"lookup": {"sources": [{"uuid": uuid}]}}})
+                    .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{profile}");
+    let (_, found) = dird
+        .get("/0.1/directories/lookup/p?term=Wonder", "t", None)
+        .await;
+    assert_eq!(
+        found["results"].as_array().map(Vec::len),
+        Some(1),
+        "the kept password binds: {found}"
+    );
+    assert!(
+        !dird.stderr().contains(ADMIN_PASSWORD),
+        "the password was logged"
+    );
+}
