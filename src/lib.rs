@@ -59,6 +59,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         storage.clone(),
     )?);
     directory.spawn_reload_on_database_ready(&storage);
+    spawn_reload_on_sighup(cli, std::sync::Arc::clone(&directory), std::sync::Arc::clone(&auth))?;
     let state = web::Data::new(AppState {
         directory,
         backends: backends::enabled(&config.enabled_plugins.backends),
@@ -85,15 +86,7 @@ fn build_directory(
         displays::service::DisplayService, profiles::service::ProfileService,
         sources::service::SourceService,
     };
-    use serde_json::Value;
-    let value = |key: &str| tree.get(key).cloned().unwrap_or(Value::Null);
-    let declared = resources::declared::load(
-        &value("sources"),
-        &value("displays"),
-        &value("profiles"),
-        master_tenant,
-    )
-    .map_err(|errors| format!("invalid declared resources:\n  - {}", errors.join("\n  - ")))?;
+    let declared = declared_from_tree(tree, master_tenant)?;
     let supervision = actors::SupervisorConfig {
         min_backoff: std::time::Duration::from_secs_f64(config.source_actors.restart_backoff_min),
         max_backoff: std::time::Duration::from_secs_f64(config.source_actors.restart_backoff_max),
@@ -106,25 +99,54 @@ fn build_directory(
         supervision,
         storage.clone(),
     );
-    tracing::info!(
-        sources = declared.sources.len(),
-        displays = declared.displays.len(),
-        profiles = declared.profiles.len(),
-        "declared resources loaded"
-    );
-    sources.set_declared(declared.sources);
-    let displays = DisplayService::new(storage.clone());
-    displays.set_declared(declared.displays);
-    let profiles = ProfileService::new(storage);
-    profiles.set_declared(declared.profiles);
-    Ok(services::directory::Directory {
+    let directory = services::directory::Directory {
         sources: std::sync::Arc::new(sources),
-        displays: std::sync::Arc::new(displays),
-        profiles: std::sync::Arc::new(profiles),
+        displays: std::sync::Arc::new(DisplayService::new(storage.clone())),
+        profiles: std::sync::Arc::new(ProfileService::new(storage)),
         timeouts: services::directory::ServiceTimeouts {
             lookup: config.lookup_service.timeout,
             reverse: config.reverse_service.timeout,
             favorites: config.favorites_service.timeout,
         },
-    })
+    };
+    directory.set_declared(declared);
+    Ok(directory)
+}
+
+/// The sources, displays and profiles declared in a merged configuration.
+fn declared_from_tree(
+    tree: &config::Tree,
+    master_tenant: Option<&str>,
+) -> Result<resources::declared::Declared, String> {
+    let value = |key: &str| tree.get(key).cloned().unwrap_or(serde_json::Value::Null);
+    resources::declared::load(&value("sources"), &value("displays"), &value("profiles"), master_tenant)
+        .map_err(|errors| format!("invalid declared resources:\n  - {}", errors.join("\n  - ")))
+}
+
+/// On SIGHUP, re-reads the configuration files and applies the declared sources, displays and
+/// profiles by diff (only changed sources restart). An invalid configuration is logged and ignored.
+/// Other keys need a restart.
+fn spawn_reload_on_sighup(
+    cli: Cli,
+    directory: std::sync::Arc<services::directory::Directory>,
+    auth: std::sync::Arc<auth::AuthService>,
+) -> Result<(), String> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hangups = signal(SignalKind::hangup()).map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the declared sources, displays and profiles");
+            let reloaded = config::load(&cli, std::env::var("XIVO_UUID").ok())
+                .map_err(|e| e.to_string())
+                .and_then(|loaded| declared_from_tree(&loaded.tree, auth.master_tenant().as_deref()));
+            match reloaded {
+                Ok(declared) => {
+                    directory.set_declared(declared);
+                    tracing::info!("reload done");
+                }
+                Err(error) => tracing::error!("reload refused, the running configuration stays: {error}"),
+            }
+        }
+    });
+    Ok(())
 }

@@ -67,7 +67,9 @@ pub fn init(
                 }
             },
         );
-    let stderr_layer = fmt::layer().with_writer(std::io::stderr).boxed();
+    // Colours only for a person at a terminal, never in files or journald.
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let stderr_layer = fmt::layer().with_ansi(colours).with_writer(std::io::stderr).boxed();
     let _ = tracing_subscriber::registry()
         .with(filter)
         .with(stderr_layer)

@@ -208,6 +208,17 @@ impl Daemon {
         panic!("status {key} never became {expected} within {timeout:?}; last status {last}; stderr:\n{}", self.stderr());
     }
 
+    /// Sends `signal` to the daemon.
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        let pid = self.child.as_ref().and_then(|child| i32::try_from(child.id()).ok()).expect("running daemon");
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal).expect("signal the daemon");
+    }
+
+    /// Whether the daemon is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.as_mut().is_some_and(|child| child.try_wait().is_ok_and(|status| status.is_none()))
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub fn stop(&mut self) -> Option<std::process::ExitStatus> {
         let mut child = self.child.take()?;

@@ -8,6 +8,7 @@
 
 use super::source_actor::{SourceRequest, SourceResponse, SourceResult};
 use crate::backends::Context;
+use crate::resources::declared::Declared;
 use crate::resources::displays::model::Display;
 use crate::resources::displays::service::DisplayService;
 use crate::resources::profiles::model::Profile;
@@ -55,6 +56,19 @@ impl Directory {
             .as_deref()
             .and_then(|uuid| self.displays.get_any(uuid));
         Some(ResolvedProfile { profile, display })
+    }
+
+    /// Replaces the sources, displays and profiles declared in the configuration (start-up, SIGHUP).
+    pub fn set_declared(&self, declared: Declared) {
+        tracing::info!(
+            sources = declared.sources.len(),
+            displays = declared.displays.len(),
+            profiles = declared.profiles.len(),
+            "declared resources applied"
+        );
+        self.sources.set_declared(declared.sources);
+        self.displays.set_declared(declared.displays);
+        self.profiles.set_declared(declared.profiles);
     }
 
     /// Re-reads the stored sources, displays and profiles (after a write, or when the database
