@@ -59,7 +59,11 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         storage.clone(),
     )?);
     directory.spawn_reload_on_database_ready(&storage);
-    spawn_reload_on_sighup(cli, std::sync::Arc::clone(&directory), std::sync::Arc::clone(&auth))?;
+    spawn_reload_on_sighup(
+        cli,
+        std::sync::Arc::clone(&directory),
+        std::sync::Arc::clone(&auth),
+    )?;
     let state = web::Data::new(AppState {
         directory,
         backends: backends::enabled(&config.enabled_plugins.backends),
@@ -119,8 +123,13 @@ fn declared_from_tree(
     master_tenant: Option<&str>,
 ) -> Result<resources::declared::Declared, String> {
     let value = |key: &str| tree.get(key).cloned().unwrap_or(serde_json::Value::Null);
-    resources::declared::load(&value("sources"), &value("displays"), &value("profiles"), master_tenant)
-        .map_err(|errors| format!("invalid declared resources:\n  - {}", errors.join("\n  - ")))
+    resources::declared::load(
+        &value("sources"),
+        &value("displays"),
+        &value("profiles"),
+        master_tenant,
+    )
+    .map_err(|errors| format!("invalid declared resources:\n  - {}", errors.join("\n  - ")))
 }
 
 /// On SIGHUP, re-reads the configuration files and applies the declared sources, displays and
@@ -132,19 +141,24 @@ fn spawn_reload_on_sighup(
     auth: std::sync::Arc<auth::AuthService>,
 ) -> Result<(), String> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut hangups = signal(SignalKind::hangup()).map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
+    let mut hangups =
+        signal(SignalKind::hangup()).map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
     tokio::spawn(async move {
         while hangups.recv().await.is_some() {
             tracing::info!("SIGHUP: reloading the declared sources, displays and profiles");
             let reloaded = config::load(&cli, std::env::var("XIVO_UUID").ok())
                 .map_err(|e| e.to_string())
-                .and_then(|loaded| declared_from_tree(&loaded.tree, auth.master_tenant().as_deref()));
+                .and_then(|loaded| {
+                    declared_from_tree(&loaded.tree, auth.master_tenant().as_deref())
+                });
             match reloaded {
                 Ok(declared) => {
                     directory.set_declared(declared);
                     tracing::info!("reload done");
                 }
-                Err(error) => tracing::error!("reload refused, the running configuration stays: {error}"),
+                Err(error) => {
+                    tracing::error!("reload refused, the running configuration stays: {error}")
+                }
             }
         }
     });

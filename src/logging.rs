@@ -69,7 +69,10 @@ pub fn init(
         );
     // Colours only for a person at a terminal, never in files or journald.
     let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let stderr_layer = fmt::layer().with_ansi(colours).with_writer(std::io::stderr).boxed();
+    let stderr_layer = fmt::layer()
+        .with_ansi(colours)
+        .with_writer(std::io::stderr)
+        .boxed();
     let _ = tracing_subscriber::registry()
         .with(filter)
         .with(stderr_layer)

@@ -210,13 +210,19 @@ impl Daemon {
 
     /// Sends `signal` to the daemon.
     pub fn signal(&self, signal: nix::sys::signal::Signal) {
-        let pid = self.child.as_ref().and_then(|child| i32::try_from(child.id()).ok()).expect("running daemon");
+        let pid = self
+            .child
+            .as_ref()
+            .and_then(|child| i32::try_from(child.id()).ok())
+            .expect("running daemon");
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal).expect("signal the daemon");
     }
 
     /// Whether the daemon is still running.
     pub fn is_running(&mut self) -> bool {
-        self.child.as_mut().is_some_and(|child| child.try_wait().is_ok_and(|status| status.is_none()))
+        self.child
+            .as_mut()
+            .is_some_and(|child| child.try_wait().is_ok_and(|status| status.is_none()))
     }
 
     /// Sends SIGTERM and waits for the exit status.

@@ -18,9 +18,9 @@ pub fn configure_app(
     state: web::Data<AppState>,
     auth: web::Data<AuthService>,
 ) {
-    let enabled_views = state.config.enabled_plugins.views.clone();
+    let plugins = state.config.enabled_plugins.clone();
     cfg.app_data(state).app_data(auth);
-    views::configure(cfg, &enabled_views);
+    views::configure(cfg, &plugins.views, &plugins.services);
     cfg.default_service(web::to(not_found));
 }
 

@@ -35,9 +35,11 @@ macro_rules! routes {
     };
 }
 
-/// A route group: its `enabled_plugins.views` name, its registration and its documentation.
+/// A route group: its `enabled_plugins.views` name, the `enabled_plugins.services` it needs (as in
+/// wazo-dird, a view whose services are off is not served), its registration and documentation.
 struct Group {
     name: &'static str,
+    services: &'static [&'static str],
     configure: fn(&mut web::ServiceConfig),
     doc: fn() -> utoipa::openapi::OpenApi,
 }
@@ -46,51 +48,61 @@ struct Group {
 const GROUPS: &[Group] = &[
     Group {
         name: "api_view",
+        services: &[],
         configure: api::configure,
         doc: api::Doc::openapi,
     },
     Group {
         name: "status_view",
+        services: &[],
         configure: status::configure,
         doc: status::Doc::openapi,
     },
     Group {
         name: "config_view",
+        services: &["config"],
         configure: config::configure,
         doc: config::Doc::openapi,
     },
     Group {
         name: "headers_view",
+        services: &["display", "profile"],
         configure: headers::configure,
         doc: headers::Doc::openapi,
     },
     Group {
         name: "default_json",
+        services: &["lookup", "reverse", "display", "profile"],
         configure: directories::configure,
         doc: directories::Doc::openapi,
     },
     Group {
         name: "profile_sources_view",
+        services: &["profile", "source"],
         configure: profile_sources::configure,
         doc: profile_sources::Doc::openapi,
     },
     Group {
         name: "sources_view",
+        services: &["source"],
         configure: sources::configure,
         doc: sources::Doc::openapi,
     },
     Group {
         name: "displays_view",
+        services: &["display"],
         configure: displays::configure,
         doc: displays::Doc::openapi,
     },
     Group {
         name: "profiles_view",
+        services: &["profile"],
         configure: profiles::configure,
         doc: profiles::Doc::openapi,
     },
     Group {
         name: "backends_view",
+        services: &[],
         configure: backends::configure,
         doc: backends::Doc::openapi,
     },
@@ -100,9 +112,20 @@ fn enabled(enabled_views: &BTreeMap<String, bool>, name: &str) -> bool {
     enabled_views.get(name).copied().unwrap_or(false)
 }
 
-/// Registers the enabled route groups.
-pub fn configure(cfg: &mut web::ServiceConfig, enabled_views: &BTreeMap<String, bool>) {
-    for group in GROUPS.iter().filter(|g| enabled(enabled_views, g.name)) {
+/// Registers the route groups that are enabled and whose services are enabled.
+pub fn configure(
+    cfg: &mut web::ServiceConfig,
+    enabled_views: &BTreeMap<String, bool>,
+    enabled_services: &BTreeMap<String, bool>,
+) {
+    let served = |group: &&Group| {
+        enabled(enabled_views, group.name)
+            && group
+                .services
+                .iter()
+                .all(|service| enabled(enabled_services, service))
+    };
+    for group in GROUPS.iter().filter(served) {
         (group.configure)(cfg);
     }
 }
