@@ -466,8 +466,7 @@ async fn sighup_reloads_declared_resources_by_diff() {
     let reconciled = dird
         .stderr()
         .lines()
-        .filter(|l| l.contains("source actors reconciled"))
-        .last()
+        .rfind(|l| l.contains("source actors reconciled"))
         .unwrap_or_default()
         .to_owned();
     assert!(reconciled.contains("started=[]"), "{reconciled}");
