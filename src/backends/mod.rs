@@ -8,6 +8,7 @@ pub mod csv;
 pub mod csv_ws;
 pub mod ldap;
 mod text;
+pub mod trigram;
 
 pub use text::fold;
 

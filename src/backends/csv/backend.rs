@@ -1,6 +1,7 @@
 //! Reading and querying the CSV file.
 
 use super::CsvConfig;
+use crate::backends::trigram::TrigramIndex;
 use crate::backends::{fold, Backend, Context, Fields, RawContact, SourceSpec};
 use actors::Failure;
 use futures_util::future::BoxFuture;
@@ -8,11 +9,12 @@ use serde_json::Value;
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-/// The rows of the file as of its last modification.
+/// The rows of the file as of its last modification, with a trigram index of their searched columns.
 #[derive(Debug)]
 struct Table {
     modified: Option<SystemTime>,
     rows: Vec<Row>,
+    index: TrigramIndex,
 }
 
 #[derive(Debug)]
@@ -80,7 +82,12 @@ fn read_table(spec: &SourceSpec, config: &CsvConfig) -> Result<Table, String> {
         rows.push(Row { fields, searchable });
     }
     tracing::debug!(source = %spec.name, rows = rows.len(), file = %path, "csv file loaded");
-    Ok(Table { modified, rows })
+    let index = TrigramIndex::build(rows.iter().map(|row| row.searchable.as_slice()));
+    Ok(Table {
+        modified,
+        rows,
+        index,
+    })
 }
 
 impl CsvBackend {
@@ -127,8 +134,10 @@ impl Backend for CsvBackend {
             let table = self.table().await?;
             let needle = fold(&term);
             Ok(table
-                .rows
-                .iter()
+                .index
+                .candidates(&needle)
+                .into_iter()
+                .filter_map(|position| table.rows.get(position as usize))
                 .filter(|row| row.searchable.iter().any(|value| value.contains(&needle)))
                 .map(|row| RawContact::from_fields(row.fields.clone()))
                 .collect())

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Benchmarks GET /0.1/directories/lookup on the release binary: a 10,000-row CSV source, warm token
+# cache (wazo-auth stand-in), at 1, 16 and 64 connections; then the same profile with an added source
+# that never answers in time (a CSV web service that hangs), cut by a 100 ms source timeout.
+# Usage: scripts/bench-lookup.sh [DURATION]     (needs wrk: apt-get install wrk)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10s}
+command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
+
+cargo build --release --bin wazo-dird -p wazo-dird
+cargo build --release -p integration_tests --bin auth-stand-in --bin csv-ws-stand-in
+
+work=$(mktemp -d /tmp/wazo-dird-bench.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+token=bench-token
+master=eeeeeeee-eeee-4eee-8eee-eeeeeeeeee10
+
+python3 - "$work/contacts.csv" <<'PY'
+import random, sys
+random.seed(7)
+first = ["Alice", "Bob", "Élodie", "François", "Jürgen", "Søren", "Zoë", "Marc", "Marie", "Ahmed", "Yuki", "Olga", "Pedro", "Chloé", "Noah"]
+last = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Müller", "Nakamura"]
+with open(sys.argv[1], "w") as f:
+    f.write("id,firstname,lastname,company,number,mobile\n")
+    for i in range(10000):
+        f.write(f"{i},{random.choice(first)}{i % 97},{random.choice(last)}{i % 89},Company {i % 500},{100000 + i},+336{i:08d}\n")
+PY
+chmod 644 "$work/contacts.csv"
+
+auth_port=$(free_port)
+target/release/auth-stand-in "$auth_port" "$token" >/dev/null &
+pids+=($!)
+target/release/csv-ws-stand-in 60000 > "$work/hung.url" &
+pids+=($!)
+sleep 0.5
+hung_url=$(cat "$work/hung.url")
+user=null; [ "$(id -u)" -eq 0 ] && user=nobody
+
+start_dird() {  # $1 = with the hung source (yes/no)
+    local port; port=$(free_port)
+    local hung_source="" hung_ref=""
+    if [ "$1" = yes ]; then
+        hung_source="  - {backend: csv_ws, name: hung, lookup_url: '$hung_url', searched_columns: [firstname], timeout: 0.1}"
+        hung_ref=", {name: hung}"
+    fi
+    cat > "$work/config.yml" <<YAML
+extra_config_files: /nonexistent
+db_uri: null
+log_filename: null
+log_level: warning
+user: $user
+bus: {enabled: false}
+rest_api: {listen: 127.0.0.1, port: $port}
+auth: {backend: wazo-auth, host: 127.0.0.1, port: $auth_port, username: dird-service, password: dird-password, cache_ttl: 60, master_tenant_uuid: $master}
+sources:
+  - {backend: csv, name: contacts, file: $work/contacts.csv, unique_column: id, searched_columns: [firstname, lastname, company], first_matched_columns: [number, mobile], format_columns: {name: "{firstname} {lastname}", reverse: "{firstname} {lastname}"}}
+$hung_source
+displays:
+  - {name: d, columns: [{title: Nom, field: name}, {title: Numéro, field: number, type: number}, {title: Mobile, field: mobile, type: number}, {title: Favori, field: favorite, type: favorite}]}
+profiles:
+  - {name: default, display: {name: d}, services: {lookup: {sources: [{name: contacts}$hung_ref]}, reverse: {sources: [{name: contacts}]}}}
+YAML
+    chmod 644 "$work/config.yml"
+    target/release/wazo-dird -c "$work/config.yml" 2>"$work/dird.log" &
+    dird_pid=$!
+    pids+=($dird_pid)
+    url="http://127.0.0.1:$port/0.1/directories/lookup/default?term=lefevre10"
+    for _ in $(seq 100); do curl -sf -H "X-Auth-Token: $token" "$url" >/dev/null && break; sleep 0.1; done
+    echo "sample: $(curl -s -H "X-Auth-Token: $token" "$url" | head -c 300)"
+}
+
+cat > "$work/token.lua" <<LUA
+wrk.headers["X-Auth-Token"] = "$token"
+LUA
+run() {  # $1 = connections
+    echo "== $1 connection(s), $duration"
+    wrk -t"$(( $1 < 2 ? 1 : 2 ))" -c"$1" -d"$duration" --latency -s "$work/token.lua" "$url" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors"
+    echo "RSS: $(ps -o rss= -p "$dird_pid") KiB"
+}
+
+echo "### lookup on a 10,000-row CSV"
+start_dird no
+for connections in 1 16 64; do run "$connections"; done
+kill "$dird_pid"; sleep 0.5
+echo "### the same, plus a source that hangs, cut at 100 ms"
+start_dird yes
+for connections in 1 16 64; do run "$connections"; done
