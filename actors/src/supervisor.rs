@@ -6,12 +6,14 @@
 //! the task boundary and answered as [`CallError::Failed`]; a panic or a [`Failure::Broken`] makes
 //! the supervisor drop the worker and build a new one after an exponential backoff. Meanwhile the
 //! actor is marked down and [`Address::call`] answers [`CallError::Unavailable`] at once, so callers
-//! skip it instead of waiting for a deadline (a circuit breaker). The [`Address`] outlives restarts.
+//! skip it instead of waiting for a deadline (a circuit breaker). While a worker is being built
+//! (at start, and at each retry: half-open), requests wait in the mailbox, bounded by their
+//! deadline. The [`Address`] outlives restarts.
 
 use crate::Backoff;
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, Semaphore};
@@ -107,10 +109,17 @@ impl Default for SupervisorConfig {
     }
 }
 
+/// The worker is being built: requests wait in the mailbox (bounded by their deadline).
+const STARTING: u8 = 0;
+/// The worker serves.
+const UP: u8 = 1;
+/// The worker broke or could not be built: requests are refused at once until the next attempt.
+const DOWN: u8 = 2;
+
 /// Counters of an actor, for `/status` and metrics.
 #[derive(Debug, Default)]
 pub struct Stats {
-    up: AtomicBool,
+    state: AtomicU8,
     pub requests: AtomicU64,
     pub failures: AtomicU64,
     pub timeouts: AtomicU64,
@@ -121,7 +130,12 @@ pub struct Stats {
 impl Stats {
     /// Whether the worker is built and serving.
     pub fn is_up(&self) -> bool {
-        self.up.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) == UP
+    }
+
+    /// Whether the actor is waiting to rebuild a broken worker (callers are refused at once).
+    pub fn is_down(&self) -> bool {
+        self.state.load(Ordering::Acquire) == DOWN
     }
 
     /// The last reason the worker was broken or could not be built.
@@ -130,7 +144,7 @@ impl Stats {
     }
 
     fn set_down(&self, reason: &str) {
-        self.up.store(false, Ordering::Release);
+        self.state.store(DOWN, Ordering::Release);
         if let Ok(mut last) = self.last_error.lock() {
             *last = Some(reason.to_owned());
         }
@@ -175,7 +189,7 @@ impl<W: Worker> Address<W> {
         request: W::Request,
         deadline: Instant,
     ) -> Result<W::Response, CallError> {
-        if !self.stats.is_up() {
+        if self.stats.is_down() {
             return Err(CallError::Unavailable);
         }
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
@@ -259,6 +273,7 @@ impl<F: Factory> Supervisor<F> {
                 }
             }
             first = false;
+            self.stats.state.store(STARTING, Ordering::Release);
             let worker = tokio::select! {
                 () = self.stop.cancelled() => return,
                 built = self.factory.build() => built,
@@ -271,7 +286,7 @@ impl<F: Factory> Supervisor<F> {
                     continue;
                 }
             };
-            self.stats.up.store(true, Ordering::Release);
+            self.stats.state.store(UP, Ordering::Release);
             tracing::debug!(actor = %self.name, "started");
             match self.serve(worker).await {
                 Ended::Stopped => return,

@@ -41,6 +41,7 @@ struct EchoFactory {
     delay: Duration,
     failures: usize,
     builds: Arc<AtomicUsize>,
+    build_time: Duration,
 }
 
 impl EchoFactory {
@@ -49,6 +50,7 @@ impl EchoFactory {
             delay: Duration::from_millis(delay_ms),
             failures: 0,
             builds: Arc::new(AtomicUsize::new(0)),
+            build_time: Duration::ZERO,
         }
     }
 
@@ -64,7 +66,9 @@ impl Factory for EchoFactory {
         let attempt = self.builds.fetch_add(1, Ordering::SeqCst);
         let delay = self.delay;
         let failures = self.failures;
+        let build_time = self.build_time;
         async move {
+            tokio::time::sleep(build_time).await;
             if attempt < failures {
                 Err(format!("backend down (attempt {attempt})"))
             } else {
@@ -251,6 +255,35 @@ async fn a_backend_that_cannot_start_is_retried_with_exponential_backoff() {
     assert_eq!(
         address.call("x".into(), after(100)).await,
         Ok("x".to_owned())
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_sent_while_the_worker_starts_wait_for_it() {
+    let factory = EchoFactory {
+        build_time: Duration::from_millis(100),
+        ..EchoFactory::new(0)
+    };
+    let address = spawn("starting".into(), factory, config());
+    let started = Instant::now();
+    assert_eq!(
+        address.call("early".into(), after(1_000)).await,
+        Ok("early".to_owned()),
+        "not refused while starting"
+    );
+    assert_eq!(started.elapsed(), Duration::from_millis(100));
+    let slow_start = spawn(
+        "slow-start".into(),
+        EchoFactory {
+            build_time: Duration::from_secs(5),
+            ..EchoFactory::new(0)
+        },
+        config(),
+    );
+    assert_eq!(
+        slow_start.call("x".into(), after(200)).await,
+        Err(CallError::Timeout),
+        "bounded by the deadline"
     );
 }
 

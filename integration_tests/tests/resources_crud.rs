@@ -654,32 +654,98 @@ async fn without_a_database_writes_answer_503_and_reads_show_declared_items() {
 #[tokio::test]
 async fn every_item_route_refuses_other_tenants() {
     let s = setup(json!({})).await;
-    let (_, source) = s.call(Method::POST, "/0.1/backends/csv/sources", SUB_ADMIN, Some(s.csv_source("sub-source"))).await;
-    let (_, display) = s.call(Method::POST, "/0.1/displays", SUB_ADMIN, Some(json!({"name": "sub", "columns": [{"field": "name"}]}))).await;
+    let (_, source) = s
+        .call(
+            Method::POST,
+            "/0.1/backends/csv/sources",
+            SUB_ADMIN,
+            Some(s.csv_source("sub-source")),
+        )
+        .await;
+    let (_, display) = s
+        .call(
+            Method::POST,
+            "/0.1/displays",
+            SUB_ADMIN,
+            Some(json!({"name": "sub", "columns": [{"field": "name"}]})),
+        )
+        .await;
     let (_, profile) = s
         .call(Method::POST, "/0.1/profiles", SUB_ADMIN, Some(json!({"name": "sub", "services": {"lookup": {"sources": [{"uuid": source["uuid"]}]}}})))
         .await;
     let items = [
-        format!("/0.1/backends/csv/sources/{}", source["uuid"].as_str().expect("source")),
-        format!("/0.1/displays/{}", display["uuid"].as_str().expect("display")),
-        format!("/0.1/profiles/{}", profile["uuid"].as_str().expect("profile")),
+        format!(
+            "/0.1/backends/csv/sources/{}",
+            source["uuid"].as_str().expect("source")
+        ),
+        format!(
+            "/0.1/displays/{}",
+            display["uuid"].as_str().expect("display")
+        ),
+        format!(
+            "/0.1/profiles/{}",
+            profile["uuid"].as_str().expect("profile")
+        ),
     ];
     for item in &items {
         let (status, _) = s.call(Method::GET, item, OTHER_ADMIN, None).await;
         assert_eq!(status, 404, "GET {item} from a sibling tenant");
         let (status, _) = s.call(Method::DELETE, item, OTHER_ADMIN, None).await;
         assert_eq!(status, 404, "DELETE {item} from a sibling tenant");
-        let (status, _) = s.dird.send(Method::GET, item, OTHER_ADMIN, Some(SUB_TENANT), None).await;
-        assert_eq!(status, 401, "GET {item} with a Wazo-Tenant the token cannot see");
+        let (status, _) = s
+            .dird
+            .send(Method::GET, item, OTHER_ADMIN, Some(SUB_TENANT), None)
+            .await;
+        assert_eq!(
+            status, 401,
+            "GET {item} with a Wazo-Tenant the token cannot see"
+        );
         let (status, _) = s.call(Method::GET, item, ADMIN, None).await;
         assert_eq!(status, 200, "the parent tenant reads {item}");
     }
-    let (status, _) = s.call(Method::PUT, &items[1], OTHER_ADMIN, Some(json!({"name": "x", "columns": [{"field": "y"}]}))).await;
+    let (status, _) = s
+        .call(
+            Method::PUT,
+            &items[1],
+            OTHER_ADMIN,
+            Some(json!({"name": "x", "columns": [{"field": "y"}]})),
+        )
+        .await;
     assert_eq!(status, 404);
-    let (status, _) = s.call(Method::GET, "/0.1/directories/lookup/sub?term=a", OTHER_ADMIN, None).await;
+    let (status, _) = s
+        .call(
+            Method::GET,
+            "/0.1/directories/lookup/sub?term=a",
+            OTHER_ADMIN,
+            None,
+        )
+        .await;
     assert_eq!(status, 404, "lookups too");
-    let (status, _) = s.dird.send(Method::GET, "/0.1/directories/lookup/sub?term=ali", ADMIN, Some(SUB_TENANT), None).await;
-    assert_eq!(status, 200, "the parent acts in the sub-tenant with Wazo-Tenant");
-    let (status, body) = s.call(Method::POST, "/0.1/backends/csv/sources", ADMIN, Some(json!({"name": "t", "file": s.csv, "timeout": "3.14"}))).await;
-    assert_eq!((status, body["timeout"].clone()), (200, json!(3.14)), "a numeric string timeout, as wazo-dird accepts");
+    let (status, _) = s
+        .dird
+        .send(
+            Method::GET,
+            "/0.1/directories/lookup/sub?term=ali",
+            ADMIN,
+            Some(SUB_TENANT),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status, 200,
+        "the parent acts in the sub-tenant with Wazo-Tenant"
+    );
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/0.1/backends/csv/sources",
+            ADMIN,
+            Some(json!({"name": "t", "file": s.csv, "timeout": "2.75"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["timeout"].clone()),
+        (200, json!(2.75)),
+        "a numeric string timeout, as wazo-dird accepts"
+    );
 }

@@ -118,7 +118,10 @@ impl<'a> Checker<'a> {
     pub fn opt_positive_number(&mut self, field: &str) -> Option<f64> {
         match self.body.get(field) {
             None | Some(Value::Null) => None,
-            Some(value) => match value.as_f64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok())) {
+            Some(value) => match value
+                .as_f64()
+                .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+            {
                 Some(number) if number > 0.0 && number.is_finite() => Some(number),
                 _ => {
                     self.fail(

@@ -18,7 +18,7 @@ use crate::resources::ResourceError;
 use crate::storage::Storage;
 use actors::{first_match, gather, CallError};
 use serde_json::{json, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -216,6 +216,80 @@ impl Directory {
     }
 }
 
+impl Directory {
+    /// For many numbers at once (bulk caller ID), one contact per number from the profile's reverse
+    /// sources, each asked once (`match_all`). When several sources know a number, the one that
+    /// answered last wins, as in wazo-dird.
+    pub async fn reverse_many(
+        &self,
+        profile: &Profile,
+        extens: &[String],
+        context: &Context,
+    ) -> HashMap<String, SourceResult> {
+        let budget = Self::budget(profile, "reverse", self.timeouts.reverse);
+        let calls = Self::source_uuids(profile, "reverse")
+            .into_iter()
+            .map(|uuid| {
+                let deadline = self.deadline(&uuid, budget);
+                let request = SourceRequest::MatchAll {
+                    extens: extens.to_vec(),
+                    context: context.clone(),
+                };
+                (uuid.clone(), self.call(uuid, request, deadline))
+            });
+        let gathered = gather(calls).await;
+        Self::log_failures("reverse", &gathered.failures);
+        let mut found = HashMap::new();
+        for (_, response) in gathered.results {
+            if let SourceResponse::ByExten(matches) = response {
+                found.extend(matches);
+            }
+        }
+        found
+    }
+
+    /// The contacts of the profile's `favorites` sources whose ids are given, by source name.
+    pub async fn list(
+        &self,
+        profile: &Profile,
+        ids_by_source: &HashMap<String, Vec<String>>,
+        context: &Context,
+    ) -> Vec<SourceResult> {
+        let budget = Self::budget(profile, "favorites", self.timeouts.favorites);
+        let calls = Self::source_uuids(profile, "favorites")
+            .into_iter()
+            .filter_map(|uuid| {
+                let source = self.sources.get_any(&uuid)?;
+                let ids = ids_by_source
+                    .get(&source.name)
+                    .filter(|ids| !ids.is_empty())?
+                    .clone();
+                let deadline = self.deadline(&uuid, budget);
+                Some((
+                    uuid.clone(),
+                    self.call(
+                        uuid,
+                        SourceRequest::List {
+                            ids,
+                            context: context.clone(),
+                        },
+                        deadline,
+                    ),
+                ))
+            });
+        let gathered = gather(calls).await;
+        Self::log_failures("favorites", &gathered.failures);
+        gathered
+            .results
+            .into_iter()
+            .flat_map(|(_, response)| match response {
+                SourceResponse::Contacts(contacts) => contacts,
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+}
+
 /// `column_headers` and `column_types` of a display (empty without one).
 pub fn headers(display: Option<&Display>) -> Value {
     let columns = display.map(|d| d.columns.as_slice()).unwrap_or_default();
@@ -298,5 +372,120 @@ impl crate::resources::profiles::service::References for Directory {
     /// A stored source of `tenant`.
     fn source_in(&self, uuid: &str, tenant: &str) -> bool {
         self.sources.get(uuid, &[tenant.to_owned()]).is_some() && !self.sources.is_declared(uuid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backends::SourceSpec;
+    use crate::resources::profiles::model::{ProfileService as Service, ServiceOptions};
+    use std::collections::BTreeMap;
+
+    fn csv_source(name: &str, file: &std::path::Path) -> SourceSpec {
+        let extra = json!({"file": file, "separator": ",", "unique_column": "id"});
+        SourceSpec {
+            uuid: format!("uuid-{name}"),
+            tenant_uuid: "t".into(),
+            name: name.into(),
+            backend: "csv".into(),
+            searched_columns: vec!["name".into()],
+            first_matched_columns: vec!["number".into()],
+            format_columns: BTreeMap::from([("reverse".to_owned(), "{name}".to_owned())]),
+            extra_fields: extra.as_object().cloned().unwrap_or_default(),
+            timeout: None,
+        }
+    }
+
+    fn directory(dir: &std::path::Path) -> (Directory, Profile) {
+        std::fs::write(
+            dir.join("a.csv"),
+            "id,name,number\n1,Alice,1001\n2,Bob,1002\n",
+        )
+        .expect("a");
+        std::fs::write(
+            dir.join("b.csv"),
+            "id,name,number\n7,Carol,1003\n8,Bob B,1002\n",
+        )
+        .expect("b");
+        let storage = crate::storage::Storage::new(None, 2).expect("no storage");
+        let sources = SourceService::new(
+            vec!["csv".into()],
+            actors::SupervisorConfig::default(),
+            storage.clone(),
+        );
+        sources.set_declared(vec![
+            csv_source("a", &dir.join("a.csv")),
+            csv_source("b", &dir.join("b.csv")),
+        ]);
+        let service = Service {
+            sources: vec!["uuid-a".into(), "uuid-b".into()],
+            options: ServiceOptions::default(),
+        };
+        let profile = Profile {
+            uuid: "p".into(),
+            tenant_uuid: "t".into(),
+            name: "default".into(),
+            display: None,
+            services: BTreeMap::from([
+                ("reverse".to_owned(), service.clone()),
+                ("favorites".to_owned(), service),
+            ]),
+        };
+        let directory = Directory {
+            sources: Arc::new(sources),
+            displays: Arc::new(DisplayService::new(storage.clone())),
+            profiles: Arc::new(ProfileService::new(storage)),
+            timeouts: ServiceTimeouts {
+                lookup: 1.0,
+                reverse: 1.0,
+                favorites: 1.0,
+            },
+        };
+        (directory, profile)
+    }
+
+    #[tokio::test]
+    async fn match_all_answers_many_numbers_with_one_call_per_source() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (directory, profile) = directory(dir.path());
+        let extens: Vec<String> = ["1001", "1002", "1003", "9999"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let found = directory
+            .reverse_many(&profile, &extens, &Context::default())
+            .await;
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert_eq!(found["1001"].fields["reverse"], "Alice");
+        assert_eq!(found["1003"].source, "b");
+        assert!(
+            ["Bob", "Bob B"].contains(&found["1002"].fields["name"].as_str().unwrap_or_default())
+        );
+        assert!(!found.contains_key("9999"));
+    }
+
+    #[tokio::test]
+    async fn list_returns_the_contacts_of_the_given_ids_per_source() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (directory, profile) = directory(dir.path());
+        let ids = HashMap::from([
+            ("a".to_owned(), vec!["2".to_owned(), "42".to_owned()]),
+            ("b".to_owned(), vec!["7".to_owned()]),
+        ]);
+        let mut names: Vec<String> = directory
+            .list(&profile, &ids, &Context::default())
+            .await
+            .into_iter()
+            .map(|r| {
+                format!(
+                    "{}:{}",
+                    r.source,
+                    r.relations.source_entry_id.unwrap_or_default()
+                )
+            })
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a:2", "b:7"]);
     }
 }
