@@ -6,9 +6,10 @@
 //! the task boundary and answered as [`CallError::Failed`]; a panic or a [`Failure::Broken`] makes
 //! the supervisor drop the worker and build a new one after an exponential backoff. Meanwhile the
 //! actor is marked down and [`Address::call`] answers [`CallError::Unavailable`] at once, so callers
-//! skip it instead of waiting for a deadline (a circuit breaker). While a worker is being built
-//! (at start, and at each retry: half-open), requests wait in the mailbox, bounded by their
-//! deadline. The [`Address`] outlives restarts.
+//! skip it instead of waiting for a deadline (a circuit breaker); it stays down during the rebuild
+//! attempts, so a dead backend never costs a caller its connect timeout. While the first worker is
+//! being built, requests wait in the mailbox (bounded by their deadline) instead of being refused.
+//! The [`Address`] outlives restarts.
 
 use crate::Backoff;
 use std::fmt;
@@ -228,6 +229,7 @@ impl<W: Worker> Address<W> {
 pub fn spawn<F: Factory>(name: String, factory: F, config: SupervisorConfig) -> Address<F::Worker> {
     let (mailbox, inbox) = mpsc::channel(config.mailbox.max(1));
     let stats = Arc::new(Stats::default());
+    stats.state.store(STARTING, Ordering::Release);
     let stop = CancellationToken::new();
     let supervisor = Supervisor {
         name,
@@ -273,7 +275,6 @@ impl<F: Factory> Supervisor<F> {
                 }
             }
             first = false;
-            self.stats.state.store(STARTING, Ordering::Release);
             let worker = tokio::select! {
                 () = self.stop.cancelled() => return,
                 built = self.factory.build() => built,
