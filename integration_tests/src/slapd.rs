@@ -23,6 +23,8 @@ pub const PEOPLE: &[(&str, &str, &str, &str, &str)] = &[
 #[derive(Debug)]
 pub struct Slapd {
     pub port: u16,
+    /// The `ldaps://` port, when started with TLS.
+    pub tls_port: Option<u16>,
     dir: tempfile::TempDir,
     child: Option<Child>,
 }
@@ -40,10 +42,39 @@ fn tool(name: &str) -> PathBuf {
 impl Slapd {
     /// Starts a seeded server.
     pub fn start() -> Slapd {
+        Self::start_with(false)
+    }
+
+    /// Starts a seeded server that also offers StartTLS and `ldaps://`, with a self-signed certificate.
+    pub fn start_with_tls() -> Slapd {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Slapd {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(dir.path().join("data")).expect("data dir");
+        // Global TLS directives come before `database`.
+        let tls_directives = if tls {
+            let certified = rcgen::generate_simple_self_signed(vec![
+                "localhost".to_owned(),
+                "127.0.0.1".to_owned(),
+            ])
+            .expect("certificate");
+            std::fs::write(dir.path().join("cert.pem"), certified.cert.pem()).expect("cert");
+            std::fs::write(
+                dir.path().join("key.pem"),
+                certified.signing_key.serialize_pem(),
+            )
+            .expect("key");
+            format!(
+                "TLSCertificateFile {d}/cert.pem\nTLSCertificateKeyFile {d}/key.pem\n",
+                d = dir.path().display()
+            )
+        } else {
+            String::new()
+        };
         let config = format!(
-            "include /etc/ldap/schema/core.schema\ninclude /etc/ldap/schema/cosine.schema\n\
+            "{tls_directives}include /etc/ldap/schema/core.schema\ninclude /etc/ldap/schema/cosine.schema\n\
              include /etc/ldap/schema/inetorgperson.schema\ninclude /etc/ldap/schema/nis.schema\n\
              pidfile {d}/slapd.pid\nargsfile {d}/slapd.args\nmodulepath /usr/lib/ldap\nmoduleload back_mdb\n\
              database mdb\nmaxsize 104857600\nsuffix \"dc=example,dc=com\"\nrootdn \"{ADMIN_DN}\"\nrootpw {ADMIN_PASSWORD}\n\
@@ -51,8 +82,10 @@ impl Slapd {
             d = dir.path().display()
         );
         std::fs::write(dir.path().join("slapd.conf"), config).expect("slapd.conf");
+        let tls_port = tls.then(crate::free_port);
         let mut slapd = Slapd {
             port: crate::free_port(),
+            tls_port,
             dir,
             child: None,
         };
@@ -70,13 +103,25 @@ impl Slapd {
         format!("ldap://127.0.0.1:{}/", self.port)
     }
 
+    /// The `ldaps://` URI, when started with TLS.
+    pub fn tls_uri(&self) -> String {
+        format!(
+            "ldaps://127.0.0.1:{}/",
+            self.tls_port.expect("started with TLS")
+        )
+    }
+
     /// Starts (again) the server on its data, and waits until it answers.
     pub fn resume(&mut self) {
+        let mut listeners = format!("{}/", self.url());
+        if let Some(tls_port) = self.tls_port {
+            listeners.push_str(&format!(" ldaps://127.0.0.1:{tls_port}/"));
+        }
         let child = Command::new(tool("slapd"))
             .arg("-f")
             .arg(self.dir.path().join("slapd.conf"))
             .arg("-h")
-            .arg(format!("{}/", self.url()))
+            .arg(listeners)
             .args(["-d", "0"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -216,3 +216,24 @@ async fn a_service_that_goes_away_is_skipped_at_once() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_hundred_concurrent_lookups_on_a_200ms_source_finish_well_under_a_second() {
+    let ws = CsvWebService::start(ROWS, ',', "utf-8", false);
+    ws.set_delay(Duration::from_millis(200));
+    let dird = start(vec![ws_source("ws", &ws, ",", json!({}))], json!({})).await;
+    let started = Instant::now();
+    let lookups = (0..100).map(|_| lookup(&dird, "Ben"));
+    let bodies = futures_util::future::join_all(lookups).await;
+    let elapsed = started.elapsed();
+    assert!(
+        bodies
+            .iter()
+            .all(|body| names(body) == ["Benjamin Local", "Benoît Malone"]),
+        "every lookup got both sources"
+    );
+    assert!(
+        elapsed < Duration::from_millis(700),
+        "100 lookups in parallel took {elapsed:?}"
+    );
+}

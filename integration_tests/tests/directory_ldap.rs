@@ -326,3 +326,36 @@ async fn the_bind_password_is_never_returned_nor_logged_and_survives_a_put() {
         "the password was logged"
     );
 }
+
+#[tokio::test]
+async fn ldaps_and_starttls() {
+    let slapd = Slapd::start_with_tls();
+    let ldaps = ldap_source(
+        &slapd,
+        json!({"name": "ldaps", "ldap_uri": slapd.tls_uri(), "ldap_verify_certificate": false}),
+    );
+    let starttls = ldap_source(
+        &slapd,
+        json!({"name": "starttls", "ldap_starttls": true, "ldap_verify_certificate": false}),
+    );
+    let verified = ldap_source(
+        &slapd,
+        json!({"name": "verified", "ldap_uri": slapd.tls_uri()}),
+    );
+    let dird = start(vec![ldaps, starttls, verified], json!({})).await;
+    let (_, body) = dird
+        .get("/0.1/directories/lookup/default?term=Wonder", "t", None)
+        .await;
+    let mut sources: Vec<String> = body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["source"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    sources.sort();
+    assert_eq!(
+        sources,
+        ["ldaps", "starttls"],
+        "a self-signed certificate is refused unless verification is off: {body}"
+    );
+}

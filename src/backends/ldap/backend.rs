@@ -29,7 +29,8 @@ struct LdapBackend {
 async fn connect(config: &LdapConfig) -> Result<Ldap, String> {
     let settings = LdapConnSettings::new()
         .set_conn_timeout(Duration::from_secs_f64(config.ldap_network_timeout))
-        .set_starttls(config.ldap_starttls);
+        .set_starttls(config.ldap_starttls)
+        .set_no_tls_verify(!config.ldap_verify_certificate);
     let (connection, mut ldap) = LdapConnAsync::with_settings(settings, &config.ldap_uri)
         .await
         .map_err(|e| format!("cannot connect to {}: {e}", config.ldap_uri))?;

@@ -45,6 +45,9 @@ pub struct LdapConfig {
     /// Upgrade `ldap://` connections with StartTLS.
     #[serde(default)]
     pub ldap_starttls: bool,
+    /// Check the server's certificate (ldaps:// and StartTLS) against the system's CAs.
+    #[serde(default = "default_verify")]
+    pub ldap_verify_certificate: bool,
     /// Connections kept open to the server; requests are spread over them (each is multiplexed).
     #[serde(default = "default_connections")]
     pub ldap_connections: u8,
@@ -56,6 +59,10 @@ fn default_network_timeout() -> f64 {
 
 fn default_timeout() -> f64 {
     1.0
+}
+
+fn default_verify() -> bool {
+    true
 }
 
 fn default_connections() -> u8 {
@@ -73,6 +80,7 @@ const FIELDS: &[&str] = &[
     "unique_column",
     "unique_column_format",
     "ldap_starttls",
+    "ldap_verify_certificate",
     "ldap_connections",
 ];
 
