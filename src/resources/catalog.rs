@@ -1,6 +1,7 @@
 //! The in-memory view of a resource: the items declared in the configuration plus the items stored
 //! in the database, swapped atomically so that readers never wait on writers.
 
+use super::ResourceError;
 use std::sync::{Arc, RwLock};
 
 /// What the catalog needs to know of an item.
@@ -81,6 +82,31 @@ impl<T: Item> Catalog<T> {
     /// Whether `uuid` is declared in the configuration (read-only through the API).
     pub fn is_declared(&self, uuid: &str) -> bool {
         read(&self.declared).iter().any(|item| item.uuid() == uuid)
+    }
+
+    /// The item `uuid` of `tenants` accepted by `keep`, for an update or a delete: not found
+    /// otherwise, and refused when declared in the configuration.
+    pub fn writable(
+        &self,
+        resource: &'static str,
+        uuid: &str,
+        tenants: &[String],
+        keep: impl Fn(&T) -> bool,
+    ) -> Result<Arc<T>, ResourceError> {
+        let existing = self
+            .get(uuid, tenants)
+            .filter(|item| keep(item))
+            .ok_or_else(|| ResourceError::NotFound {
+                resource,
+                uuid: uuid.to_owned(),
+            })?;
+        if self.is_declared(uuid) {
+            return Err(ResourceError::Declared {
+                resource,
+                uuid: uuid.to_owned(),
+            });
+        }
+        Ok(existing)
     }
 
     /// Whether another item of `tenant` already has `name`.

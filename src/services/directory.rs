@@ -176,14 +176,7 @@ impl Directory {
             });
         let gathered = gather(calls).await;
         Self::log_failures("lookup", &gathered.failures);
-        gathered
-            .results
-            .into_iter()
-            .flat_map(|(_, response)| match response {
-                SourceResponse::Contacts(contacts) => contacts,
-                _ => Vec::new(),
-            })
-            .collect()
+        contacts(gathered.results)
     }
 
     /// The first source of the `reverse` service to find `exten` wins (fastest, not profile order).
@@ -279,15 +272,19 @@ impl Directory {
             });
         let gathered = gather(calls).await;
         Self::log_failures("favorites", &gathered.failures);
-        gathered
-            .results
-            .into_iter()
-            .flat_map(|(_, response)| match response {
-                SourceResponse::Contacts(contacts) => contacts,
-                _ => Vec::new(),
-            })
-            .collect()
+        contacts(gathered.results)
     }
+}
+
+/// The contacts of every `Contacts` answer, in completion order.
+fn contacts(answers: Vec<(String, SourceResponse)>) -> Vec<SourceResult> {
+    answers
+        .into_iter()
+        .flat_map(|(_, response)| match response {
+            SourceResponse::Contacts(contacts) => contacts,
+            _ => Vec::new(),
+        })
+        .collect()
 }
 
 /// `column_headers` and `column_types` of a display (empty without one).

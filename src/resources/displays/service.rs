@@ -64,19 +64,7 @@ impl DisplayService {
     }
 
     fn writable(&self, uuid: &str, tenants: &[String]) -> Result<Arc<Display>, ResourceError> {
-        let existing = self
-            .get(uuid, tenants)
-            .ok_or_else(|| ResourceError::NotFound {
-                resource: "displays",
-                uuid: uuid.to_owned(),
-            })?;
-        if self.is_declared(uuid) {
-            return Err(ResourceError::Declared {
-                resource: "displays",
-                uuid: uuid.to_owned(),
-            });
-        }
-        Ok(existing)
+        self.catalog.writable("displays", uuid, tenants, |_| true)
     }
 
     pub async fn update(

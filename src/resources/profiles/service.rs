@@ -110,19 +110,7 @@ impl ProfileService {
     }
 
     fn writable(&self, uuid: &str, tenants: &[String]) -> Result<Arc<Profile>, ResourceError> {
-        let existing = self
-            .get(uuid, tenants)
-            .ok_or_else(|| ResourceError::NotFound {
-                resource: "profiles",
-                uuid: uuid.to_owned(),
-            })?;
-        if self.catalog.is_declared(uuid) {
-            return Err(ResourceError::Declared {
-                resource: "profiles",
-                uuid: uuid.to_owned(),
-            });
-        }
-        Ok(existing)
+        self.catalog.writable("profiles", uuid, tenants, |_| true)
     }
 
     pub async fn update(

@@ -130,20 +130,8 @@ impl SourceService {
         uuid: &str,
         tenants: &[String],
     ) -> Result<Arc<Source>, ResourceError> {
-        let existing = self
-            .get(uuid, tenants)
-            .filter(|source| source.backend == backend)
-            .ok_or_else(|| ResourceError::NotFound {
-                resource: "sources",
-                uuid: uuid.to_owned(),
-            })?;
-        if self.is_declared(uuid) {
-            return Err(ResourceError::Declared {
-                resource: "sources",
-                uuid: uuid.to_owned(),
-            });
-        }
-        Ok(existing)
+        self.catalog
+            .writable("sources", uuid, tenants, |source| source.backend == backend)
     }
 
     /// Replaces a source. Secrets the body does not repeat are kept.
