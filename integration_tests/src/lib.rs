@@ -1,7 +1,9 @@
 //! The test harness: the real `wazo-dird` binary started against real PostgreSQL (a fresh database
 //! per test), and stand-ins for the external HTTP services that answer like the real ones.
 
+pub mod api_setup;
 pub mod auth_stand_in;
+pub mod csv_directory;
 pub mod daemon;
 pub mod postgres;
 pub mod server;
