@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a Debian machine: installs and starts what it needs (PostgreSQL,
-# OpenLDAP's slapd), checks formatting and lints, builds the daemon, then runs every unit and
+# RabbitMQ, OpenLDAP's slapd), checks formatting and lints, builds the daemon, then runs every unit and
 # integration test against the real services. Usage: scripts/test-all.sh   (as root, or with sudo available for apt-get)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +49,19 @@ if ! pg_answers; then
     trap 'run_pg "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true' EXIT
 fi
 pg_answers || { echo "PostgreSQL does not answer at ${WAZO_DIRD_TEST_PG:-127.0.0.1:5432}" >&2; exit 1; }
+
+# --- RabbitMQ ----------------------------------------------------------------------------------------
+amqp_answers() { timeout 1 bash -c '</dev/tcp/127.0.0.1/5672' 2>/dev/null; }
+if [ -z "${WAZO_DIRD_TEST_AMQP:-}" ] && ! amqp_answers; then
+    if ! command -v rabbitmq-server >/dev/null; then
+        log "installing RabbitMQ"
+        apt_install rabbitmq-server
+    fi
+    log "starting RabbitMQ"
+    as_root env RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 rabbitmq-server -detached >/dev/null 2>&1 || true
+    for _ in $(seq 60); do amqp_answers && break; sleep 1; done
+    amqp_answers || { echo "RabbitMQ does not answer on 127.0.0.1:5672" >&2; exit 1; }
+fi
 
 # --- OpenLDAP: the tests start their own slapd servers on free ports --------------------------------
 if [ ! -x /usr/sbin/slapd ] || ! command -v ldapadd >/dev/null; then

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod backends;
+pub mod bus;
 pub mod config;
 pub mod http;
 pub mod logging;
@@ -52,11 +53,17 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     }
     storage.spawn_monitor();
 
+    // Each instance publishes with its own origin: the stack's uuid is shared by the instances of a
+    // cluster, so it only names the origin when there is one instance.
+    let origin_uuid = uuid::Uuid::new_v4().to_string();
+    let bus = bus::Bus::start(&config.bus, origin_uuid);
+
     let directory = std::sync::Arc::new(build_directory(
         &config,
         &loaded.tree,
         auth.master_tenant().as_deref(),
         storage.clone(),
+        bus.clone(),
     )?);
     directory.spawn_reload_on_database_ready(&storage);
     spawn_reload_on_sighup(
@@ -71,6 +78,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         live_config: RwLock::new(loaded.tree),
         auth: std::sync::Arc::clone(&auth),
         storage,
+        bus,
         logging: Some(logging),
     });
     let auth_data = web::Data::from(auth);
@@ -85,6 +93,7 @@ fn build_directory(
     tree: &config::Tree,
     master_tenant: Option<&str>,
     storage: storage::Storage,
+    bus: bus::Bus,
 ) -> Result<services::directory::Directory, String> {
     use resources::{
         displays::service::DisplayService, profiles::service::ProfileService,
@@ -102,11 +111,12 @@ fn build_directory(
         backends::enabled(&config.enabled_plugins.backends),
         supervision,
         storage.clone(),
+        bus.clone(),
     );
     let directory = services::directory::Directory {
         sources: std::sync::Arc::new(sources),
-        displays: std::sync::Arc::new(DisplayService::new(storage.clone())),
-        profiles: std::sync::Arc::new(ProfileService::new(storage)),
+        displays: std::sync::Arc::new(DisplayService::new(storage.clone(), bus.clone())),
+        profiles: std::sync::Arc::new(ProfileService::new(storage, bus)),
         timeouts: services::directory::ServiceTimeouts {
             lookup: config.lookup_service.timeout,
             reverse: config.reverse_service.timeout,

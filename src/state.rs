@@ -15,6 +15,8 @@ pub struct AppState {
     pub live_config: RwLock<Tree>,
     pub auth: Arc<AuthService>,
     pub storage: Storage,
+    /// Events out to RabbitMQ.
+    pub bus: crate::bus::Bus,
     /// `None` when no global logger was installed (in-process tests).
     pub logging: Option<LogControl>,
     /// Backend kinds that are both installed and enabled, sorted by name.

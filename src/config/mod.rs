@@ -155,6 +155,8 @@ pub struct Bus {
     pub port: u16,
     pub exchange_name: String,
     pub exchange_type: String,
+    /// Events kept while the broker is away (the oldest are dropped beyond this, and logged).
+    pub backlog_size: usize,
 }
 
 /// `enabled_plugins` section: name → on/off. Unknown names are tolerated, as in wazo-dird.
@@ -246,6 +248,7 @@ impl Config {
                     "bus.exchange_type",
                     &["headers", "topic", "direct", "fanout"],
                 ),
+                backlog_size: usize::try_from(r.uint("bus.backlog_size")).unwrap_or(usize::MAX),
             },
             enabled_plugins: EnabledPlugins {
                 backends: r.bool_map("enabled_plugins.backends"),

@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod declared;
 pub mod error;
+pub(crate) mod notifier;
 
 pub use error::ResourceError;
 pub mod displays;

@@ -406,10 +406,12 @@ mod tests {
         )
         .expect("b");
         let storage = crate::storage::Storage::new(None, 2).expect("no storage");
+        let bus = crate::bus::Bus::disabled();
         let sources = SourceService::new(
             vec!["csv".into()],
             actors::SupervisorConfig::default(),
             storage.clone(),
+            bus.clone(),
         );
         sources.set_declared(vec![
             csv_source("a", &dir.join("a.csv")),
@@ -431,8 +433,8 @@ mod tests {
         };
         let directory = Directory {
             sources: Arc::new(sources),
-            displays: Arc::new(DisplayService::new(storage.clone())),
-            profiles: Arc::new(ProfileService::new(storage)),
+            displays: Arc::new(DisplayService::new(storage.clone(), bus.clone())),
+            profiles: Arc::new(ProfileService::new(storage, bus)),
             timeouts: ServiceTimeouts {
                 lookup: 1.0,
                 reverse: 1.0,

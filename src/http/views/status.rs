@@ -30,6 +30,17 @@ pub struct StatusBody {
     pub rest_api: ComponentStatus,
     /// PostgreSQL answers and its schema is ready (not in wazo-dird).
     pub database: ComponentStatus,
+    /// Connected to RabbitMQ and publishing with confirms (not in wazo-dird).
+    pub bus_publisher: PublisherStatus,
+}
+
+/// The publishing side of the bus.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublisherStatus {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// Events waiting for the broker's confirmation.
+    pub backlog: usize,
 }
 
 fn ok_or_fail(ok: bool) -> ComponentStatus {
@@ -63,7 +74,23 @@ async fn status(_caller: Authorized<StatusRead>, state: web::Data<AppState>) -> 
         Health::Fail => ok_or_fail(false),
         Health::Disabled => ComponentStatus { status: "disabled" },
     };
+    let bus_publisher = PublisherStatus {
+        status: match (
+            state.bus.is_enabled(),
+            state
+                .bus
+                .status
+                .publishing
+                .load(std::sync::atomic::Ordering::Acquire),
+        ) {
+            (false, _) => "disabled",
+            (true, true) => "ok",
+            (true, false) => "fail",
+        },
+        backlog: state.bus.backlog(),
+    };
     HttpResponse::Ok().json(StatusBody {
+        bus_publisher,
         bus_consumer,
         master_tenant: ok_or_fail(state.auth.master_tenant().is_some()),
         rest_api: ok_or_fail(true),

@@ -2,5 +2,6 @@
 
 pub(crate) mod dao;
 pub mod model;
+pub(crate) mod notifier;
 pub mod service;
 pub(crate) mod validator;

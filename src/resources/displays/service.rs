@@ -1,8 +1,10 @@
 //! The displays the daemon serves (declared and stored).
 
 use super::model::Display;
-use super::{dao, validator};
+use super::{dao, notifier, validator};
+use crate::bus::Bus;
 use crate::resources::catalog::Catalog;
+use crate::resources::notifier::Change;
 use crate::resources::ResourceError;
 use crate::storage::Storage;
 use serde_json::Value;
@@ -12,13 +14,15 @@ use std::sync::Arc;
 pub struct DisplayService {
     catalog: Catalog<Display>,
     storage: Storage,
+    bus: Bus,
 }
 
 impl DisplayService {
-    pub fn new(storage: Storage) -> Self {
+    pub fn new(storage: Storage, bus: Bus) -> Self {
         DisplayService {
             catalog: Catalog::default(),
             storage,
+            bus,
         }
     }
 
@@ -60,6 +64,8 @@ impl DisplayService {
         let transaction = client.transaction().await?;
         dao::create(&transaction, &display).await?;
         transaction.commit().await?;
+        self.bus
+            .publish(notifier::changed(Change::Created, &display));
         Ok(display)
     }
 
@@ -86,11 +92,13 @@ impl DisplayService {
             });
         }
         transaction.commit().await?;
+        self.bus
+            .publish(notifier::changed(Change::Edited, &display));
         Ok(())
     }
 
     pub async fn delete(&self, uuid: &str, tenants: &[String]) -> Result<(), ResourceError> {
-        self.writable(uuid, tenants)?;
+        let existing = self.writable(uuid, tenants)?;
         let client = self.storage.client().await?;
         if !dao::delete(&client, uuid).await? {
             return Err(ResourceError::NotFound {
@@ -98,6 +106,8 @@ impl DisplayService {
                 uuid: uuid.to_owned(),
             });
         }
+        self.bus
+            .publish(notifier::changed(Change::Deleted, &existing));
         Ok(())
     }
 }

@@ -1,8 +1,10 @@
 //! The profiles the daemon serves (declared and stored), found by name in a tenant.
 
 use super::model::Profile;
-use super::{dao, validator};
+use super::{dao, notifier, validator};
+use crate::bus::Bus;
 use crate::resources::catalog::Catalog;
+use crate::resources::notifier::Change;
 use crate::resources::ResourceError;
 use crate::storage::Storage;
 use serde_json::Value;
@@ -12,6 +14,7 @@ use std::sync::Arc;
 pub struct ProfileService {
     catalog: Catalog<Profile>,
     storage: Storage,
+    bus: Bus,
 }
 
 /// Which displays and sources exist where: a profile may only use those of its own tenant, and a
@@ -22,10 +25,11 @@ pub trait References {
 }
 
 impl ProfileService {
-    pub fn new(storage: Storage) -> Self {
+    pub fn new(storage: Storage, bus: Bus) -> Self {
         ProfileService {
             catalog: Catalog::default(),
             storage,
+            bus,
         }
     }
 
@@ -106,6 +110,8 @@ impl ProfileService {
         let transaction = client.transaction().await?;
         dao::create(&transaction, &profile).await?;
         transaction.commit().await?;
+        self.bus
+            .publish(notifier::changed(Change::Created, &profile));
         Ok(profile)
     }
 
@@ -134,11 +140,13 @@ impl ProfileService {
             });
         }
         transaction.commit().await?;
+        self.bus
+            .publish(notifier::changed(Change::Edited, &profile));
         Ok(())
     }
 
     pub async fn delete(&self, uuid: &str, tenants: &[String]) -> Result<(), ResourceError> {
-        self.writable(uuid, tenants)?;
+        let existing = self.writable(uuid, tenants)?;
         let client = self.storage.client().await?;
         if !dao::delete(&client, uuid).await? {
             return Err(ResourceError::NotFound {
@@ -146,6 +154,8 @@ impl ProfileService {
                 uuid: uuid.to_owned(),
             });
         }
+        self.bus
+            .publish(notifier::changed(Change::Deleted, &existing));
         Ok(())
     }
 }

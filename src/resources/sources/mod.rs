@@ -3,5 +3,6 @@
 
 pub(crate) mod dao;
 pub mod model;
+pub(crate) mod notifier;
 pub mod service;
 pub(crate) mod validator;

@@ -2,9 +2,11 @@
 //! restarts only the actors of the sources that changed.
 
 use super::model::{keep_secrets, Source};
-use super::{dao, validator};
+use super::{dao, notifier, validator};
 use crate::backends;
+use crate::bus::Bus;
 use crate::resources::catalog::Catalog;
+use crate::resources::notifier::Change;
 use crate::resources::ResourceError;
 use crate::services::source_actor::{self, SourceRegistry, SourceWorker};
 use crate::storage::Storage;
@@ -20,6 +22,7 @@ pub struct SourceService {
     registry: SourceRegistry,
     enabled_backends: Vec<String>,
     storage: Storage,
+    bus: Bus,
 }
 
 impl SourceService {
@@ -28,12 +31,14 @@ impl SourceService {
         enabled_backends: Vec<String>,
         supervision: SupervisorConfig,
         storage: Storage,
+        bus: Bus,
     ) -> Self {
         SourceService {
             catalog: Catalog::default(),
             registry: source_actor::registry(supervision),
             enabled_backends,
             storage,
+            bus,
         }
     }
 
@@ -120,6 +125,8 @@ impl SourceService {
         }
         let client = self.storage.client().await?;
         dao::create(&client, &source).await?;
+        self.bus
+            .publish(notifier::changed(Change::Created, &source));
         Ok(source)
     }
 
@@ -171,6 +178,7 @@ impl SourceService {
                 uuid: uuid.to_owned(),
             });
         }
+        self.bus.publish(notifier::changed(Change::Edited, &source));
         Ok(())
     }
 
@@ -181,7 +189,7 @@ impl SourceService {
         uuid: &str,
         tenants: &[String],
     ) -> Result<(), ResourceError> {
-        self.writable(backend, uuid, tenants)?;
+        let existing = self.writable(backend, uuid, tenants)?;
         let client = self.storage.client().await?;
         if !dao::delete(&client, uuid).await? {
             return Err(ResourceError::NotFound {
@@ -189,6 +197,8 @@ impl SourceService {
                 uuid: uuid.to_owned(),
             });
         }
+        self.bus
+            .publish(notifier::changed(Change::Deleted, &existing));
         Ok(())
     }
 }

@@ -1,0 +1,228 @@
+//! Events on the real RabbitMQ broker: every change of a source, display or profile is published
+//! with Wazo's headers, routing key and body (never a secret), and a connection cut mid-stream loses
+//! nothing: every event arrives once its link is back (duplicates are recognisable by message_id).
+
+use integration_tests::broker::{Proxy, Recorder};
+use integration_tests::daemon::{base_config, set_mode, shared_tempdir, Daemon};
+use integration_tests::free_port;
+use integration_tests::postgres::TestDatabase;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::time::Duration;
+
+const TENANT: &str = "20000000-0000-4000-8000-000000000001";
+const TOKENS: &str = "tokens:\n  t: {user_uuid: 10000000-0000-4000-8000-000000000001, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\ntenants:\n  - {uuid: 20000000-0000-4000-8000-000000000001, name: master, parent_uuid: null}\n";
+
+async fn daemon(database: &TestDatabase, exchange: &str, port: u16) -> Daemon {
+    let dir = shared_tempdir();
+    let tokens = dir.path().join("tokens.yml");
+    std::fs::write(&tokens, TOKENS).expect("tokens");
+    set_mode(&tokens, 0o644);
+    let config = base_config(
+        free_port(),
+        json!({
+            "auth": {"backend": "static", "static_tokens_file": tokens},
+            "db_uri": database.uri(),
+            "bus": {"enabled": true, "host": "127.0.0.1", "port": port, "exchange_name": exchange},
+        }),
+    );
+    let dird = Daemon::start_in(dir, config, &[]).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
+    dird.wait_for_status("t", "bus_publisher", "ok", Duration::from_secs(15))
+        .await;
+    dird
+}
+
+async fn call(dird: &Daemon, method: Method, path: &str, body: Value) -> (u16, Value) {
+    dird.send(method, path, "t", None, Some(&body.to_string()))
+        .await
+}
+
+async fn create_display(dird: &Daemon, index: usize) -> u16 {
+    call(
+        dird,
+        Method::POST,
+        "/0.1/displays",
+        json!({"name": format!("display-{index}"), "columns": [{"field": "x"}]}),
+    )
+    .await
+    .0
+}
+
+#[tokio::test]
+async fn every_change_of_a_source_display_or_profile_is_published() {
+    let recorder = Recorder::start().await;
+    let database = TestDatabase::create().await;
+    let dird = daemon(&database, &recorder.exchange, 5672).await;
+    let source_body = json!({"name": "corp", "ldap_uri": "ldap://127.0.0.1:1", "ldap_base_dn": "dc=x", "ldap_password": "s3cret-bind", "searched_columns": ["cn"]});
+    let (status, source) = call(
+        &dird,
+        Method::POST,
+        "/0.1/backends/ldap/sources",
+        source_body.clone(),
+    )
+    .await;
+    assert_eq!(status, 200, "{source}");
+    let uuid = source["uuid"].as_str().expect("uuid").to_owned();
+    let mut renamed = source_body;
+    renamed["name"] = json!("corporate");
+    assert_eq!(
+        call(
+            &dird,
+            Method::PUT,
+            &format!("/0.1/backends/ldap/sources/{uuid}"),
+            renamed
+        )
+        .await
+        .0,
+        204
+    );
+    let (_, display) = call(
+        &dird,
+        Method::POST,
+        "/0.1/displays",
+        json!({"name": "d", "columns": [{"field": "cn"}]}),
+    )
+    .await;
+    let (_, profile) = call(
+        &dird,
+        Method::POST,
+        "/0.1/profiles",
+        json!({"name": "p", "services": {"lookup": {"sources": [{"uuid": uuid}]}}}),
+    )
+    .await;
+    assert_eq!(
+        dird.send(
+            Method::DELETE,
+            &format!("/0.1/backends/ldap/sources/{uuid}"),
+            "t",
+            None,
+            None
+        )
+        .await
+        .0,
+        204
+    );
+
+    let received = recorder.wait_for(5, Duration::from_secs(10)).await;
+    let names: Vec<(&str, &str)> = received
+        .iter()
+        .map(|m| {
+            (
+                m.headers["name"].as_str().unwrap_or("?"),
+                m.routing_key.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("dird_source_created", "directory.sources.created"),
+            ("dird_source_edited", "directory.sources.edited"),
+            ("dird_display_created", "directory.displays.created"),
+            ("dird_profile_created", "directory.profiles.created"),
+            ("dird_source_deleted", "directory.sources.deleted"),
+        ]
+    );
+    let first = &received[0];
+    assert_eq!(first.headers["tenant_uuid"], TENANT);
+    assert_eq!(
+        first.headers["required_access"],
+        "event.dird_source_created"
+    );
+    assert!(first.headers["origin_uuid"]
+        .as_str()
+        .is_some_and(|o| o.len() == 36));
+    assert!(first.headers["timestamp"]
+        .as_str()
+        .is_some_and(|t| t.ends_with("+00:00")));
+    assert_eq!(first.body["name"], "dird_source_created");
+    assert_eq!(first.body["message_id"], first.headers["message_id"]);
+    assert_eq!(
+        first.body["data"],
+        json!({"uuid": uuid, "tenant_uuid": TENANT, "name": "corp", "backend": "ldap"})
+    );
+    assert_eq!(received[1].body["data"]["name"], "corporate");
+    assert_eq!(received[2].body["data"]["uuid"], display["uuid"]);
+    assert_eq!(received[3].body["data"]["uuid"], profile["uuid"]);
+    for message in &received {
+        assert!(
+            !message.body.to_string().contains("s3cret-bind"),
+            "a secret in {}",
+            message.body
+        );
+    }
+    let (_, status) = dird.get("/0.1/status", "t", None).await;
+    assert_eq!(
+        status["bus_publisher"],
+        json!({"status": "ok", "backlog": 0})
+    );
+}
+
+#[tokio::test]
+async fn a_connection_cut_mid_stream_loses_nothing() {
+    let recorder = Recorder::start().await;
+    let proxy = Proxy::start().await;
+    let database = TestDatabase::create().await;
+    let dird = daemon(&database, &recorder.exchange, proxy.port).await;
+    for index in 0..10 {
+        assert_eq!(create_display(&dird, index).await, 201);
+    }
+    recorder.wait_for(10, Duration::from_secs(10)).await;
+    proxy.cut();
+    for index in 10..20 {
+        assert_eq!(
+            create_display(&dird, index).await,
+            201,
+            "HTTP requests succeed while the broker is away"
+        );
+    }
+    let mut waited = Duration::ZERO;
+    loop {
+        let (_, status) = dird.get("/0.1/status", "t", None).await;
+        if status["bus_publisher"]["status"] == "fail"
+            && status["bus_publisher"]["backlog"].as_u64().unwrap_or(0) > 0
+        {
+            break;
+        }
+        assert!(
+            waited < Duration::from_secs(10),
+            "the backlog never showed in /status: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += Duration::from_millis(100);
+    }
+    proxy.resume();
+    let mut distinct = HashSet::new();
+    for _ in 0..100 {
+        distinct = recorder
+            .received()
+            .iter()
+            .filter_map(|m| m.headers["message_id"].as_str().map(str::to_owned))
+            .collect();
+        if distinct.len() >= 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        distinct.len(),
+        20,
+        "every event arrived exactly once after dedup"
+    );
+    let names: HashSet<String> = recorder
+        .received()
+        .iter()
+        .map(|m| {
+            m.body["data"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(names.len(), 20);
+    dird.wait_for_status("t", "bus_publisher", "ok", Duration::from_secs(10))
+        .await;
+}

@@ -1,0 +1,86 @@
+//! The bus: events published to RabbitMQ (lapin) by one actor that owns the connection, with
+//! publisher confirms and a bounded backlog, so a broker restart or a dropped connection loses
+//! nothing; HTTP requests never wait for the broker. Resources build their events in their
+//! `notifier` modules; the bus only carries them.
+
+pub mod event;
+mod publisher;
+
+pub use event::Event;
+
+use crate::config::Bus as BusConfig;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// What `/status` and the logs show of the bus.
+#[derive(Debug, Default)]
+pub struct BusStatus {
+    /// Connected, and publishing with confirms.
+    pub publishing: AtomicBool,
+    /// Events waiting for the broker's confirmation.
+    pub backlog: AtomicUsize,
+    /// Events the broker confirmed.
+    pub published: AtomicU64,
+    /// Events dropped because the backlog was full.
+    pub dropped: AtomicU64,
+}
+
+/// A handle to publish events; cheap to clone. A disabled bus accepts and discards events.
+#[derive(Debug, Clone)]
+pub struct Bus {
+    sender: Option<mpsc::UnboundedSender<Event>>,
+    pub status: Arc<BusStatus>,
+}
+
+impl Bus {
+    /// A bus that publishes nothing (`bus.enabled: false`).
+    pub fn disabled() -> Self {
+        Bus {
+            sender: None,
+            status: Arc::new(BusStatus::default()),
+        }
+    }
+
+    /// Starts the bus actor (when enabled) on the current runtime.
+    pub fn start(config: &BusConfig, origin_uuid: String) -> Self {
+        if !config.enabled {
+            return Self::disabled();
+        }
+        let (sender, incoming) = mpsc::unbounded_channel();
+        let status = Arc::new(BusStatus::default());
+        let publisher = publisher::Publisher {
+            config: config.clone(),
+            origin_uuid,
+            incoming,
+            backlog: VecDeque::new(),
+            capacity: config.backlog_size.max(1),
+            status: Arc::clone(&status),
+        };
+        tokio::spawn(publisher.run());
+        Bus {
+            sender: Some(sender),
+            status,
+        }
+    }
+
+    /// Whether events are published at all.
+    pub fn is_enabled(&self) -> bool {
+        self.sender.is_some()
+    }
+
+    /// Queues an event; never waits for the broker.
+    pub fn publish(&self, event: Event) {
+        if let Some(sender) = &self.sender {
+            if sender.send(event).is_err() {
+                tracing::error!("the bus actor is gone: event not published");
+            }
+        }
+    }
+
+    /// Events waiting for the broker.
+    pub fn backlog(&self) -> usize {
+        self.status.backlog.load(Ordering::Relaxed)
+    }
+}
