@@ -66,6 +66,14 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         bus.clone(),
     )?);
     directory.spawn_reload_on_database_ready(&storage);
+    bus.consume(
+        &config.bus,
+        services::reactions::EVENTS.to_vec(),
+        services::reactions::handler(
+            std::sync::Arc::clone(&directory),
+            resources::tenants::service::TenantService::new(storage.clone()),
+        ),
+    );
     spawn_reload_on_sighup(
         cli,
         std::sync::Arc::clone(&directory),

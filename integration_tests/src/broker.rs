@@ -154,6 +154,52 @@ impl Recorder {
     }
 }
 
+/// Publishes an event as another Wazo service would: header `name`, body `{name, data}`; or a raw body.
+pub async fn publish(exchange: &str, name: &str, body: &[u8]) {
+    let connection = Connection::connect(&uri(), ConnectionProperties::default())
+        .await
+        .expect("broker");
+    let channel = connection.create_channel().await.expect("channel");
+    let mut headers = FieldTable::default();
+    headers.insert("name".into(), AMQPValue::LongString(name.into()));
+    channel
+        .basic_publish(
+            exchange.into(),
+            "".into(),
+            lapin::options::BasicPublishOptions::default(),
+            body,
+            lapin::BasicProperties::default()
+                .with_headers(headers)
+                .with_content_type("application/json".into()),
+        )
+        .await
+        .expect("publish")
+        .await
+        .expect("confirm");
+    let _ = connection.close(200, "done".into()).await;
+}
+
+/// Deletes a test's exchange and queue (best effort).
+pub async fn clean_up(exchange: &str, queue: Option<&str>) {
+    let Ok(connection) = Connection::connect(&uri(), ConnectionProperties::default()).await else {
+        return;
+    };
+    if let Ok(channel) = connection.create_channel().await {
+        if let Some(queue) = queue {
+            let _ = channel
+                .queue_delete(queue.into(), lapin::options::QueueDeleteOptions::default())
+                .await;
+        }
+        let _ = channel
+            .exchange_delete(
+                exchange.into(),
+                lapin::options::ExchangeDeleteOptions::default(),
+            )
+            .await;
+    }
+    let _ = connection.close(200, "done".into()).await;
+}
+
 /// A TCP proxy to the broker whose connections can be cut.
 #[derive(Debug)]
 pub struct Proxy {

@@ -2,7 +2,7 @@
 //! with Wazo's headers, routing key and body (never a secret), and a connection cut mid-stream loses
 //! nothing: every event arrives once its link is back (duplicates are recognisable by message_id).
 
-use integration_tests::broker::{Proxy, Recorder};
+use integration_tests::broker::{clean_up, Proxy, Recorder};
 use integration_tests::daemon::{base_config, set_mode, shared_tempdir, Daemon};
 use integration_tests::free_port;
 use integration_tests::postgres::TestDatabase;
@@ -24,7 +24,7 @@ async fn daemon(database: &TestDatabase, exchange: &str, port: u16) -> Daemon {
         json!({
             "auth": {"backend": "static", "static_tokens_file": tokens},
             "db_uri": database.uri(),
-            "bus": {"enabled": true, "host": "127.0.0.1", "port": port, "exchange_name": exchange},
+            "bus": {"enabled": true, "host": "127.0.0.1", "port": port, "exchange_name": exchange, "queue_name": format!("{exchange}-queue")},
         }),
     );
     let dird = Daemon::start_in(dir, config, &[]).await;

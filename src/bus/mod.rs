@@ -3,8 +3,11 @@
 //! nothing; HTTP requests never wait for the broker. Resources build their events in their
 //! `notifier` modules; the bus only carries them.
 
+mod consumer;
 pub mod event;
 mod publisher;
+
+pub use consumer::{Handler, HandlerError};
 
 pub use event::Event;
 
@@ -19,6 +22,8 @@ use tokio::sync::mpsc;
 pub struct BusStatus {
     /// Connected, and publishing with confirms.
     pub publishing: AtomicBool,
+    /// Connected and consuming.
+    pub consuming: AtomicBool,
     /// Events waiting for the broker's confirmation.
     pub backlog: AtomicUsize,
     /// Events the broker confirmed.
@@ -62,6 +67,18 @@ impl Bus {
         Bus {
             sender: Some(sender),
             status,
+        }
+    }
+
+    /// Starts consuming `events` (by name) with `handler`, when the bus is enabled.
+    pub fn consume(&self, config: &BusConfig, events: Vec<&'static str>, handler: Handler) {
+        if self.is_enabled() {
+            tokio::spawn(consumer::run(
+                config.clone(),
+                events,
+                handler,
+                Arc::clone(&self.status),
+            ));
         }
     }
 

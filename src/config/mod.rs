@@ -157,6 +157,8 @@ pub struct Bus {
     pub exchange_type: String,
     /// Events kept while the broker is away (the oldest are dropped beyond this, and logged).
     pub backlog_size: usize,
+    /// The durable queue the instances of a cluster share to consume other services' events.
+    pub queue_name: String,
 }
 
 /// `enabled_plugins` section: name → on/off. Unknown names are tolerated, as in wazo-dird.
@@ -249,6 +251,7 @@ impl Config {
                     &["headers", "topic", "direct", "fanout"],
                 ),
                 backlog_size: usize::try_from(r.uint("bus.backlog_size")).unwrap_or(usize::MAX),
+                queue_name: r.string("bus.queue_name"),
             },
             enabled_plugins: EnabledPlugins {
                 backends: r.bool_map("enabled_plugins.backends"),

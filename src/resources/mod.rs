@@ -11,4 +11,5 @@ pub use error::ResourceError;
 pub mod displays;
 pub mod profiles;
 pub mod sources;
+pub mod tenants;
 pub(crate) mod validation;

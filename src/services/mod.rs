@@ -2,4 +2,5 @@
 
 pub mod directory;
 pub mod format;
+pub mod reactions;
 pub mod source_actor;

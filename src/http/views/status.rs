@@ -63,9 +63,14 @@ fn ok_or_fail(ok: bool) -> ComponentStatus {
 )]
 #[get("/0.1/status")]
 async fn status(_caller: Authorized<StatusRead>, state: web::Data<AppState>) -> HttpResponse {
-    let bus_consumer = if state.config.bus.enabled {
-        // No consumer runs yet: the bus actor comes with its own issue.
-        ok_or_fail(false)
+    let bus_consumer = if state.bus.is_enabled() {
+        ok_or_fail(
+            state
+                .bus
+                .status
+                .consuming
+                .load(std::sync::atomic::Ordering::Acquire),
+        )
     } else {
         ComponentStatus { status: "disabled" }
     };

@@ -1,0 +1,198 @@
+//! Events of other Wazo services on the real broker: a new tenant gets its display and `default`
+//! profile (once, even when the event comes twice), a tenant's country is stored, a deleted user is
+//! forgotten with its data, and a poison message is rejected without stopping the consumer.
+
+use integration_tests::broker::{clean_up, publish};
+use integration_tests::daemon::{base_config, set_mode, shared_tempdir, Daemon};
+use integration_tests::free_port;
+use integration_tests::postgres::TestDatabase;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const NEW_TENANT: &str = "20000000-0000-4000-8000-0000000000aa";
+const TOKENS: &str = "tokens:\n  t: {user_uuid: 10000000-0000-4000-8000-000000000001, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\ntenants:\n  - {uuid: 20000000-0000-4000-8000-000000000001, name: master, parent_uuid: null}\n  - {uuid: 20000000-0000-4000-8000-0000000000aa, name: acme, parent_uuid: 20000000-0000-4000-8000-000000000001}\n";
+
+struct Setup {
+    dird: Daemon,
+    database: TestDatabase,
+    exchange: String,
+    queue: String,
+}
+
+async fn setup() -> Setup {
+    let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
+    let queue = format!("{exchange}-queue");
+    let database = TestDatabase::create().await;
+    let dir = shared_tempdir();
+    let tokens = dir.path().join("tokens.yml");
+    std::fs::write(&tokens, TOKENS).expect("tokens");
+    set_mode(&tokens, 0o644);
+    let config = base_config(
+        free_port(),
+        json!({
+            "auth": {"backend": "static", "static_tokens_file": tokens},
+            "db_uri": database.uri(),
+            "bus": {"enabled": true, "host": "127.0.0.1", "port": 5672, "exchange_name": exchange, "queue_name": queue},
+        }),
+    );
+    let dird = Daemon::start_in(dir, config, &[]).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
+    dird.wait_for_status("t", "bus_consumer", "ok", Duration::from_secs(15))
+        .await;
+    Setup {
+        dird,
+        database,
+        exchange,
+        queue,
+    }
+}
+
+async fn send(setup: &Setup, name: &str, data: Value) {
+    publish(
+        &setup.exchange,
+        name,
+        json!({"name": name, "origin_uuid": "wazo-auth", "data": data})
+            .to_string()
+            .as_bytes(),
+    )
+    .await;
+}
+
+async fn eventually<F: std::future::Future<Output = bool>>(
+    mut check: impl FnMut() -> F,
+    what: &str,
+) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !check().await {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_new_tenant_gets_its_display_and_default_profile_once() {
+    let s = setup().await;
+    let tenant = json!({"uuid": NEW_TENANT, "name": "acme", "slug": "acme", "domain_names": []});
+    send(&s, "auth_tenant_added", tenant.clone()).await;
+    eventually(
+        || async { s.dird.get("/0.1/profiles", "t", Some(NEW_TENANT)).await.1["total"] == 1 },
+        "the default profile",
+    )
+    .await;
+    send(&s, "auth_tenant_added", tenant).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_, displays) = s.dird.get("/0.1/displays", "t", Some(NEW_TENANT)).await;
+    assert_eq!(
+        displays["total"], 1,
+        "a repeated event creates nothing more: {displays}"
+    );
+    let display = &displays["items"][0];
+    assert_eq!(display["name"], "auto_acme");
+    let titles: Vec<&str> = display["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| c["title"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Nom",
+            "Prénom",
+            "Nom de famille",
+            "Numéro",
+            "Mobile",
+            "Boîte vocale",
+            "Favoris",
+            "E-mail"
+        ]
+    );
+    let (_, profiles) = s.dird.get("/0.1/profiles", "t", Some(NEW_TENANT)).await;
+    let profile = &profiles["items"][0];
+    assert_eq!(profile["name"], "default");
+    assert_eq!(profile["display"]["uuid"], display["uuid"]);
+    assert_eq!(profile["services"]["reverse"]["options"]["timeout"], 0.5);
+    let (status, body) = s
+        .dird
+        .get(
+            "/0.1/directories/lookup/default?term=x",
+            "t",
+            Some(NEW_TENANT),
+        )
+        .await;
+    assert_eq!(
+        (status, body["column_headers"][0].clone()),
+        (200, json!("Nom")),
+        "the tenant's lookups work at once"
+    );
+    clean_up(&s.exchange, Some(&s.queue)).await;
+}
+
+#[tokio::test]
+async fn country_user_deletion_and_a_poison_message() {
+    let s = setup().await;
+    let client = s.database.client().await;
+    client
+        .batch_execute(&format!(
+            "INSERT INTO dird_tenant (uuid) VALUES ('{NEW_TENANT}');
+             INSERT INTO dird_user VALUES ('30000000-0000-4000-8000-000000000001', '{NEW_TENANT}');
+             INSERT INTO dird_contact (uuid, user_uuid, hash) VALUES ('c1', '30000000-0000-4000-8000-000000000001', 'h');"
+        ))
+        .await
+        .expect("fixture");
+    publish(&s.exchange, "localization_edited", b"{not json").await;
+    publish(
+        &s.exchange,
+        "user_deleted",
+        br#"{"name": "user_deleted", "data": {}}"#,
+    )
+    .await;
+    send(
+        &s,
+        "localization_edited",
+        json!({"tenant_uuid": NEW_TENANT, "country": "CA"}),
+    )
+    .await;
+    send(&s, "user_deleted", json!({"id": 7, "uuid": "30000000-0000-4000-8000-000000000001", "tenant_uuid": NEW_TENANT, "subscription_type": 0})).await;
+    eventually(
+        || async {
+            let row = client
+                .query_one(
+                    "SELECT country FROM dird_tenant WHERE uuid = $1",
+                    &[&NEW_TENANT],
+                )
+                .await
+                .expect("tenant");
+            row.get::<_, Option<String>>(0).as_deref() == Some("CA")
+        },
+        "the country update after a poison message",
+    )
+    .await;
+    eventually(
+        || async {
+            client
+                .query_one("SELECT count(*) FROM dird_contact", &[])
+                .await
+                .expect("count")
+                .get::<_, i64>(0)
+                == 0
+        },
+        "the user's contacts removal",
+    )
+    .await;
+    assert!(
+        s.dird.stderr().contains("bus event rejected"),
+        "{}",
+        s.dird.stderr()
+    );
+    let (_, status) = s.dird.get("/0.1/status", "t", None).await;
+    assert_eq!(
+        status["bus_consumer"]["status"], "ok",
+        "the consumer goes on"
+    );
+    clean_up(&s.exchange, Some(&s.queue)).await;
+}
