@@ -159,6 +159,7 @@ async fn every_change_of_a_source_display_or_profile_is_published() {
         status["bus_publisher"],
         json!({"status": "ok", "backlog": 0})
     );
+    clean_up(&recorder.exchange, None).await;
 }
 
 #[tokio::test]
@@ -225,4 +226,5 @@ async fn a_connection_cut_mid_stream_loses_nothing() {
     assert_eq!(names.len(), 20);
     dird.wait_for_status("t", "bus_publisher", "ok", Duration::from_secs(10))
         .await;
+    clean_up(&recorder.exchange, None).await;
 }
