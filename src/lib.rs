@@ -68,6 +68,16 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     directory.spawn_reload_on_database_ready(&storage);
     bus.consume(
         &config.bus,
+        bus::Queue::Own,
+        services::reactions::PEER_EVENTS.to_vec(),
+        services::reactions::peer_handler(
+            std::sync::Arc::clone(&directory),
+            bus.origin_uuid().to_owned(),
+        ),
+    );
+    bus.consume(
+        &config.bus,
+        bus::Queue::Shared,
         services::reactions::EVENTS.to_vec(),
         services::reactions::handler(
             std::sync::Arc::clone(&directory),

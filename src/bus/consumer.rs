@@ -30,29 +30,44 @@ pub enum HandlerError {
     Failed(String),
 }
 
-/// Handles one event: its name and its body's `data`.
+/// Handles one event: its name and its whole body (`data` holds the payload).
 pub type Handler =
     Arc<dyn Fn(String, Value) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync>;
 
+/// Which queue a consumer reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    /// `bus.queue_name`, durable, shared by the instances: each event is handled once. Its state is
+    /// `/status` `bus_consumer`.
+    Shared,
+    /// A queue of this instance only (exclusive, deleted with the connection): every instance sees
+    /// every event.
+    Own,
+}
+
 pub(super) async fn run(
     config: BusConfig,
+    queue: Queue,
     events: Vec<&'static str>,
     handler: Handler,
     status: Arc<BusStatus>,
 ) {
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     loop {
-        match consume(&config, &events, &handler, &status).await {
+        match consume(&config, queue, &events, &handler, &status).await {
             Ok(()) => backoff.reset(),
-            Err(error) => tracing::warn!(%error, "bus consumer disconnected"),
+            Err(error) => tracing::warn!(%error, ?queue, "bus consumer disconnected"),
         }
-        status.consuming.store(false, Ordering::Release);
+        if queue == Queue::Shared {
+            status.consuming.store(false, Ordering::Release);
+        }
         tokio::time::sleep(backoff.next_delay()).await;
     }
 }
 
 async fn consume(
     config: &BusConfig,
+    queue: Queue,
     events: &[&'static str],
     handler: &Handler,
     status: &BusStatus,
@@ -75,16 +90,27 @@ async fn consume(
             FieldTable::default(),
         )
         .await?;
-    channel
-        .queue_declare(
-            config.queue_name.clone().into(),
+    let (name, options) = match queue {
+        Queue::Shared => (
+            config.queue_name.clone(),
             QueueDeclareOptions {
                 durable: true,
                 ..QueueDeclareOptions::default()
             },
-            FieldTable::default(),
-        )
+        ),
+        Queue::Own => (
+            String::new(),
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..QueueDeclareOptions::default()
+            },
+        ),
+    };
+    let declared = channel
+        .queue_declare(name.into(), options, FieldTable::default())
         .await?;
+    let queue_name = declared.name().as_str().to_owned();
     for event in events {
         let mut arguments = FieldTable::default();
         arguments.insert(
@@ -97,7 +123,7 @@ async fn consume(
         );
         channel
             .queue_bind(
-                config.queue_name.clone().into(),
+                queue_name.clone().into(),
                 config.exchange_name.clone().into(),
                 "".into(),
                 QueueBindOptions::default(),
@@ -107,19 +133,21 @@ async fn consume(
     }
     let mut deliveries = channel
         .basic_consume(
-            config.queue_name.clone().into(),
+            queue_name.clone().into(),
             "".into(),
             BasicConsumeOptions::default(),
             FieldTable::default(),
         )
         .await?;
-    status.consuming.store(true, Ordering::Release);
-    tracing::info!(queue = %config.queue_name, events = ?events, "bus consumer ready");
+    if queue == Queue::Shared {
+        status.consuming.store(true, Ordering::Release);
+    }
+    tracing::info!(queue = %queue_name, events = ?events, "bus consumer ready");
     while let Some(delivery) = deliveries.next().await {
         let delivery = delivery?;
         let outcome = match serde_json::from_slice::<Value>(&delivery.data) {
             Ok(body) => match body.get("name").and_then(Value::as_str).map(str::to_owned) {
-                Some(name) => handler(name, body.get("data").cloned().unwrap_or(Value::Null)).await,
+                Some(name) => handler(name, body).await,
                 None => Err(HandlerError::Malformed("no `name` in the body".into())),
             },
             Err(error) => Err(HandlerError::Malformed(format!("not JSON: {error}"))),

@@ -7,7 +7,7 @@ mod consumer;
 pub mod event;
 mod publisher;
 
-pub use consumer::{Handler, HandlerError};
+pub use consumer::{Handler, HandlerError, Queue};
 
 pub use event::Event;
 
@@ -37,6 +37,7 @@ pub struct BusStatus {
 pub struct Bus {
     sender: Option<mpsc::UnboundedSender<Event>>,
     pub status: Arc<BusStatus>,
+    origin_uuid: String,
 }
 
 impl Bus {
@@ -45,19 +46,23 @@ impl Bus {
         Bus {
             sender: None,
             status: Arc::new(BusStatus::default()),
+            origin_uuid: String::new(),
         }
     }
 
     /// Starts the bus actor (when enabled) on the current runtime.
     pub fn start(config: &BusConfig, origin_uuid: String) -> Self {
         if !config.enabled {
-            return Self::disabled();
+            return Bus {
+                origin_uuid,
+                ..Self::disabled()
+            };
         }
         let (sender, incoming) = mpsc::unbounded_channel();
         let status = Arc::new(BusStatus::default());
         let publisher = publisher::Publisher {
             config: config.clone(),
-            origin_uuid,
+            origin_uuid: origin_uuid.clone(),
             incoming,
             backlog: VecDeque::new(),
             capacity: config.backlog_size.max(1),
@@ -67,19 +72,32 @@ impl Bus {
         Bus {
             sender: Some(sender),
             status,
+            origin_uuid,
         }
     }
 
-    /// Starts consuming `events` (by name) with `handler`, when the bus is enabled.
-    pub fn consume(&self, config: &BusConfig, events: Vec<&'static str>, handler: Handler) {
+    /// Starts consuming `events` (by name) from `queue` with `handler`, when the bus is enabled.
+    pub fn consume(
+        &self,
+        config: &BusConfig,
+        queue: Queue,
+        events: Vec<&'static str>,
+        handler: Handler,
+    ) {
         if self.is_enabled() {
             tokio::spawn(consumer::run(
                 config.clone(),
+                queue,
                 events,
                 handler,
                 Arc::clone(&self.status),
             ));
         }
+    }
+
+    /// This instance's origin (the `origin_uuid` of what it publishes).
+    pub fn origin_uuid(&self) -> &str {
+        &self.origin_uuid
     }
 
     /// Whether events are published at all.

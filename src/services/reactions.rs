@@ -15,8 +15,38 @@ use crate::resources::ResourceError;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-/// The events the daemon consumes.
+/// The events the daemon consumes (once per cluster).
 pub const EVENTS: &[&str] = &["auth_tenant_added", "localization_edited", "user_deleted"];
+
+/// The events of the other instances of a cluster (every instance sees each).
+pub const PEER_EVENTS: &[&str] = &[
+    "dird_source_created",
+    "dird_source_edited",
+    "dird_source_deleted",
+    "dird_display_created",
+    "dird_display_edited",
+    "dird_display_deleted",
+    "dird_profile_created",
+    "dird_profile_edited",
+    "dird_profile_deleted",
+];
+
+/// Another instance changed a source, display or profile in the shared database: read them again
+/// (restarting the actors of changed sources). Our own events are skipped: we reloaded already.
+pub fn peer_handler(directory: Arc<Directory>, own_origin: String) -> Handler {
+    Arc::new(move |name: String, body: Value| {
+        let directory = Arc::clone(&directory);
+        let own = body.get("origin_uuid").and_then(Value::as_str) == Some(own_origin.as_str());
+        Box::pin(async move {
+            if own {
+                return Ok(());
+            }
+            directory.reload_stored().await.map_err(failed)?;
+            tracing::info!(event = %name, "change made by another instance applied");
+            Ok(())
+        })
+    })
+}
 
 fn text<'a>(data: &'a Value, key: &str) -> Result<&'a str, HandlerError> {
     data.get(key)
@@ -84,10 +114,11 @@ async fn tenant_added(directory: &Directory, data: &Value) -> Result<(), Handler
 
 /// The handler of every consumed event.
 pub fn handler(directory: Arc<Directory>, tenants: TenantService) -> Handler {
-    Arc::new(move |name: String, data: Value| {
+    Arc::new(move |name: String, body: Value| {
         let directory = Arc::clone(&directory);
         let tenants = tenants.clone();
         Box::pin(async move {
+            let data = body.get("data").cloned().unwrap_or(Value::Null);
             match name.as_str() {
                 "auth_tenant_added" => tenant_added(&directory, &data).await,
                 "localization_edited" => {
