@@ -196,3 +196,59 @@ async fn country_user_deletion_and_a_poison_message() {
     );
     clean_up(&s.exchange, Some(&s.queue)).await;
 }
+
+#[tokio::test]
+async fn the_consumer_reconnects_by_itself_and_handles_what_came_meanwhile() {
+    let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
+    let queue = format!("{exchange}-queue");
+    let proxy = integration_tests::broker::Proxy::start().await;
+    let database = TestDatabase::create().await;
+    let dir = shared_tempdir();
+    let tokens = dir.path().join("tokens.yml");
+    std::fs::write(&tokens, TOKENS).expect("tokens");
+    set_mode(&tokens, 0o644);
+    let config = base_config(
+        free_port(),
+        json!({
+            "auth": {"backend": "static", "static_tokens_file": tokens},
+            "db_uri": database.uri(),
+            "bus": {"enabled": true, "host": "127.0.0.1", "port": proxy.port, "exchange_name": exchange, "queue_name": queue},
+        }),
+    );
+    let dird = Daemon::start_in(dir, config, &[]).await;
+    dird.wait_for_status("t", "bus_consumer", "ok", Duration::from_secs(15))
+        .await;
+    proxy.cut();
+    dird.wait_for_status("t", "bus_consumer", "fail", Duration::from_secs(10))
+        .await;
+    // Published straight to the broker while the daemon is cut off: the durable queue keeps it.
+    let body = json!({"name": "localization_edited", "data": {"tenant_uuid": NEW_TENANT, "country": "FR"}});
+    publish(
+        &exchange,
+        "localization_edited",
+        body.to_string().as_bytes(),
+    )
+    .await;
+    proxy.resume();
+    dird.wait_for_status("t", "bus_consumer", "ok", Duration::from_secs(10))
+        .await;
+    let client = database.client().await;
+    eventually(
+        || async {
+            let rows = client
+                .query(
+                    "SELECT country FROM dird_tenant WHERE uuid = $1",
+                    &[&NEW_TENANT],
+                )
+                .await
+                .expect("query");
+            rows.first()
+                .and_then(|row| row.get::<_, Option<String>>(0))
+                .as_deref()
+                == Some("FR")
+        },
+        "the event published during the outage",
+    )
+    .await;
+    clean_up(&exchange, Some(&queue)).await;
+}
