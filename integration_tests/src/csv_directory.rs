@@ -1,7 +1,7 @@
 //! A daemon with YAML-declared CSV sources, a display and profiles in two tenants (static auth), for
 //! the directory tests.
 
-use crate::daemon::{base_config, merge, set_mode, Daemon};
+use crate::daemon::{base_config, merge, set_mode, static_auth, Daemon};
 use crate::free_port;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -32,14 +32,14 @@ pub fn write(path: &Path, text: &str) {
 /// The configuration: sources `contacts` and `more` and a display in the master tenant, profile
 /// `default`; profile `other` and its source in tenant `OTHER`.
 pub fn directory_config(dir: &Path) -> Value {
-    write(&dir.join("tokens.yml"), TOKENS);
+    let auth = static_auth(dir, TOKENS);
     write(&dir.join("contacts.csv"), CONTACTS);
     write(
         &dir.join("more.csv"),
         "key;label;phone\nk1;Marc Dupont;2001\n",
     );
     json!({
-        "auth": {"backend": "static", "static_tokens_file": dir.join("tokens.yml")},
+        "auth": auth,
         "source_actors": {"restart_backoff_min": 0.2, "restart_backoff_max": 0.4},
         "sources": [
             {

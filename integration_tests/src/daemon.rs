@@ -82,6 +82,15 @@ pub fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
+/// Writes a static tokens file (YAML of `tokens` and `tenants`) into `dir`, readable by the daemon,
+/// and returns the `auth` section that uses it.
+pub fn static_auth(dir: &Path, tokens_yaml: &str) -> Value {
+    let path = dir.join("tokens.yml");
+    std::fs::write(&path, tokens_yaml).expect("write the tokens file");
+    set_mode(&path, 0o644);
+    json!({"backend": "static", "static_tokens_file": path})
+}
+
 /// Writes `config` as YAML into `dir/config.yml`, readable by the daemon's user.
 pub fn write_config(dir: &Path, config: &Value) -> PathBuf {
     let path = dir.join("config.yml");

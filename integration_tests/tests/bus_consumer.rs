@@ -3,7 +3,7 @@
 //! forgotten with its data, and a poison message is rejected without stopping the consumer.
 
 use integration_tests::broker::{clean_up, publish};
-use integration_tests::daemon::{base_config, set_mode, shared_tempdir, Daemon};
+use integration_tests::daemon::{base_config, shared_tempdir, static_auth, Daemon};
 use integration_tests::free_port;
 use integration_tests::postgres::TestDatabase;
 use serde_json::{json, Value};
@@ -24,13 +24,11 @@ async fn setup() -> Setup {
     let queue = format!("{exchange}-queue");
     let database = TestDatabase::create().await;
     let dir = shared_tempdir();
-    let tokens = dir.path().join("tokens.yml");
-    std::fs::write(&tokens, TOKENS).expect("tokens");
-    set_mode(&tokens, 0o644);
+    let auth = static_auth(dir.path(), TOKENS);
     let config = base_config(
         free_port(),
         json!({
-            "auth": {"backend": "static", "static_tokens_file": tokens},
+            "auth": auth,
             "db_uri": database.uri(),
             "bus": {"enabled": true, "host": "127.0.0.1", "port": 5672, "exchange_name": exchange, "queue_name": queue},
         }),
@@ -204,13 +202,11 @@ async fn the_consumer_reconnects_by_itself_and_handles_what_came_meanwhile() {
     let proxy = integration_tests::broker::Proxy::start().await;
     let database = TestDatabase::create().await;
     let dir = shared_tempdir();
-    let tokens = dir.path().join("tokens.yml");
-    std::fs::write(&tokens, TOKENS).expect("tokens");
-    set_mode(&tokens, 0o644);
+    let auth = static_auth(dir.path(), TOKENS);
     let config = base_config(
         free_port(),
         json!({
-            "auth": {"backend": "static", "static_tokens_file": tokens},
+            "auth": auth,
             "db_uri": database.uri(),
             "bus": {"enabled": true, "host": "127.0.0.1", "port": proxy.port, "exchange_name": exchange, "queue_name": queue},
         }),

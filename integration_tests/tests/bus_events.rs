@@ -3,7 +3,7 @@
 //! nothing: every event arrives once its link is back (duplicates are recognisable by message_id).
 
 use integration_tests::broker::{clean_up, Proxy, Recorder};
-use integration_tests::daemon::{base_config, set_mode, shared_tempdir, Daemon};
+use integration_tests::daemon::{base_config, shared_tempdir, static_auth, Daemon};
 use integration_tests::free_port;
 use integration_tests::postgres::TestDatabase;
 use reqwest::Method;
@@ -16,13 +16,11 @@ const TOKENS: &str = "tokens:\n  t: {user_uuid: 10000000-0000-4000-8000-00000000
 
 async fn daemon(database: &TestDatabase, exchange: &str, port: u16) -> Daemon {
     let dir = shared_tempdir();
-    let tokens = dir.path().join("tokens.yml");
-    std::fs::write(&tokens, TOKENS).expect("tokens");
-    set_mode(&tokens, 0o644);
+    let auth = static_auth(dir.path(), TOKENS);
     let config = base_config(
         free_port(),
         json!({
-            "auth": {"backend": "static", "static_tokens_file": tokens},
+            "auth": auth,
             "db_uri": database.uri(),
             "bus": {"enabled": true, "host": "127.0.0.1", "port": port, "exchange_name": exchange, "queue_name": format!("{exchange}-queue")},
         }),

@@ -2,7 +2,7 @@
 //! other within a second (each follows the other's source, display and profile events).
 
 use integration_tests::broker::clean_up;
-use integration_tests::daemon::{base_config, set_mode, shared_tempdir, Daemon};
+use integration_tests::daemon::{base_config, set_mode, shared_tempdir, static_auth, Daemon};
 use integration_tests::free_port;
 use integration_tests::postgres::TestDatabase;
 use reqwest::Method;
@@ -13,13 +13,11 @@ const TOKENS: &str = "tokens:\n  t: {user_uuid: 10000000-0000-4000-8000-00000000
 
 async fn instance(database: &TestDatabase, exchange: &str) -> Daemon {
     let dir = shared_tempdir();
-    let tokens = dir.path().join("tokens.yml");
-    std::fs::write(&tokens, TOKENS).expect("tokens");
-    set_mode(&tokens, 0o644);
+    let auth = static_auth(dir.path(), TOKENS);
     let config = base_config(
         free_port(),
         json!({
-            "auth": {"backend": "static", "static_tokens_file": tokens},
+            "auth": auth,
             "db_uri": database.uri(),
             "bus": {"enabled": true, "host": "127.0.0.1", "port": 5672, "exchange_name": exchange, "queue_name": format!("{exchange}-queue")},
         }),

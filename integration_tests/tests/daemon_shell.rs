@@ -2,7 +2,7 @@
 //! CORS, standalone (static) auth and the OpenAPI document.
 
 use integration_tests::daemon::{
-    base_config, run_to_exit, set_mode, shared_tempdir, write_config, Daemon,
+    base_config, run_to_exit, set_mode, shared_tempdir, static_auth, write_config, Daemon,
 };
 use integration_tests::free_port;
 use serde_json::{json, Value};
@@ -28,12 +28,8 @@ fn write_file(path: &Path, text: &str) {
 
 /// A static-auth configuration whose tokens file lives in `dir`.
 fn static_config(dir: &Path, overrides: Value) -> Value {
-    let tokens = dir.join("tokens.yml");
-    write_file(&tokens, TOKENS);
-    let mut config = base_config(
-        free_port(),
-        json!({"auth": {"backend": "static", "static_tokens_file": tokens}}),
-    );
+    let auth = static_auth(dir, TOKENS);
+    let mut config = base_config(free_port(), json!({"auth": auth}));
     integration_tests::daemon::merge(&mut config, overrides);
     config
 }

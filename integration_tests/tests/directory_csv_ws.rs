@@ -2,7 +2,7 @@
 //! ISO-8859-1 over HTTP, reverse lookups, a slow service cut at its timeout while the other sources
 //! answer, the profile's reverse budget, and a service that goes away.
 
-use integration_tests::daemon::{base_config, set_mode, shared_tempdir, Daemon};
+use integration_tests::daemon::{base_config, set_mode, shared_tempdir, static_auth, Daemon};
 use integration_tests::free_port;
 use integration_tests::web_service::CsvWebService;
 use serde_json::{json, Value};
@@ -30,9 +30,7 @@ fn ws_source(name: &str, ws: &CsvWebService, delimiter: &str, extra: Value) -> V
 
 async fn start(sources: Vec<Value>, reverse_options: Value) -> Daemon {
     let dir = shared_tempdir();
-    let tokens = dir.path().join("tokens.yml");
-    std::fs::write(&tokens, TOKENS).expect("tokens");
-    set_mode(&tokens, 0o644);
+    let auth = static_auth(dir.path(), TOKENS);
     let csv = dir.path().join("local.csv");
     std::fs::write(
         &csv,
@@ -47,7 +45,7 @@ async fn start(sources: Vec<Value>, reverse_options: Value) -> Daemon {
     let config = base_config(
         free_port(),
         json!({
-            "auth": {"backend": "static", "static_tokens_file": tokens},
+            "auth": auth,
             "source_actors": {"restart_backoff_min": 0.2, "restart_backoff_max": 0.5},
             "sources": all,
             "displays": [{"name": "d", "columns": [{"title": "Nom", "field": "name"}, {"title": "Numéro", "field": "number"}]}],

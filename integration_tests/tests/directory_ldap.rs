@@ -2,7 +2,7 @@
 //! non-Latin scripts, reverse lookups, the custom filter, injection attempts, a server killed and
 //! restarted, and the bind password that never leaves the daemon.
 
-use integration_tests::daemon::{base_config, set_mode, shared_tempdir, Daemon};
+use integration_tests::daemon::{base_config, set_mode, shared_tempdir, static_auth, Daemon};
 use integration_tests::free_port;
 use integration_tests::postgres::TestDatabase;
 use integration_tests::slapd::{Slapd, ADMIN_DN, ADMIN_PASSWORD, BASE_DN};
@@ -26,9 +26,7 @@ fn ldap_source(slapd: &Slapd, extra: Value) -> Value {
 
 async fn start(sources: Vec<Value>, extra: Value) -> Daemon {
     let dir = shared_tempdir();
-    let tokens = dir.path().join("tokens.yml");
-    std::fs::write(&tokens, TOKENS).expect("tokens");
-    set_mode(&tokens, 0o644);
+    let auth = static_auth(dir.path(), TOKENS);
     let csv = dir.path().join("local.csv");
     std::fs::write(&csv, "firstname,lastname,number\nAlicia,Local,2001\n").expect("csv");
     set_mode(&csv, 0o644);
@@ -38,7 +36,7 @@ async fn start(sources: Vec<Value>, extra: Value) -> Daemon {
     let mut config = base_config(
         free_port(),
         json!({
-            "auth": {"backend": "static", "static_tokens_file": tokens},
+            "auth": auth,
             "source_actors": {"restart_backoff_min": 0.2, "restart_backoff_max": 1.0},
             "sources": all,
             "displays": [{"name": "d", "columns": [{"title": "Prénom", "field": "firstname"}, {"title": "Nom", "field": "lastname"}, {"title": "Numéro", "field": "number"}]}],

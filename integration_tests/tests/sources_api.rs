@@ -3,7 +3,7 @@
 
 use integration_tests::api_setup::{setup, ADMIN, OTHER_ADMIN, SUB_ADMIN};
 use integration_tests::auth_stand_in::{MASTER_TENANT, SUB_TENANT};
-use integration_tests::daemon::{base_config, set_mode, shared_tempdir, Daemon};
+use integration_tests::daemon::{base_config, shared_tempdir, static_auth, Daemon};
 use integration_tests::free_port;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -212,13 +212,11 @@ async fn tenants_and_recurse() {
 #[tokio::test]
 async fn without_a_database_writes_answer_503_and_reads_show_declared_items() {
     let dir = shared_tempdir();
-    let tokens = dir.path().join("tokens.yml");
-    std::fs::write(&tokens, "tokens:\n  t: {user_uuid: u, tenant_uuid: tn, acl: ['dird.#']}\ntenants:\n  - {uuid: tn, name: master, parent_uuid: null}\n").expect("tokens");
-    set_mode(&tokens, 0o644);
-    let config = base_config(
-        free_port(),
-        json!({"auth": {"backend": "static", "static_tokens_file": tokens}}),
+    let auth = static_auth(
+        dir.path(),
+        "tokens:\n  t: {user_uuid: u, tenant_uuid: tn, acl: ['dird.#']}\ntenants:\n  - {uuid: tn, name: master, parent_uuid: null}\n",
     );
+    let config = base_config(free_port(), json!({"auth": auth}));
     let dird = Daemon::start_in(dir, config, &[]).await;
     let (status, body) = dird
         .send(

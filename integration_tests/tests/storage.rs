@@ -2,7 +2,7 @@
 //! touching its data, a database of an unknown revision refused, and a server that is down at start
 //! and comes back (twice) without restarting the daemon.
 
-use integration_tests::daemon::{base_config, Daemon};
+use integration_tests::daemon::{base_config, static_auth, Daemon};
 use integration_tests::free_port;
 use integration_tests::postgres::{Cluster, TestDatabase};
 use serde_json::{json, Value};
@@ -18,13 +18,8 @@ const SCHEMA: &str = include_str!("../../src/storage/schema.sql");
 
 async fn daemon(db_uri: &str) -> Daemon {
     let dir = integration_tests::daemon::shared_tempdir();
-    let tokens = dir.path().join("tokens.yml");
-    std::fs::write(&tokens, TOKENS).expect("tokens");
-    integration_tests::daemon::set_mode(&tokens, 0o644);
-    let config = base_config(
-        free_port(),
-        json!({"db_uri": db_uri, "auth": {"backend": "static", "static_tokens_file": tokens}}),
-    );
+    let auth = static_auth(dir.path(), TOKENS);
+    let config = base_config(free_port(), json!({"db_uri": db_uri, "auth": auth}));
     Daemon::start_in(dir, config, &[]).await
 }
 
