@@ -9,7 +9,7 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
-use wazo_dird::bus::{Bus, Event};
+use wazo_dird::bus::{Bus, Event, Origin};
 use wazo_dird::config::Bus as BusConfig;
 
 fn config(port: u16, exchange: &str) -> BusConfig {
@@ -54,7 +54,11 @@ async fn main() {
         .unwrap_or(50_000);
     let exchange = format!("dird-bench-{}", uuid::Uuid::new_v4().simple());
 
-    let bus = Bus::start(&config(5672, &exchange), "bench".into());
+    let origin = Origin {
+        origin_uuid: "bench".into(),
+        instance_uuid: "bench".into(),
+    };
+    let bus = Bus::start(&config(5672, &exchange), origin.clone());
     bus.publish(event(0));
     assert!(
         drained(&bus, 1, Duration::from_secs(10)).await,
@@ -78,7 +82,7 @@ async fn main() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
     let port = listener.local_addr().expect("addr").port();
     drop(listener);
-    let away = Bus::start(&config(port, &exchange), "bench-away".into());
+    let away = Bus::start(&config(port, &exchange), origin);
     for index in 0..count {
         away.publish(event(index));
     }

@@ -53,10 +53,14 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     }
     storage.spawn_monitor();
 
-    // Each instance publishes with its own origin: the stack's uuid is shared by the instances of a
-    // cluster, so it only names the origin when there is one instance.
-    let origin_uuid = uuid::Uuid::new_v4().to_string();
-    let bus = bus::Bus::start(&config.bus, origin_uuid);
+    // `origin_uuid` is the stack's (XIVO_UUID), as in wazo-dird; the instances of a cluster tell
+    // each other apart by `instance_uuid`.
+    let instance_uuid = uuid::Uuid::new_v4().to_string();
+    let origin = bus::Origin {
+        origin_uuid: config.uuid.clone().unwrap_or_else(|| instance_uuid.clone()),
+        instance_uuid,
+    };
+    let bus = bus::Bus::start(&config.bus, origin);
 
     let directory = std::sync::Arc::new(build_directory(
         &config,
@@ -72,7 +76,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         services::reactions::PEER_EVENTS.to_vec(),
         services::reactions::peer_handler(
             std::sync::Arc::clone(&directory),
-            bus.origin_uuid().to_owned(),
+            bus.instance_uuid().to_owned(),
         ),
     );
     bus.consume(

@@ -133,9 +133,23 @@ async fn every_change_of_a_source_display_or_profile_is_published() {
     assert!(first.headers["origin_uuid"]
         .as_str()
         .is_some_and(|o| o.len() == 36));
-    assert!(first.headers["timestamp"]
+    let timestamp = first.headers["timestamp"].as_str().unwrap_or_default();
+    assert_eq!(
+        (timestamp.len(), &timestamp[10..11]),
+        (26, "T"),
+        "wazo-bus's isoformat: {timestamp}"
+    );
+    assert_eq!(
+        first.headers["user_uuid:*"], true,
+        "a tenant event is for the tenant's users"
+    );
+    assert_eq!(
+        first.headers["required_acl"],
+        "events.directory.sources.created"
+    );
+    assert!(first.headers["instance_uuid"]
         .as_str()
-        .is_some_and(|t| t.ends_with("+00:00")));
+        .is_some_and(|i| i.len() == 36));
     assert_eq!(first.body["name"], "dird_source_created");
     assert_eq!(first.body["message_id"], first.headers["message_id"]);
     assert_eq!(

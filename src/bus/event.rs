@@ -1,9 +1,19 @@
-//! A bus event as Wazo services send it: headers on the AMQP message (`name`, `origin_uuid`,
-//! `timestamp`, `tenant_uuid`, `user_uuid:{uuid}: true`, `required_access: event.{name}`) and a JSON
-//! body made of the same keys plus `data`. We add a `message_id` (kept across re-sends) so that a
-//! consumer can drop a duplicate after a broker failure.
+//! A bus event as wazo-bus sends it: headers on the AMQP message (`name`, `origin_uuid`,
+//! `timestamp`, `tenant_uuid`, `user_uuid:{uuid}: true` for user events or `user_uuid:*: true` for
+//! tenant events, `required_access: event.{name}`, the deprecated `required_acl:
+//! events.{routing_key}`) and a JSON body made of the same keys plus `data`. We add `message_id`
+//! (kept across re-sends, so a consumer can drop a duplicate after a broker failure) and
+//! `instance_uuid` (the publishing process, so the instances of a cluster tell each other apart).
 
 use serde_json::{json, Map, Value};
+
+/// Who publishes: the Wazo stack (`origin_uuid`, wazo-bus's `service_uuid`: `XIVO_UUID`, else the
+/// instance) and this process (`instance_uuid`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub origin_uuid: String,
+    pub instance_uuid: String,
+}
 
 /// An event to publish.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +28,7 @@ pub struct Event {
     pub data: Value,
     /// Unique per event, identical across re-sends.
     pub message_id: String,
-    /// When the event happened (RFC 3339, UTC).
+    /// When the event happened: ISO 8601 without offset, as wazo-bus writes it (here in UTC).
     pub timestamp: String,
 }
 
@@ -43,32 +53,43 @@ impl Event {
     }
 
     /// The headers of the AMQP message (also the top-level keys of the body).
-    pub fn headers(&self, origin_uuid: &str) -> Map<String, Value> {
+    pub fn headers(&self, origin: &Origin) -> Map<String, Value> {
         let mut headers = Map::new();
         headers.insert("name".into(), json!(self.name));
-        headers.insert("origin_uuid".into(), json!(origin_uuid));
+        headers.insert("origin_uuid".into(), json!(origin.origin_uuid));
+        headers.insert("instance_uuid".into(), json!(origin.instance_uuid));
         headers.insert("timestamp".into(), json!(self.timestamp));
         headers.insert("tenant_uuid".into(), json!(self.tenant_uuid));
         headers.insert(
             "required_access".into(),
             json!(format!("event.{}", self.name)),
         );
+        headers.insert(
+            "required_acl".into(),
+            json!(format!("events.{}", self.routing_key)),
+        );
         headers.insert("message_id".into(), json!(self.message_id));
-        for user in &self.user_uuids {
-            headers.insert(format!("user_uuid:{user}"), json!(true));
+        if self.user_uuids.is_empty() {
+            if self.tenant_uuid.is_some() {
+                headers.insert("user_uuid:*".into(), json!(true));
+            }
+        } else {
+            for user in &self.user_uuids {
+                headers.insert(format!("user_uuid:{user}"), json!(true));
+            }
         }
         headers
     }
 
     /// The JSON body: the headers plus `data`.
-    pub fn body(&self, origin_uuid: &str) -> Value {
-        let mut body = self.headers(origin_uuid);
+    pub fn body(&self, origin: &Origin) -> Value {
+        let mut body = self.headers(origin);
         body.insert("data".into(), self.data.clone());
         Value::Object(body)
     }
 }
 
-/// The current UTC time as `2026-11-23T20:00:00.123456+00:00`.
+/// The current UTC time as `2026-11-23T20:00:00.123456` (wazo-bus's `datetime.now().isoformat()`).
 fn now_rfc3339() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -77,7 +98,7 @@ fn now_rfc3339() -> String {
     let (days, rest) = (seconds / 86_400, seconds % 86_400);
     let (year, month, day) = civil_from_days(i64::try_from(days).unwrap_or_default());
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}+00:00",
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}",
         rest / 3600,
         rest % 3600 / 60,
         rest % 60,
@@ -112,13 +133,34 @@ mod tests {
             json!({"source": "s"}),
         )
         .for_user("u1");
-        let headers = event.headers("origin");
+        let origin = Origin {
+            origin_uuid: "origin".into(),
+            instance_uuid: "me".into(),
+        };
+        let headers = event.headers(&origin);
         assert_eq!(headers["name"], "favorite_added");
         assert_eq!(headers["origin_uuid"], "origin");
+        assert_eq!(headers["instance_uuid"], "me");
         assert_eq!(headers["tenant_uuid"], "t1");
         assert_eq!(headers["required_access"], "event.favorite_added");
+        assert_eq!(
+            headers["required_acl"],
+            "events.directory.u1.favorite.created"
+        );
         assert_eq!(headers["user_uuid:u1"], true);
-        let body = event.body("origin");
+        assert!(headers.get("user_uuid:*").is_none());
+        let tenant_event = Event::new(
+            "dird_source_created",
+            "directory.sources.created".into(),
+            Some("t1".into()),
+            json!({}),
+        );
+        assert_eq!(
+            tenant_event.headers(&origin)["user_uuid:*"],
+            true,
+            "a tenant event is for every user of the tenant"
+        );
+        let body = event.body(&origin);
         assert_eq!(body["data"]["source"], "s");
         assert_eq!(body["message_id"], headers["message_id"]);
     }
@@ -127,6 +169,11 @@ mod tests {
     fn dates() {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_415), (2025, 11, 23));
-        assert!(now_rfc3339().ends_with("+00:00"));
+        let now = now_rfc3339();
+        assert_eq!(
+            (now.len(), &now[10..11], &now[19..20]),
+            (26, "T", "."),
+            "{now}"
+        );
     }
 }

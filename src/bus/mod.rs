@@ -9,7 +9,7 @@ mod publisher;
 
 pub use consumer::{Handler, HandlerError, Queue};
 
-pub use event::Event;
+pub use event::{Event, Origin};
 
 use crate::config::Bus as BusConfig;
 use std::collections::VecDeque;
@@ -37,7 +37,7 @@ pub struct BusStatus {
 pub struct Bus {
     sender: Option<mpsc::UnboundedSender<Event>>,
     pub status: Arc<BusStatus>,
-    origin_uuid: String,
+    origin: Origin,
 }
 
 impl Bus {
@@ -46,15 +46,18 @@ impl Bus {
         Bus {
             sender: None,
             status: Arc::new(BusStatus::default()),
-            origin_uuid: String::new(),
+            origin: Origin {
+                origin_uuid: String::new(),
+                instance_uuid: String::new(),
+            },
         }
     }
 
     /// Starts the bus actor (when enabled) on the current runtime.
-    pub fn start(config: &BusConfig, origin_uuid: String) -> Self {
+    pub fn start(config: &BusConfig, origin: Origin) -> Self {
         if !config.enabled {
             return Bus {
-                origin_uuid,
+                origin,
                 ..Self::disabled()
             };
         }
@@ -62,7 +65,7 @@ impl Bus {
         let status = Arc::new(BusStatus::default());
         let publisher = publisher::Publisher {
             config: config.clone(),
-            origin_uuid: origin_uuid.clone(),
+            origin: origin.clone(),
             incoming,
             backlog: VecDeque::new(),
             capacity: config.backlog_size.max(1),
@@ -72,7 +75,7 @@ impl Bus {
         Bus {
             sender: Some(sender),
             status,
-            origin_uuid,
+            origin,
         }
     }
 
@@ -95,9 +98,9 @@ impl Bus {
         }
     }
 
-    /// This instance's origin (the `origin_uuid` of what it publishes).
-    pub fn origin_uuid(&self) -> &str {
-        &self.origin_uuid
+    /// This process's `instance_uuid` (a header of what it publishes).
+    pub fn instance_uuid(&self) -> &str {
+        &self.origin.instance_uuid
     }
 
     /// Whether events are published at all.

@@ -3,7 +3,7 @@
 //! has confirmed them. A lost connection keeps the unconfirmed events at the front of the backlog;
 //! they are sent again after the reconnection (with the same `message_id`), so nothing is lost.
 
-use super::event::Event;
+use super::event::{Event, Origin};
 use super::BusStatus;
 use crate::config::Bus as BusConfig;
 use actors::Backoff;
@@ -47,9 +47,9 @@ fn amqp_value(value: &Value) -> AMQPValue {
     }
 }
 
-fn properties(event: &Event, origin_uuid: &str) -> BasicProperties {
+fn properties(event: &Event, origin: &Origin) -> BasicProperties {
     let mut headers = FieldTable::default();
-    for (key, value) in event.headers(origin_uuid) {
+    for (key, value) in event.headers(origin) {
         headers.insert(key.into(), amqp_value(&value));
     }
     BasicProperties::default()
@@ -88,7 +88,7 @@ async fn connect(config: &BusConfig) -> Result<(Connection, Channel), lapin::Err
 /// The publishing loop.
 pub(super) struct Publisher {
     pub config: BusConfig,
-    pub origin_uuid: String,
+    pub origin: Origin,
     pub incoming: mpsc::UnboundedReceiver<Event>,
     pub backlog: VecDeque<Event>,
     pub capacity: usize,
@@ -181,14 +181,14 @@ impl Publisher {
             let window: Vec<Event> = self.backlog.iter().take(WINDOW).cloned().collect();
             let mut confirms = Vec::with_capacity(window.len());
             for event in &window {
-                let body = serde_json::to_vec(&event.body(&self.origin_uuid)).unwrap_or_default();
+                let body = serde_json::to_vec(&event.body(&self.origin)).unwrap_or_default();
                 let confirm = channel
                     .basic_publish(
                         self.config.exchange_name.clone().into(),
                         event.routing_key.clone().into(),
                         BasicPublishOptions::default(),
                         &body,
-                        properties(event, &self.origin_uuid),
+                        properties(event, &self.origin),
                     )
                     .await?;
                 confirms.push(confirm);

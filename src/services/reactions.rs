@@ -33,10 +33,10 @@ pub const PEER_EVENTS: &[&str] = &[
 
 /// Another instance changed a source, display or profile in the shared database: read them again
 /// (restarting the actors of changed sources). Our own events are skipped: we reloaded already.
-pub fn peer_handler(directory: Arc<Directory>, own_origin: String) -> Handler {
+pub fn peer_handler(directory: Arc<Directory>, own_instance: String) -> Handler {
     Arc::new(move |name: String, body: Value| {
         let directory = Arc::clone(&directory);
-        let own = body.get("origin_uuid").and_then(Value::as_str) == Some(own_origin.as_str());
+        let own = body.get("instance_uuid").and_then(Value::as_str) == Some(own_instance.as_str());
         Box::pin(async move {
             if own {
                 return Ok(());
