@@ -93,7 +93,14 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         std::sync::Arc::clone(&directory),
         std::sync::Arc::clone(&auth),
     )?;
+    let favorites = std::sync::Arc::new(resources::favorites::service::FavoriteService::new(
+        storage.clone(),
+        bus.clone(),
+        config.uuid.clone().unwrap_or_default(),
+        std::sync::Arc::clone(&directory.sources),
+    ));
     let state = web::Data::new(AppState {
+        favorites,
         directory,
         backends: backends::enabled(&config.enabled_plugins.backends),
         config: std::sync::Arc::clone(&config),

@@ -23,4 +23,6 @@ pub struct AppState {
     pub backends: Vec<String>,
     /// Profiles, displays, sources and the lookups over them.
     pub directory: Arc<Directory>,
+    /// Users' favorites.
+    pub favorites: Arc<crate::resources::favorites::service::FavoriteService>,
 }

@@ -5,6 +5,7 @@ use crate::access;
 use crate::auth::{extractor::Caller, Authorized};
 use crate::backends::Context;
 use crate::http::error::ApiError;
+use crate::resources::ResourceError;
 use crate::services::directory::{self, ResolvedProfile};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -85,18 +86,63 @@ fn context(caller: &Caller, user_uuid: Option<String>) -> Context {
     }
 }
 
+/// The user's favorite ids by source name, for the sources of the profile's favorites service only
+/// (favorites are resolved as wazo-dird does: by source name, within that service).
+pub(super) async fn profile_favorites(
+    state: &AppState,
+    resolved: &ResolvedProfile,
+    user_uuid: &str,
+) -> Result<HashMap<String, Vec<String>>, ResourceError> {
+    let Some(service) = resolved.profile.services.get("favorites") else {
+        return Ok(HashMap::new());
+    };
+    let names: Vec<String> = service
+        .sources
+        .iter()
+        .filter_map(|uuid| state.directory.sources.get_any(uuid))
+        .map(|s| s.name.clone())
+        .collect();
+    let ids = state.favorites.ids_by_source(user_uuid).await?;
+    Ok(ids
+        .into_iter()
+        .filter(|(name, _)| names.contains(name))
+        .collect())
+}
+
+/// The favorite marks of a lookup: a failure to read them costs the marks, not the lookup.
+async fn favorite_ids(
+    state: &AppState,
+    resolved: &ResolvedProfile,
+    user_uuid: Option<&str>,
+) -> HashMap<String, Vec<String>> {
+    let Some(user) = user_uuid else {
+        return HashMap::new();
+    };
+    profile_favorites(state, resolved, user)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "favorites unavailable: lookups go on without their marks");
+            HashMap::new()
+        })
+}
+
 async fn lookup_body(
     state: &AppState,
     resolved: &ResolvedProfile,
     term: String,
     context: Context,
 ) -> Value {
-    let results = state
-        .directory
-        .lookup(&resolved.profile, &term, &context)
-        .await;
-    // Favorites are the user-data issue's: until then nothing is a favorite.
-    let mut body = directory::format_results(resolved.display.as_deref(), results, |_| false);
+    let (results, favorites) = futures_util::join!(
+        state.directory.lookup(&resolved.profile, &term, &context),
+        favorite_ids(state, resolved, context.user_uuid.as_deref())
+    );
+    let is_favorite = |result: &crate::services::source_actor::SourceResult| {
+        let id = result.relations.source_entry_id.as_ref();
+        favorites
+            .get(&result.source)
+            .is_some_and(|ids| id.is_some_and(|id| ids.contains(id)))
+    };
+    let mut body = directory::format_results(resolved.display.as_deref(), results, is_favorite);
     body["term"] = json!(term);
     body
 }

@@ -7,6 +7,7 @@ mod backends;
 mod config;
 mod directories;
 mod displays;
+mod favorites;
 mod headers;
 mod listing;
 mod profile_sources;
@@ -75,6 +76,12 @@ const GROUPS: &[Group] = &[
         services: &["lookup", "reverse", "display", "profile"],
         configure: directories::configure,
         doc: directories::Doc::openapi,
+    },
+    Group {
+        name: "default_json",
+        services: &["favorites", "profile"],
+        configure: favorites::configure,
+        doc: favorites::Doc::openapi,
     },
     Group {
         name: "profile_sources_view",

@@ -1,0 +1,144 @@
+//! Favorites: `PUT`/`DELETE /0.1/directories/favorites/{directory}/{contact}` (the source name may
+//! contain `/`) and `GET /0.1/directories/favorites/{profile}`. Legacy error bodies.
+
+use super::directories::{legacy_profile, profile_favorites};
+use crate::access;
+use crate::auth::{extractor::Caller, Authorized};
+use crate::backends::Context;
+use crate::http::error::ApiError;
+use crate::resources::favorites::service::FavoriteError;
+use crate::services::directory;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, put, web, HttpResponse};
+
+crate::routes!(list_favorites, add_favorite, remove_favorite);
+
+access!(
+    FavoritesRead,
+    "dird.directories.favorites.{profile}.read",
+    Legacy
+);
+access!(
+    FavoriteUpdate,
+    "dird.directories.favorites.{directory}.{contact}.update",
+    Legacy
+);
+access!(
+    FavoriteDelete,
+    "dird.directories.favorites.{directory}.{contact}.delete",
+    Legacy
+);
+
+/// The token's user; a token without one cannot have favorites.
+pub(super) async fn user_of(caller: &Caller) -> Result<String, ApiError> {
+    caller.user_uuid().await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid-token",
+            "This token has no user UUID",
+        )
+        .styled(crate::http::error::ErrorStyle::Legacy)
+    })
+}
+
+fn legacy(error: FavoriteError) -> ApiError {
+    match error {
+        FavoriteError::Duplicate => {
+            ApiError::legacy_handmade(StatusCode::CONFLICT, error.to_string())
+        }
+        FavoriteError::NoSuchSource(_) | FavoriteError::NoSuchFavorite(_) => {
+            ApiError::legacy_handmade(StatusCode::NOT_FOUND, error.to_string())
+        }
+        FavoriteError::Resource(error) => {
+            ApiError::from(error).styled(crate::http::error::ErrorStyle::Legacy)
+        }
+    }
+}
+
+/// The contacts the token's user marked as favorites, from the profile's favorites sources.
+#[utoipa::path(
+    get, path = "/0.1/directories/favorites/{profile}", tag = "directories",
+    description = "ACL `dird.directories.favorites.{profile}.read`. Every result's favorite column is true.",
+    params(("profile" = String, Path, description = "Profile name")),
+    responses((status = 200, description = "`{column_headers, column_types, results}`", body = Object), (status = 404, description = "No such profile, or no favorites service in it"))
+)]
+#[get("/0.1/directories/favorites/{profile}")]
+async fn list_favorites(
+    caller: Authorized<FavoritesRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let resolved = legacy_profile(&state, &caller, &path)?;
+    if !resolved.profile.services.contains_key("favorites") {
+        let reason = format!(
+            "No such profile in favorite service configuration: {}",
+            path.as_str()
+        );
+        return Err(ApiError::legacy_handmade(StatusCode::NOT_FOUND, reason));
+    }
+    let user = user_of(&caller).await?;
+    let ids = profile_favorites(&state, &resolved, &user)
+        .await
+        .map_err(|e| ApiError::from(e).styled(crate::http::error::ErrorStyle::Legacy))?;
+    let context = Context {
+        token: Some(caller.token.clone()),
+        user_uuid: Some(user),
+        tenant_uuid: caller.tenant_uuid.clone(),
+    };
+    let results = state
+        .directory
+        .list(&resolved.profile, &ids, &context)
+        .await;
+    Ok(HttpResponse::Ok().json(directory::format_results(
+        resolved.display.as_deref(),
+        results,
+        |_| true,
+    )))
+}
+
+/// Marks a contact of a source (by name, in the caller's tenant) as a favorite of the token's user.
+#[utoipa::path(
+    put, path = "/0.1/directories/favorites/{directory}/{contact}", tag = "directories",
+    description = "ACL `dird.directories.favorites.{directory}.{contact}.update`. Publishes `favorite_added`.",
+    params(("directory" = String, Path, description = "Source name (may contain `/`)"), ("contact" = String, Path, description = "The contact's id in the source")),
+    responses((status = 204, description = "Added"), (status = 404, description = "No such source in the tenant"), (status = 409, description = "Already a favorite"))
+)]
+#[put("/0.1/directories/favorites/{directory:.+}/{contact}")]
+async fn add_favorite(
+    caller: Authorized<FavoriteUpdate>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (source, contact) = path.into_inner();
+    let user = user_of(&caller).await?;
+    state
+        .favorites
+        .add(&caller.tenant_uuid, &source, &contact, &user)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes a favorite of the token's user.
+#[utoipa::path(
+    delete, path = "/0.1/directories/favorites/{directory}/{contact}", tag = "directories",
+    description = "ACL `dird.directories.favorites.{directory}.{contact}.delete`. Publishes `favorite_deleted`.",
+    params(("directory" = String, Path, description = "Source name (may contain `/`)"), ("contact" = String, Path, description = "The contact's id in the source")),
+    responses((status = 204, description = "Removed"), (status = 404, description = "No such source or favorite"))
+)]
+#[delete("/0.1/directories/favorites/{directory:.+}/{contact}")]
+async fn remove_favorite(
+    caller: Authorized<FavoriteDelete>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (source, contact) = path.into_inner();
+    let user = user_of(&caller).await?;
+    state
+        .favorites
+        .remove(&caller.tenant_uuid, &source, &contact, &user)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::NoContent().finish())
+}
