@@ -99,7 +99,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         config.uuid.clone().unwrap_or_default(),
         std::sync::Arc::clone(&directory.sources),
     ));
+    let personal = resources::personal::service::PersonalService::new(storage.clone(), bus.clone());
     let state = web::Data::new(AppState {
+        personal,
         favorites,
         directory,
         backends: backends::enabled(&config.enabled_plugins.backends),

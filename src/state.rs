@@ -23,6 +23,8 @@ pub struct AppState {
     pub backends: Vec<String>,
     /// Profiles, displays, sources and the lookups over them.
     pub directory: Arc<Directory>,
+    /// Users' personal contacts.
+    pub personal: crate::resources::personal::service::PersonalService,
     /// Users' favorites.
     pub favorites: Arc<crate::resources::favorites::service::FavoriteService>,
 }

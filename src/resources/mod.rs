@@ -10,6 +10,7 @@ pub(crate) mod notifier;
 pub use error::ResourceError;
 pub mod displays;
 pub mod favorites;
+pub mod personal;
 pub mod profiles;
 pub mod sources;
 pub mod tenants;

@@ -10,6 +10,7 @@ mod displays;
 mod favorites;
 mod headers;
 mod listing;
+mod personal;
 mod profile_sources;
 mod profiles;
 mod sources;
@@ -82,6 +83,12 @@ const GROUPS: &[Group] = &[
         services: &["favorites", "profile"],
         configure: favorites::configure,
         doc: favorites::Doc::openapi,
+    },
+    Group {
+        name: "personal_view",
+        services: &["personal"],
+        configure: personal::configure,
+        doc: personal::Doc::openapi,
     },
     Group {
         name: "profile_sources_view",

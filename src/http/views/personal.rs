@@ -1,0 +1,268 @@
+//! Personal contacts of the token's user: `/0.1/personal` and `/0.1/personal/{contact_id}` (legacy
+//! error bodies, wazo-dird's codes: POST 201, PUT 200 with the contact, DELETE 204).
+
+use super::favorites::user_of;
+use super::listing::json_body;
+use crate::access;
+use crate::auth::Authorized;
+use crate::backends::fold;
+use crate::http::error::{ApiError, ErrorStyle};
+use crate::resources::personal::service::PersonalError;
+use crate::resources::personal::{to_body, Contact};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+use serde_json::json;
+use std::collections::{BTreeSet, HashMap};
+
+crate::routes!(
+    list_personal,
+    create_personal,
+    purge_personal,
+    get_personal,
+    update_personal,
+    delete_personal
+);
+
+access!(PersonalRead, "dird.personal.read", Legacy);
+access!(PersonalCreate, "dird.personal.create", Legacy);
+access!(PersonalPurge, "dird.personal.delete", Legacy);
+access!(ContactRead, "dird.personal.{contact_id}.read", Legacy);
+access!(ContactUpdate, "dird.personal.{contact_id}.update", Legacy);
+access!(ContactDelete, "dird.personal.{contact_id}.delete", Legacy);
+
+fn legacy(error: PersonalError) -> ApiError {
+    match error {
+        PersonalError::Invalid(reason) => {
+            ApiError::legacy_handmade(StatusCode::BAD_REQUEST, reason)
+        }
+        PersonalError::NotFound(_) => {
+            ApiError::legacy_handmade(StatusCode::NOT_FOUND, error.to_string())
+        }
+        PersonalError::Duplicate => {
+            ApiError::legacy_handmade(StatusCode::CONFLICT, error.to_string())
+        }
+        PersonalError::Resource(error) => ApiError::from(error).styled(ErrorStyle::Legacy),
+    }
+}
+
+fn bad_request(reason: &str) -> ApiError {
+    ApiError::legacy_handmade(StatusCode::BAD_REQUEST, reason.to_owned())
+}
+
+/// Sorts (case- and accent-insensitively by `order`) and pages the contacts as the query asks.
+fn arrange(
+    mut contacts: Vec<Contact>,
+    query: &HashMap<String, String>,
+) -> Result<Vec<Contact>, ApiError> {
+    let limit = match query.get("limit") {
+        None => None,
+        Some(raw) => Some(
+            raw.parse::<usize>()
+                .ok()
+                .filter(|l| *l > 0)
+                .ok_or_else(|| bad_request("limit must be a positive number"))?,
+        ),
+    };
+    let offset = match query.get("offset") {
+        None => 0,
+        Some(raw) => raw
+            .parse::<usize>()
+            .map_err(|_| bad_request("offset must be a positive number"))?,
+    };
+    let descending = match query.get("direction").map(String::as_str) {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => return Err(bad_request("direction must be asc or desc")),
+    };
+    if let Some(order) = query.get("order") {
+        if !contacts.is_empty() && !contacts.iter().any(|c| c.contains_key(order)) {
+            return Err(bad_request(&format!(
+                "no contact has the field `{order}` to order by"
+            )));
+        }
+        contacts.sort_by_cached_key(|c| fold(c.get(order).map(String::as_str).unwrap_or_default()));
+        if descending {
+            contacts.reverse();
+        }
+    }
+    Ok(contacts
+        .into_iter()
+        .skip(offset)
+        .take(limit.unwrap_or(usize::MAX))
+        .collect())
+}
+
+/// The CSV export: the sorted union of the keys as header, missing values empty.
+fn to_csv(contacts: &[Contact]) -> Result<Vec<u8>, ApiError> {
+    let header: Vec<&String> = contacts
+        .iter()
+        .flat_map(|c| c.keys())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let failed = |e: csv::Error| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "export-failed",
+            e.to_string(),
+        )
+    };
+    writer.write_record(&header).map_err(failed)?;
+    for contact in contacts {
+        writer
+            .write_record(
+                header
+                    .iter()
+                    .map(|key| contact.get(*key).map(String::as_str).unwrap_or("")),
+            )
+            .map_err(failed)?;
+    }
+    writer.into_inner().map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "export-failed",
+            e.to_string(),
+        )
+    })
+}
+
+/// Every personal contact of the token's user; `format=text/csv` (or a `text/csv` Content-Type)
+/// exports them as CSV (204 when there is none).
+#[utoipa::path(
+    get, path = "/0.1/personal", tag = "personal",
+    description = "ACL `dird.personal.read`. `order` (any field, case- and accent-insensitive), `direction`, `limit` (> 0), `offset`, `format` (`application/json` or `text/csv`).",
+    responses((status = 200, description = "`{items}` or CSV", body = Object), (status = 204, description = "CSV export of no contact"), (status = 400, description = "Bad parameter"))
+)]
+#[get("/0.1/personal")]
+async fn list_personal(
+    caller: Authorized<PersonalRead>,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let user = user_of(&caller).await?;
+    let query: HashMap<String, String> =
+        url::form_urlencoded::parse(request.query_string().as_bytes())
+            .into_owned()
+            .collect();
+    let content_type = request
+        .headers()
+        .get("Content-Type")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_owned());
+    let format = content_type
+        .filter(|t| !t.is_empty())
+        .or_else(|| query.get("format").cloned())
+        .unwrap_or_else(|| "application/json".into());
+    let contacts = arrange(state.personal.list(&user).await.map_err(legacy)?, &query)?;
+    if format == "text/csv" {
+        if contacts.is_empty() {
+            return Ok(HttpResponse::NoContent().finish());
+        }
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .body(to_csv(&contacts)?));
+    }
+    Ok(HttpResponse::Ok().json(json!({"items": contacts.iter().map(to_body).collect::<Vec<_>>()})))
+}
+
+/// Creates a personal contact (an object of strings; `id` becomes its id).
+#[utoipa::path(
+    post, path = "/0.1/personal", tag = "personal",
+    description = "ACL `dird.personal.create`.",
+    request_body(content = Object),
+    responses((status = 201, description = "The contact", body = Object), (status = 400, description = "Not an object of strings"), (status = 409, description = "An identical contact exists"))
+)]
+#[post("/0.1/personal")]
+async fn create_personal(
+    caller: Authorized<PersonalCreate>,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let user = user_of(&caller).await?;
+    let body = json_body(&body).map_err(|_| bad_request("The body must be a JSON object"))?;
+    let contact = state
+        .personal
+        .create(&caller.tenant_uuid, &user, &body)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Created().json(to_body(&contact)))
+}
+
+/// Deletes every personal contact of the token's user.
+#[utoipa::path(delete, path = "/0.1/personal", tag = "personal", description = "ACL `dird.personal.delete`.", responses((status = 204, description = "Purged")))]
+#[delete("/0.1/personal")]
+async fn purge_personal(
+    caller: Authorized<PersonalPurge>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let user = user_of(&caller).await?;
+    state
+        .personal
+        .purge(&caller.tenant_uuid, &user)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// One personal contact.
+#[utoipa::path(
+    get, path = "/0.1/personal/{contact_id}", tag = "personal", description = "ACL `dird.personal.{contact_id}.read`.",
+    params(("contact_id" = String, Path)),
+    responses((status = 200, description = "The contact", body = Object), (status = 404, description = "No such contact"))
+)]
+#[get("/0.1/personal/{contact_id}")]
+async fn get_personal(
+    caller: Authorized<ContactRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let user = user_of(&caller).await?;
+    let contact = state.personal.get(&user, &path).await.map_err(legacy)?;
+    Ok(HttpResponse::Ok().json(to_body(&contact)))
+}
+
+/// Replaces every field of a personal contact (it keeps its id).
+#[utoipa::path(
+    put, path = "/0.1/personal/{contact_id}", tag = "personal", description = "ACL `dird.personal.{contact_id}.update`.",
+    params(("contact_id" = String, Path)), request_body(content = Object),
+    responses((status = 200, description = "The contact", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such contact"), (status = 409, description = "Would duplicate another contact"))
+)]
+#[put("/0.1/personal/{contact_id}")]
+async fn update_personal(
+    caller: Authorized<ContactUpdate>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let user = user_of(&caller).await?;
+    let body = json_body(&body).map_err(|_| bad_request("The body must be a JSON object"))?;
+    let contact = state
+        .personal
+        .update(&caller.tenant_uuid, &user, &path, &body)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Ok().json(to_body(&contact)))
+}
+
+/// Deletes a personal contact.
+#[utoipa::path(
+    delete, path = "/0.1/personal/{contact_id}", tag = "personal", description = "ACL `dird.personal.{contact_id}.delete`.",
+    params(("contact_id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such contact"))
+)]
+#[delete("/0.1/personal/{contact_id}")]
+async fn delete_personal(
+    caller: Authorized<ContactDelete>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let user = user_of(&caller).await?;
+    state
+        .personal
+        .delete(&caller.tenant_uuid, &user, &path)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,134 @@
+//! SQL of personal contacts: `dird_contact` (user, hash) and the `dird_contact_fields` rows.
+
+use super::hash::contact_hash;
+use super::Contact;
+use crate::resources::error::{violates, ResourceError};
+use deadpool_postgres::GenericClient;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn hash_of(contact: &Contact) -> String {
+    let fields: BTreeMap<String, Value> = contact
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    contact_hash(&fields)
+}
+
+/// Stores a contact (with `contact["id"]` as its uuid when given). `None` when the user already has
+/// an identical contact.
+pub(crate) async fn create(
+    client: &impl GenericClient,
+    tenant_uuid: &str,
+    user_uuid: &str,
+    mut contact: Contact,
+) -> Result<Option<Contact>, ResourceError> {
+    client
+        .execute(
+            "INSERT INTO dird_tenant (uuid) VALUES ($1) ON CONFLICT DO NOTHING",
+            &[&tenant_uuid],
+        )
+        .await?;
+    client
+        .execute("INSERT INTO dird_user (user_uuid, tenant_uuid) VALUES ($1, $2) ON CONFLICT (user_uuid) DO NOTHING", &[&user_uuid, &tenant_uuid])
+        .await?;
+    let hash = hash_of(&contact);
+    let uuid = contact
+        .get("id")
+        .cloned()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let inserted = client
+        .execute(
+            "INSERT INTO dird_contact (uuid, user_uuid, hash) VALUES ($1, $2, $3)",
+            &[&uuid, &user_uuid, &hash],
+        )
+        .await;
+    match inserted {
+        Ok(_) => {}
+        Err(error) if violates(&error, "dird_contact_hash_user_uuid") => return Ok(None),
+        Err(error) if violates(&error, "dird_contact_pkey") => return Ok(None),
+        Err(error) => return Err(error.into()),
+    }
+    contact.insert("id".into(), uuid.clone());
+    let (names, values): (Vec<String>, Vec<String>) =
+        contact.iter().map(|(k, v)| (k.clone(), v.clone())).unzip();
+    client
+        .execute(
+            "INSERT INTO dird_contact_fields (name, value, contact_uuid) SELECT name, value, $3 FROM unnest($1::text[], $2::text[]) AS f(name, value)",
+            &[&names, &values, &uuid],
+        )
+        .await?;
+    Ok(Some(contact))
+}
+
+fn assemble(rows: &[tokio_postgres::Row]) -> Vec<Contact> {
+    let mut contacts: BTreeMap<String, Contact> = BTreeMap::new();
+    for row in rows {
+        let uuid: String = row.get(0);
+        let contact = contacts
+            .entry(uuid.clone())
+            .or_insert_with(|| Contact::from([("id".to_owned(), uuid)]));
+        let value: Option<String> = row.get(2);
+        contact.insert(row.get(1), value.unwrap_or_default());
+    }
+    contacts.into_values().collect()
+}
+
+/// Every contact of the user.
+pub(crate) async fn list(
+    client: &impl GenericClient,
+    user_uuid: &str,
+) -> Result<Vec<Contact>, ResourceError> {
+    let rows = client
+        .query(
+            "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f JOIN dird_contact c ON c.uuid = f.contact_uuid \
+             WHERE c.user_uuid = $1 ORDER BY f.id",
+            &[&user_uuid],
+        )
+        .await?;
+    Ok(assemble(&rows))
+}
+
+/// One contact of the user.
+pub(crate) async fn get(
+    client: &impl GenericClient,
+    user_uuid: &str,
+    contact_id: &str,
+) -> Result<Option<Contact>, ResourceError> {
+    let rows = client
+        .query(
+            "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f JOIN dird_contact c ON c.uuid = f.contact_uuid \
+             WHERE c.user_uuid = $1 AND c.uuid = $2 ORDER BY f.id",
+            &[&user_uuid, &contact_id],
+        )
+        .await?;
+    Ok(assemble(&rows).into_iter().next())
+}
+
+/// Deletes one contact of the user. `false` when absent.
+pub(crate) async fn delete(
+    client: &impl GenericClient,
+    user_uuid: &str,
+    contact_id: &str,
+) -> Result<bool, ResourceError> {
+    Ok(client
+        .execute(
+            "DELETE FROM dird_contact WHERE user_uuid = $1 AND uuid = $2",
+            &[&user_uuid, &contact_id],
+        )
+        .await?
+        == 1)
+}
+
+/// Deletes every contact of the user; returns how many.
+pub(crate) async fn purge(
+    client: &impl GenericClient,
+    user_uuid: &str,
+) -> Result<u64, ResourceError> {
+    Ok(client
+        .execute(
+            "DELETE FROM dird_contact WHERE user_uuid = $1",
+            &[&user_uuid],
+        )
+        .await?)
+}
