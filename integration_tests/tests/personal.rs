@@ -376,3 +376,174 @@ async fn concurrent_creates_keep_one_row_per_distinct_contact() {
         .get(0);
     assert_eq!(rows, 201);
 }
+
+#[tokio::test]
+async fn the_personal_backend_serves_lookups_reverse_and_the_personal_view() {
+    let (dird, _database) = start().await;
+    let source = json!({"name": "personal", "searched_columns": ["firstname", "lastname"], "first_matched_columns": ["number", "mobile"],
+                        "format_columns": {"name": "{firstname} {lastname}", "reverse": "{firstname} {lastname}"}});
+    let (status, created) = call(
+        &dird,
+        Method::POST,
+        "/0.1/backends/personal/sources",
+        "alice",
+        Some(&source.to_string()),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let (status, body) = call(
+        &dird,
+        Method::POST,
+        "/0.1/backends/personal/sources",
+        "alice",
+        Some(r#"{"name": "p2", "file": "/x"}"#),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error_id"].clone()),
+        (400, json!("invalid-data")),
+        "personal has no field of its own"
+    );
+    let columns = json!([{"title": "Nom", "field": "name"}, {"title": "Perso", "type": "personal", "field": "personal"}, {"title": "Favori", "type": "favorite", "field": "favorite"}]);
+    let (_, display) = call(
+        &dird,
+        Method::POST,
+        "/0.1/displays",
+        "alice",
+        Some(&json!({"name": "d", "columns": columns}).to_string()),
+    )
+    .await;
+    let refs = json!([{"uuid": created["uuid"]}]);
+    let profile = json!({"name": "default", "display": {"uuid": display["uuid"]}, "services": {"lookup": {"sources": refs}, "reverse": {"sources": refs}, "favorites": {"sources": refs}}});
+    assert_eq!(
+        call(
+            &dird,
+            Method::POST,
+            "/0.1/profiles",
+            "alice",
+            Some(&profile.to_string())
+        )
+        .await
+        .0,
+        201
+    );
+
+    let (_, elodie) = call(
+        &dird,
+        Method::POST,
+        "/0.1/personal",
+        "alice",
+        Some(r#"{"firstname": "Élodie", "lastname": "Béranger", "number": "1002"}"#),
+    )
+    .await;
+    call(
+        &dird,
+        Method::POST,
+        "/0.1/personal",
+        "alice",
+        Some(r#"{"firstname": "Marc", "lastname": "100%_real", "mobile": "+33600000009"}"#),
+    )
+    .await;
+    call(
+        &dird,
+        Method::POST,
+        "/0.1/personal",
+        "bob",
+        Some(r#"{"firstname": "Eloise", "lastname": "Bob's"}"#),
+    )
+    .await;
+
+    let (_, body) = call(
+        &dird,
+        Method::GET,
+        "/0.1/directories/lookup/default?term=ELO",
+        "alice",
+        None,
+    )
+    .await;
+    assert_eq!(
+        body["results"].as_array().map(Vec::len),
+        Some(1),
+        "alice's only, accent-insensitive: {body}"
+    );
+    assert_eq!(
+        body["results"][0]["column_values"],
+        json!(["Élodie Béranger", true, false])
+    );
+    assert_eq!(body["results"][0]["backend"], "personal");
+    assert_eq!(
+        body["results"][0]["relations"]["source_entry_id"],
+        elodie["id"]
+    );
+    let (_, body) = call(
+        &dird,
+        Method::GET,
+        "/0.1/directories/lookup/default?term=100%25",
+        "alice",
+        None,
+    )
+    .await;
+    assert_eq!(
+        body["results"][0]["column_values"][0], "Marc 100%_real",
+        "% is literal"
+    );
+    let (_, body) = call(
+        &dird,
+        Method::GET,
+        "/0.1/directories/lookup/default?term=0%25_",
+        "alice",
+        None,
+    )
+    .await;
+    assert_eq!(body["results"].as_array().map(Vec::len), Some(1));
+    let (_, body) = call(
+        &dird,
+        Method::GET,
+        "/0.1/directories/lookup/default?term=el",
+        "bob",
+        None,
+    )
+    .await;
+    assert_eq!(
+        body["results"][0]["column_values"][0], "Eloise Bob's",
+        "bob's own"
+    );
+
+    let (_, body) = call(&dird, Method::GET, "/0.1/directories/reverse/default/10000000-0000-4000-8000-00000000000a?exten=%2B33600000009", "alice", None).await;
+    assert_eq!(
+        body["display"], "Marc 100%_real",
+        "the path's user drives personal contacts"
+    );
+
+    let favorite = format!(
+        "/0.1/directories/favorites/personal/{}",
+        elodie["id"].as_str().expect("id")
+    );
+    assert_eq!(
+        call(&dird, Method::PUT, &favorite, "alice", None).await.0,
+        204
+    );
+    let (status, body) = call(
+        &dird,
+        Method::GET,
+        "/0.1/directories/personal/default",
+        "alice",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let mut rows: Vec<Value> = body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["column_values"].clone())
+        .collect();
+    rows.sort_by_key(ToString::to_string);
+    assert_eq!(
+        rows,
+        [
+            json!(["Marc 100%_real", true, false]),
+            json!(["Élodie Béranger", true, true])
+        ]
+    );
+}

@@ -7,6 +7,7 @@
 pub mod csv;
 pub mod csv_ws;
 pub mod ldap;
+pub mod personal;
 mod text;
 pub mod trigram;
 
@@ -128,7 +129,14 @@ pub type FieldErrors = Map<String, Value>;
 pub type ValidateFn = fn(&Map<String, Value>) -> Result<Map<String, Value>, FieldErrors>;
 
 /// Builds a backend from a source (connects, opens files…); an `Err` is retried with backoff.
-pub type BuildFn = fn(Arc<SourceSpec>) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>>;
+pub type BuildFn =
+    fn(Arc<SourceSpec>, Deps) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>>;
+
+/// What backends may use besides their source: the daemon's own database (personal, phonebook).
+#[derive(Debug, Clone)]
+pub struct Deps {
+    pub storage: crate::storage::Storage,
+}
 
 /// A backend kind.
 #[derive(Debug)]
@@ -144,7 +152,7 @@ pub struct Kind {
 }
 
 /// Every backend kind built into the daemon.
-pub const KINDS: &[&Kind] = &[&csv::KIND, &csv_ws::KIND, &ldap::KIND];
+pub const KINDS: &[&Kind] = &[&csv::KIND, &csv_ws::KIND, &ldap::KIND, &personal::KIND];
 
 /// The kind named `name`, if it is installed.
 pub fn kind(name: &str) -> Option<&'static Kind> {

@@ -54,6 +54,7 @@ fn properties(event: &Event, origin: &Origin) -> BasicProperties {
     }
     BasicProperties::default()
         .with_content_type("application/json".into())
+        .with_content_encoding("utf-8".into())
         .with_delivery_mode(2)
         .with_message_id(event.message_id.clone().into())
         .with_headers(headers)

@@ -241,6 +241,28 @@ impl Directory {
         found
     }
 
+    /// The contacts of one source whose ids are given (the personal contacts view).
+    pub async fn list_source(
+        &self,
+        source_uuid: &str,
+        ids: Vec<String>,
+        context: &Context,
+    ) -> Vec<SourceResult> {
+        let deadline = Instant::now() + Duration::from_secs_f64(self.timeouts.favorites);
+        let request = SourceRequest::List {
+            ids,
+            context: context.clone(),
+        };
+        match self.call(source_uuid.to_owned(), request, deadline).await {
+            Ok(SourceResponse::Contacts(contacts)) => contacts,
+            Ok(_) => Vec::new(),
+            Err(error) => {
+                Self::log_failures("personal", &[(source_uuid.to_owned(), error)]);
+                Vec::new()
+            }
+        }
+    }
+
     /// The contacts of the profile's `favorites` sources whose ids are given, by source name.
     pub async fn list(
         &self,

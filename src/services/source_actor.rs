@@ -140,6 +140,7 @@ impl Worker for SourceWorker {
 #[derive(Debug)]
 pub struct SourceFactory {
     spec: Arc<SourceSpec>,
+    deps: backends::Deps,
 }
 
 impl Factory for SourceFactory {
@@ -147,10 +148,11 @@ impl Factory for SourceFactory {
 
     fn build(&self) -> impl Future<Output = Result<Arc<SourceWorker>, String>> + Send {
         let spec = Arc::clone(&self.spec);
+        let deps = self.deps.clone();
         async move {
             let kind = backends::kind(&spec.backend)
                 .ok_or_else(|| format!("backend {} is not installed", spec.backend))?;
-            let backend = (kind.build)(Arc::clone(&spec)).await?;
+            let backend = (kind.build)(Arc::clone(&spec), deps).await?;
             Ok(Arc::new(SourceWorker { spec, backend }))
         }
     }
@@ -160,10 +162,11 @@ impl Factory for SourceFactory {
 pub type SourceRegistry = Registry<String, Arc<SourceSpec>, SourceFactory>;
 
 /// A registry whose actors are built from their source spec.
-pub fn registry(config: SupervisorConfig) -> SourceRegistry {
+pub fn registry(config: SupervisorConfig, deps: backends::Deps) -> SourceRegistry {
     Registry::new(
-        |_uuid: &String, spec: &Arc<SourceSpec>| SourceFactory {
+        move |_uuid: &String, spec: &Arc<SourceSpec>| SourceFactory {
             spec: Arc::clone(spec),
+            deps: deps.clone(),
         },
         config,
     )

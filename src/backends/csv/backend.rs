@@ -32,7 +32,10 @@ pub struct CsvBackend {
     table: RwLock<Arc<Table>>,
 }
 
-pub(super) fn build(spec: Arc<SourceSpec>) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+pub(super) fn build(
+    spec: Arc<SourceSpec>,
+    _deps: crate::backends::Deps,
+) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
     Box::pin(async move {
         let config: CsvConfig = serde_json::from_value(Value::Object(spec.extra_fields.clone()))
             .map_err(|e| format!("invalid csv source: {e}"))?;
@@ -230,6 +233,12 @@ mod tests {
         })
     }
 
+    fn deps() -> crate::backends::Deps {
+        crate::backends::Deps {
+            storage: crate::storage::Storage::new(None, 2).expect("no storage"),
+        }
+    }
+
     fn names(contacts: &[RawContact]) -> Vec<String> {
         let mut names: Vec<String> = contacts
             .iter()
@@ -250,7 +259,7 @@ mod tests {
         let file = dir.path().join("contacts.csv");
         std::fs::write(&file, "id|firstname|lastname|number|mobile\n1|Alice|Martin|1001|\n2|Élodie|Béranger|1002|+33600\n3|Bob|Marley|1003|\n")
             .expect("write");
-        let backend = build(spec(&file, "|")).await.expect("built");
+        let backend = build(spec(&file, "|"), deps()).await.expect("built");
         let context = Context::default();
         assert_eq!(
             names(
@@ -343,9 +352,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_file_cannot_build() {
-        let error = build(spec(std::path::Path::new("/nonexistent/contacts.csv"), ","))
-            .await
-            .expect_err("fails");
+        let error = build(
+            spec(std::path::Path::new("/nonexistent/contacts.csv"), ","),
+            deps(),
+        )
+        .await
+        .expect_err("fails");
         assert!(error.contains("/nonexistent/contacts.csv"), "{error}");
     }
 }

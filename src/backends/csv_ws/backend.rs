@@ -20,7 +20,10 @@ struct CsvWsBackend {
     http: reqwest::Client,
 }
 
-pub(super) fn build(spec: Arc<SourceSpec>) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+pub(super) fn build(
+    spec: Arc<SourceSpec>,
+    _deps: crate::backends::Deps,
+) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
     Box::pin(async move {
         let config: CsvWsConfig = serde_json::from_value(Value::Object(spec.extra_fields.clone()))
             .map_err(|e| format!("invalid csv_ws source: {e}"))?;

@@ -66,7 +66,10 @@ fn placeholders(templates: impl Iterator<Item = String>) -> Vec<String> {
     names
 }
 
-pub(super) fn build(spec: Arc<SourceSpec>) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+pub(super) fn build(
+    spec: Arc<SourceSpec>,
+    _deps: crate::backends::Deps,
+) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
     Box::pin(async move {
         let config: LdapConfig = serde_json::from_value(Value::Object(spec.extra_fields.clone()))
             .map_err(|e| format!("invalid ldap source: {e}"))?;

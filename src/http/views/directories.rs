@@ -13,8 +13,13 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-crate::routes!(lookup, lookup_for_user, reverse);
+crate::routes!(lookup, lookup_for_user, reverse, personal_contacts);
 
+access!(
+    PersonalDirectoryRead,
+    "dird.directories.personal.{profile}.read",
+    Legacy
+);
 access!(LookupRead, "dird.directories.lookup.{profile}.read", Legacy);
 access!(
     LookupUserRead,
@@ -239,4 +244,67 @@ async fn reverse(
         )
         .await;
     Ok(HttpResponse::Ok().json(directory::reverse_body(&exten, found)))
+}
+
+/// Every personal contact of the token's user, formatted by the profile's display with the
+/// tenant's personal source, favorites marked; no personal source in the tenant: no result.
+#[utoipa::path(
+    get,
+    path = "/0.1/directories/personal/{profile}",
+    tag = "directories",
+    description = "ACL `dird.directories.personal.{profile}.read`.",
+    params(("profile" = String, Path, description = "Profile name")),
+    responses((status = 200, description = "`{column_headers, column_types, results}`", body = Object), (status = 404, description = "No such profile"))
+)]
+#[get("/0.1/directories/personal/{profile}")]
+async fn personal_contacts(
+    caller: Authorized<PersonalDirectoryRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let resolved = legacy_profile(&state, &caller, &path)?;
+    let user = super::favorites::user_of(&caller).await?;
+    let source = state
+        .directory
+        .sources
+        .list(&[caller.tenant_uuid.clone()])
+        .into_iter()
+        .find(|s| s.backend == "personal");
+    let results = match source {
+        None => Vec::new(),
+        Some(source) => {
+            let ids: Vec<String> = state
+                .personal
+                .list(&user)
+                .await
+                .map_err(|e| {
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "personal-unavailable",
+                        e.to_string(),
+                    )
+                    .styled(crate::http::error::ErrorStyle::Legacy)
+                })?
+                .into_iter()
+                .filter_map(|contact| contact.get("id").cloned())
+                .collect();
+            let context = context(&caller, Some(user.clone()));
+            state
+                .directory
+                .list_source(&source.uuid, ids, &context)
+                .await
+        }
+    };
+    let favorites = favorite_ids(&state, &resolved, Some(&user)).await;
+    let is_favorite = |result: &crate::services::source_actor::SourceResult| {
+        let id = result.relations.source_entry_id.as_ref();
+        favorites
+            .get(&result.source)
+            .is_some_and(|ids| id.is_some_and(|id| ids.contains(id)))
+    };
+    Ok(HttpResponse::Ok().json(directory::format_results(
+        resolved.display.as_deref(),
+        results,
+        is_favorite,
+    )))
 }

@@ -132,3 +132,47 @@ pub(crate) async fn purge(
         )
         .await?)
 }
+
+/// The user's contacts among `contact_uuids` (a subquery), with all their fields.
+async fn contacts_where(
+    client: &impl GenericClient,
+    condition: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<Contact>, ResourceError> {
+    let sql = format!(
+        "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f \
+         WHERE f.contact_uuid IN (SELECT c.uuid FROM dird_contact c WHERE c.user_uuid = $1 AND {condition}) ORDER BY f.id"
+    );
+    Ok(assemble(&client.query(&sql, params).await?))
+}
+
+/// Contacts having a field among `columns` whose unaccented value matches the ILIKE `pattern`.
+pub(crate) async fn search(
+    client: &impl GenericClient,
+    user_uuid: &str,
+    columns: &[String],
+    pattern: &str,
+) -> Result<Vec<Contact>, ResourceError> {
+    let condition = "EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid AND s.name = ANY($2) AND unaccent(s.value) ILIKE $3)";
+    contacts_where(client, condition, &[&user_uuid, &columns, &pattern]).await
+}
+
+/// Contacts having a field among `columns` equal to one of `values` (one query for many numbers).
+pub(crate) async fn matching(
+    client: &impl GenericClient,
+    user_uuid: &str,
+    columns: &[String],
+    values: &[String],
+) -> Result<Vec<Contact>, ResourceError> {
+    let condition = "EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid AND s.name = ANY($2) AND s.value = ANY($3))";
+    contacts_where(client, condition, &[&user_uuid, &columns, &values]).await
+}
+
+/// The user's contacts whose id is among `ids`.
+pub(crate) async fn by_ids(
+    client: &impl GenericClient,
+    user_uuid: &str,
+    ids: &[String],
+) -> Result<Vec<Contact>, ResourceError> {
+    contacts_where(client, "c.uuid = ANY($2)", &[&user_uuid, &ids]).await
+}

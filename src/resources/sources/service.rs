@@ -35,7 +35,12 @@ impl SourceService {
     ) -> Self {
         SourceService {
             catalog: Catalog::default(),
-            registry: source_actor::registry(supervision),
+            registry: source_actor::registry(
+                supervision,
+                crate::backends::Deps {
+                    storage: storage.clone(),
+                },
+            ),
             enabled_backends,
             storage,
             bus,
