@@ -267,7 +267,7 @@ async fn personal_contacts(
     let source = state
         .directory
         .sources
-        .list(&[caller.tenant_uuid.clone()])
+        .list(std::slice::from_ref(&caller.tenant_uuid))
         .into_iter()
         .find(|s| s.backend == "personal");
     let results = match source {
