@@ -547,3 +547,90 @@ async fn the_personal_backend_serves_lookups_reverse_and_the_personal_view() {
         ]
     );
 }
+
+async fn import(dird: &Daemon, token: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let response = dird
+        .http
+        .post(dird.url("/0.1/personal/import"))
+        .header("X-Auth-Token", token)
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("import");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn csv_import_reports_each_bad_line_and_reads_the_charset() {
+    let (dird, database) = start().await;
+    let (_, existing) = call(
+        &dird,
+        Method::POST,
+        "/0.1/personal",
+        "alice",
+        Some(r#"{"id": "taken", "firstname": "Existing"}"#),
+    )
+    .await;
+    assert_eq!(existing["id"], "taken");
+    let csv = "firstname,lastname,number\nAlice,Martin,1001\nBob,Marley\nÉlodie,Béranger,1002,extra\nAlice,Martin,1001\n";
+    let (status, body) = import(&dird, "alice", "text/csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        body["created"].as_array().map(Vec::len),
+        Some(2),
+        "an identical row counts as the contact it is: {body}"
+    );
+    assert_eq!(body["created"][0]["id"], body["created"][1]["id"]);
+    let lines: Vec<u64> = body["failed"]
+        .as_array()
+        .expect("failed")
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(lines, [3, 4], "too few and too many fields");
+    let (status, body) = import(
+        &dird,
+        "alice",
+        "text/csv",
+        b"id,firstname\ntaken,Again\n".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400, "nothing created (an existing id): {body}");
+
+    // CP1252 (and its ISO-8859-1 subset).
+    let latin: Vec<u8> = "firstname,lastname\nFrançoise,Dupré\n"
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect();
+    let (status, body) = import(&dird, "alice", "text/csv; charset=cp1252", latin).await;
+    assert_eq!(
+        (status, body["created"][0]["firstname"].clone()),
+        (201, json!("Françoise")),
+        "{body}"
+    );
+    let (status, _) = import(&dird, "alice", "text/csv", vec![0xff, 0xfe, b'\n']).await;
+    assert_eq!(status, 400, "undecodable UTF-8");
+
+    // A large import is one transaction.
+    let mut big = String::from("firstname,lastname,number\n");
+    for i in 0..10_000 {
+        big.push_str(&format!("First{i},Last{i},{}\n", 100_000 + i));
+    }
+    let started = std::time::Instant::now();
+    let (status, body) = import(&dird, "bob", "text/csv; charset=utf-8", big.into_bytes()).await;
+    let elapsed = started.elapsed();
+    assert_eq!(
+        (status, body["created"].as_array().map(Vec::len)),
+        (201, Some(10_000))
+    );
+    eprintln!("10,000-row import: {elapsed:?}");
+    let client = database.client().await;
+    let count: i64 = client
+        .query_one("SELECT count(*) FROM dird_contact WHERE user_uuid = '10000000-0000-4000-8000-00000000000b'", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(count, 10_000);
+}

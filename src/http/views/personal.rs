@@ -18,6 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 crate::routes!(
     list_personal,
     create_personal,
+    import_personal,
     purge_personal,
     get_personal,
     update_personal,
@@ -27,6 +28,7 @@ crate::routes!(
 access!(PersonalRead, "dird.personal.read", Legacy);
 access!(PersonalCreate, "dird.personal.create", Legacy);
 access!(PersonalPurge, "dird.personal.delete", Legacy);
+access!(PersonalImport, "dird.personal.import.create", Legacy);
 access!(ContactRead, "dird.personal.{contact_id}.read", Legacy);
 access!(ContactUpdate, "dird.personal.{contact_id}.update", Legacy);
 access!(ContactDelete, "dird.personal.{contact_id}.delete", Legacy);
@@ -188,6 +190,50 @@ async fn create_personal(
         .await
         .map_err(legacy)?;
     Ok(HttpResponse::Created().json(to_body(&contact)))
+}
+
+/// Imports personal contacts from CSV (`text/csv`, charset from the Content-Type, UTF-8 by default;
+/// ISO-8859-1 and CP1252 among others).
+#[utoipa::path(
+    post, path = "/0.1/personal/import", tag = "personal",
+    description = "ACL `dird.personal.import.create`. The header row names the fields.",
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, description = "`{created, failed: [{line, errors}]}`", body = Object), (status = 400, description = "Nothing imported, or undecodable"))
+)]
+#[post("/0.1/personal/import")]
+async fn import_personal(
+    caller: Authorized<PersonalImport>,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let user = user_of(&caller).await?;
+    let content_type = request
+        .headers()
+        .get("Content-Type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let charset = content_type
+        .split(';')
+        .filter_map(|part| part.trim().strip_prefix("charset="))
+        .next()
+        .unwrap_or("utf-8")
+        .trim_matches('"');
+    let encoding = encoding_rs::Encoding::for_label(charset.as_bytes())
+        .ok_or_else(|| bad_request(&format!("unknown charset {charset}")))?;
+    let (text, _, malformed) = encoding.decode(&body);
+    if malformed {
+        return Err(bad_request(&format!(
+            "the body is not valid {}",
+            encoding.name()
+        )));
+    }
+    let report = state
+        .personal
+        .import(&caller.tenant_uuid, &user, &text)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Created().json(json!({"created": report.created.iter().map(to_body).collect::<Vec<_>>(), "failed": report.failed})))
 }
 
 /// Deletes every personal contact of the token's user.

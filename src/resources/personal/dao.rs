@@ -176,3 +176,83 @@ pub(crate) async fn by_ids(
 ) -> Result<Vec<Contact>, ResourceError> {
     contacts_where(client, "c.uuid = ANY($2)", &[&user_uuid, &ids]).await
 }
+
+/// The hashes and ids of the user's contacts.
+pub(crate) async fn hashes(
+    client: &impl GenericClient,
+    user_uuid: &str,
+) -> Result<std::collections::HashMap<String, String>, ResourceError> {
+    let rows = client
+        .query(
+            "SELECT hash, uuid FROM dird_contact WHERE user_uuid = $1",
+            &[&user_uuid],
+        )
+        .await?;
+    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+}
+
+/// Whether a contact id exists (for any user: ids are global keys).
+pub(crate) async fn exists(
+    client: &impl GenericClient,
+    contact_id: &str,
+) -> Result<bool, ResourceError> {
+    Ok(client
+        .query_opt("SELECT 1 FROM dird_contact WHERE uuid = $1", &[&contact_id])
+        .await?
+        .is_some())
+}
+
+/// The hash of a contact's fields, as stored.
+pub(crate) fn contact_hash_of(contact: &Contact) -> String {
+    hash_of(contact)
+}
+
+/// Stores many new contacts at once (the caller has ruled out duplicates): three statements in all.
+pub(crate) async fn create_many(
+    client: &impl GenericClient,
+    tenant_uuid: &str,
+    user_uuid: &str,
+    contacts: Vec<Contact>,
+) -> Result<Vec<Contact>, ResourceError> {
+    client
+        .execute(
+            "INSERT INTO dird_tenant (uuid) VALUES ($1) ON CONFLICT DO NOTHING",
+            &[&tenant_uuid],
+        )
+        .await?;
+    client
+        .execute("INSERT INTO dird_user (user_uuid, tenant_uuid) VALUES ($1, $2) ON CONFLICT (user_uuid) DO NOTHING", &[&user_uuid, &tenant_uuid])
+        .await?;
+    let (mut uuids, mut hashes) = (Vec::new(), Vec::new());
+    let (mut owners, mut names, mut values) = (Vec::new(), Vec::new(), Vec::new());
+    let mut created = Vec::with_capacity(contacts.len());
+    for mut contact in contacts {
+        let hash = hash_of(&contact);
+        let uuid = contact
+            .get("id")
+            .cloned()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        contact.insert("id".into(), uuid.clone());
+        for (name, value) in &contact {
+            owners.push(uuid.clone());
+            names.push(name.clone());
+            values.push(value.clone());
+        }
+        uuids.push(uuid);
+        hashes.push(hash);
+        created.push(contact);
+    }
+    client
+        .execute(
+            "INSERT INTO dird_contact (uuid, user_uuid, hash) SELECT uuid, $2, hash FROM unnest($1::text[], $3::text[]) AS c(uuid, hash)",
+            &[&uuids, &user_uuid, &hashes],
+        )
+        .await?;
+    client
+        .execute(
+            "INSERT INTO dird_contact_fields (name, value, contact_uuid) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])",
+            &[&names, &values, &owners],
+        )
+        .await?;
+    Ok(created)
+}

@@ -7,6 +7,21 @@ use crate::resources::ResourceError;
 use crate::storage::Storage;
 use serde_json::Value;
 
+/// What an import did.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub created: Vec<Contact>,
+    pub failed: Vec<ImportFailure>,
+}
+
+/// A refused line of an import.
+#[derive(Debug, serde::Serialize)]
+pub struct ImportFailure {
+    /// 1 is the header row.
+    pub line: usize,
+    pub errors: Vec<String>,
+}
+
 /// Why a personal contact operation was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum PersonalError {
@@ -122,6 +137,113 @@ impl PersonalService {
             contact_id,
         ));
         Ok(())
+    }
+
+    /// Imports a CSV file (header row = field names). Each bad row is reported with its line and
+    /// the good ones are created in one transaction; a row identical to an existing contact counts
+    /// as created (its id is returned), as in wazo-dird. Refused when nothing could be created.
+    pub async fn import(
+        &self,
+        tenant_uuid: &str,
+        user_uuid: &str,
+        csv_text: &str,
+    ) -> Result<ImportReport, PersonalError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(csv_text.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| PersonalError::Invalid(format!("invalid CSV: {e}")))?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+            .collect();
+        if header.is_empty() || header.iter().any(String::is_empty) {
+            return Err(PersonalError::Invalid(
+                "the header row must name every column".into(),
+            ));
+        }
+        let mut client = self.storage.client().await?;
+        let transaction = client.transaction().await?;
+        let mut known = dao::hashes(&transaction, user_uuid).await?;
+        let mut report = ImportReport::default();
+        let mut new_contacts = Vec::new();
+        let mut new_ids = std::collections::HashSet::new();
+        for (index, record) in reader.records().enumerate() {
+            let line = index + 2;
+            let record = match record {
+                Ok(record) => record,
+                Err(error) => {
+                    report.failed.push(ImportFailure {
+                        line,
+                        errors: vec![error.to_string()],
+                    });
+                    continue;
+                }
+            };
+            if record.len() != header.len() {
+                let error = format!("expected {} fields, found {}", header.len(), record.len());
+                report.failed.push(ImportFailure {
+                    line,
+                    errors: vec![error],
+                });
+                continue;
+            }
+            let contact: Contact = header
+                .iter()
+                .cloned()
+                .zip(record.iter().map(str::to_owned))
+                .collect();
+            if let Some(id) = contact.get("id") {
+                if dao::exists(&transaction, id).await? {
+                    report.failed.push(ImportFailure {
+                        line,
+                        errors: vec![format!("contact {id} already exists")],
+                    });
+                    continue;
+                }
+            }
+            let hash = dao::contact_hash_of(&contact);
+            if let Some(existing) = known.get(&hash) {
+                let mut same = contact.clone();
+                same.insert("id".into(), existing.clone());
+                report.created.push(same);
+                continue;
+            }
+            if let Some(id) = contact.get("id") {
+                if !new_ids.insert(id.clone()) {
+                    report.failed.push(ImportFailure {
+                        line,
+                        errors: vec![format!("contact {id} already exists")],
+                    });
+                    continue;
+                }
+            }
+            let mut contact = contact;
+            let id = contact
+                .entry("id".into())
+                .or_insert_with(|| uuid::Uuid::new_v4().to_string())
+                .clone();
+            known.insert(hash, id);
+            new_contacts.push(contact);
+        }
+        report
+            .created
+            .extend(dao::create_many(&transaction, tenant_uuid, user_uuid, new_contacts).await?);
+        if report.created.is_empty() {
+            return Err(PersonalError::Invalid(
+                "no contact could be imported".into(),
+            ));
+        }
+        transaction.commit().await?;
+        for contact in &report.created {
+            self.bus.publish(notifier::changed(
+                "created",
+                tenant_uuid,
+                user_uuid,
+                &contact["id"],
+            ));
+        }
+        Ok(report)
     }
 
     pub async fn purge(&self, tenant_uuid: &str, user_uuid: &str) -> Result<(), PersonalError> {
