@@ -71,6 +71,19 @@ impl Caller {
             .map_err(|e| unreachable(&e, self.style))
     }
 
+    /// The token's user, required: a token without one (a service token) gets
+    /// `401 invalid-token` "This token has no user UUID", as wazo-dird answers.
+    pub async fn required_user_uuid(&self) -> Result<String, ApiError> {
+        self.user_uuid().await?.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid-token",
+                "This token has no user UUID",
+            )
+            .styled(self.style)
+        })
+    }
+
     /// The token's user (`metadata.uuid`), if it has one.
     pub async fn user_uuid(&self) -> Result<Option<String>, ApiError> {
         let info = self

@@ -263,7 +263,7 @@ async fn personal_contacts(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let resolved = legacy_profile(&state, &caller, &path)?;
-    let user = super::favorites::user_of(&caller).await?;
+    let user = caller.required_user_uuid().await?;
     let source = state
         .directory
         .sources

@@ -3,7 +3,7 @@
 
 use super::directories::{legacy_profile, profile_favorites};
 use crate::access;
-use crate::auth::{extractor::Caller, Authorized};
+use crate::auth::Authorized;
 use crate::backends::Context;
 use crate::http::error::ApiError;
 use crate::resources::favorites::service::FavoriteError;
@@ -29,18 +29,6 @@ access!(
     "dird.directories.favorites.{directory}.{contact}.delete",
     Legacy
 );
-
-/// The token's user; a token without one cannot have favorites.
-pub(super) async fn user_of(caller: &Caller) -> Result<String, ApiError> {
-    caller.user_uuid().await?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid-token",
-            "This token has no user UUID",
-        )
-        .styled(crate::http::error::ErrorStyle::Legacy)
-    })
-}
 
 fn legacy(error: FavoriteError) -> ApiError {
     match error {
@@ -77,7 +65,7 @@ async fn list_favorites(
         );
         return Err(ApiError::legacy_handmade(StatusCode::NOT_FOUND, reason));
     }
-    let user = user_of(&caller).await?;
+    let user = caller.required_user_uuid().await?;
     let ids = profile_favorites(&state, &resolved, &user)
         .await
         .map_err(|e| ApiError::from(e).styled(crate::http::error::ErrorStyle::Legacy))?;
@@ -111,7 +99,7 @@ async fn add_favorite(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (source, contact) = path.into_inner();
-    let user = user_of(&caller).await?;
+    let user = caller.required_user_uuid().await?;
     state
         .favorites
         .add(&caller.tenant_uuid, &source, &contact, &user)
@@ -134,7 +122,7 @@ async fn remove_favorite(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (source, contact) = path.into_inner();
-    let user = user_of(&caller).await?;
+    let user = caller.required_user_uuid().await?;
     state
         .favorites
         .remove(&caller.tenant_uuid, &source, &contact, &user)

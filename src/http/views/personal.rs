@@ -1,7 +1,6 @@
 //! Personal contacts of the token's user: `/0.1/personal` and `/0.1/personal/{contact_id}` (legacy
 //! error bodies, wazo-dird's codes: POST 201, PUT 200 with the contact, DELETE 204).
 
-use super::favorites::user_of;
 use super::listing::json_body;
 use crate::access;
 use crate::auth::Authorized;
@@ -143,7 +142,7 @@ async fn list_personal(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let user = user_of(&caller).await?;
+    let user = caller.required_user_uuid().await?;
     let query: HashMap<String, String> =
         url::form_urlencoded::parse(request.query_string().as_bytes())
             .into_owned()
@@ -182,7 +181,7 @@ async fn create_personal(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let user = user_of(&caller).await?;
+    let user = caller.required_user_uuid().await?;
     let body = json_body(&body).map_err(|_| bad_request("The body must be a JSON object"))?;
     let contact = state
         .personal
@@ -207,7 +206,7 @@ async fn import_personal(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let user = user_of(&caller).await?;
+    let user = caller.required_user_uuid().await?;
     let content_type = request
         .headers()
         .get("Content-Type")
@@ -243,7 +242,7 @@ async fn purge_personal(
     caller: Authorized<PersonalPurge>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = user_of(&caller).await?;
+    let user = caller.required_user_uuid().await?;
     state
         .personal
         .purge(&caller.tenant_uuid, &user)
@@ -264,7 +263,7 @@ async fn get_personal(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = user_of(&caller).await?;
+    let user = caller.required_user_uuid().await?;
     let contact = state.personal.get(&user, &path).await.map_err(legacy)?;
     Ok(HttpResponse::Ok().json(to_body(&contact)))
 }
@@ -282,7 +281,7 @@ async fn update_personal(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let user = user_of(&caller).await?;
+    let user = caller.required_user_uuid().await?;
     let body = json_body(&body).map_err(|_| bad_request("The body must be a JSON object"))?;
     let contact = state
         .personal
@@ -304,7 +303,7 @@ async fn delete_personal(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = user_of(&caller).await?;
+    let user = caller.required_user_uuid().await?;
     state
         .personal
         .delete(&caller.tenant_uuid, &user, &path)
