@@ -317,13 +317,19 @@ mod tests {
         let key = dir.path().join("key.yml");
         write(&key, "service_id: wazo-dird\nservice_key: s3cret\n");
         let main = dir.path().join("config.yml");
-        write(&main, &format!("extra_config_files: /nonexistent\nauth: {{key_file: {}, username: ignored}}\nmystery: 1\n", key.display()));
+        write(&main, &format!("extra_config_files: /nonexistent\nauth: {{key_file: {}, username: ignored}}\nmystery: 1\nsources: []\ndisplays: []\nprofiles: []\n", key.display()));
         let loaded = load(&cli_for(&main), None).expect("valid");
         assert_eq!(loaded.config.auth.username.as_deref(), Some("wazo-dird"));
         assert_eq!(loaded.config.auth.password.as_deref(), Some("s3cret"));
         assert!(
             loaded.warnings.iter().any(|w| w.contains("mystery")),
             "{:?}",
+            loaded.warnings
+        );
+        assert_eq!(
+            loaded.warnings.len(),
+            1,
+            "declared sources, displays and profiles are known keys: {:?}",
             loaded.warnings
         );
     }

@@ -290,11 +290,15 @@ impl Config {
             uuid: r.opt_string("uuid"),
         };
         // Keys wazo-dird accepts but that carry free-form or unused data.
+        // Free-form keys, and the declared resources (validated by their own validators).
         for free_form in [
             "services",
             "source_config_dir",
             "lookup_timeout",
             "rest_api.cors",
+            "sources",
+            "displays",
+            "profiles",
         ] {
             r.raw(free_form);
         }
