@@ -114,6 +114,17 @@ pub(super) async fn profile_favorites(
         .collect())
 }
 
+/// Whether a result is among the favorites (by source name and `source_entry_id`).
+fn is_favorite(
+    favorites: &HashMap<String, Vec<String>>,
+    result: &crate::services::source_actor::SourceResult,
+) -> bool {
+    let id = result.relations.source_entry_id.as_ref();
+    favorites
+        .get(&result.source)
+        .is_some_and(|ids| id.is_some_and(|id| ids.contains(id)))
+}
+
 /// The favorite marks of a lookup: a failure to read them costs the marks, not the lookup.
 async fn favorite_ids(
     state: &AppState,
@@ -141,13 +152,9 @@ async fn lookup_body(
         state.directory.lookup(&resolved.profile, &term, &context),
         favorite_ids(state, resolved, context.user_uuid.as_deref())
     );
-    let is_favorite = |result: &crate::services::source_actor::SourceResult| {
-        let id = result.relations.source_entry_id.as_ref();
-        favorites
-            .get(&result.source)
-            .is_some_and(|ids| id.is_some_and(|id| ids.contains(id)))
-    };
-    let mut body = directory::format_results(resolved.display.as_deref(), results, is_favorite);
+    let mut body = directory::format_results(resolved.display.as_deref(), results, |r| {
+        is_favorite(&favorites, r)
+    });
     body["term"] = json!(term);
     body
 }
@@ -296,15 +303,9 @@ async fn personal_contacts(
         }
     };
     let favorites = favorite_ids(&state, &resolved, Some(&user)).await;
-    let is_favorite = |result: &crate::services::source_actor::SourceResult| {
-        let id = result.relations.source_entry_id.as_ref();
-        favorites
-            .get(&result.source)
-            .is_some_and(|ids| id.is_some_and(|id| ids.contains(id)))
-    };
     Ok(HttpResponse::Ok().json(directory::format_results(
         resolved.display.as_deref(),
         results,
-        is_favorite,
+        |r| is_favorite(&favorites, r),
     )))
 }
