@@ -231,7 +231,7 @@ async fn a_hundred_concurrent_lookups_on_a_200ms_source_finish_well_under_a_seco
         "every lookup got both sources"
     );
     assert!(
-        elapsed < Duration::from_millis(700),
-        "100 lookups in parallel took {elapsed:?}"
+        elapsed < Duration::from_secs(1),
+        "100 lookups in parallel took {elapsed:?} (one after the other: 20 s)"
     );
 }
