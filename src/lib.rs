@@ -100,7 +100,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         std::sync::Arc::clone(&directory.sources),
     ));
     let personal = resources::personal::service::PersonalService::new(storage.clone(), bus.clone());
+    let phonebooks =
+        resources::phonebooks::service::PhonebookService::new(storage.clone(), bus.clone());
     let state = web::Data::new(AppState {
+        phonebooks,
         personal,
         favorites,
         directory,

@@ -25,6 +25,8 @@ pub struct AppState {
     pub directory: Arc<Directory>,
     /// Users' personal contacts.
     pub personal: crate::resources::personal::service::PersonalService,
+    /// Company phonebooks.
+    pub phonebooks: crate::resources::phonebooks::service::PhonebookService,
     /// Users' favorites.
     pub favorites: Arc<crate::resources::favorites::service::FavoriteService>,
 }

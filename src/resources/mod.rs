@@ -11,6 +11,7 @@ pub use error::ResourceError;
 pub mod displays;
 pub mod favorites;
 pub mod personal;
+pub mod phonebooks;
 pub mod profiles;
 pub mod sources;
 pub mod tenants;

@@ -11,6 +11,7 @@ mod favorites;
 mod headers;
 mod listing;
 mod personal;
+mod phonebooks;
 mod profile_sources;
 mod profiles;
 mod sources;
@@ -89,6 +90,12 @@ const GROUPS: &[Group] = &[
         services: &["personal"],
         configure: personal::configure,
         doc: personal::Doc::openapi,
+    },
+    Group {
+        name: "phonebook_view",
+        services: &["phonebook"],
+        configure: phonebooks::configure,
+        doc: phonebooks::Doc::openapi,
     },
     Group {
         name: "profile_sources_view",

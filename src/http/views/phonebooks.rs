@@ -1,0 +1,334 @@
+//! Company phonebooks: `/0.1/phonebooks[/{phonebook_uuid}[/contacts[/{contact_uuid}]]]`. The tenant is
+//! `Wazo-Tenant` or the token's; item routes do not recurse. PUT answers 200 with the body
+//! (wazo-dird's behaviour). The routes' own errors use the legacy body, as wazo-dird's.
+
+use super::listing::json_body;
+use crate::access;
+use crate::auth::Authorized;
+use crate::http::error::{ApiError, ErrorStyle};
+use crate::http::list_params::{Direction, ListParams, ListSpec};
+use crate::resources::phonebooks::service::PhonebookError;
+use crate::resources::ResourceError;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+crate::routes!(
+    list_phonebooks,
+    create_phonebook,
+    get_phonebook,
+    update_phonebook,
+    delete_phonebook,
+    list_contacts,
+    create_contact,
+    get_contact,
+    update_contact,
+    delete_contact
+);
+
+access!(PhonebooksRead, "dird.phonebooks.read", New);
+access!(PhonebooksCreate, "dird.phonebooks.create", New);
+access!(PhonebookRead, "dird.phonebooks.{phonebook_uuid}.read", New);
+access!(
+    PhonebookUpdate,
+    "dird.phonebooks.{phonebook_uuid}.update",
+    New
+);
+access!(
+    PhonebookDelete,
+    "dird.phonebooks.{phonebook_uuid}.delete",
+    New
+);
+access!(
+    ContactsRead,
+    "dird.phonebooks.{phonebook_uuid}.contacts.read",
+    New
+);
+access!(
+    ContactsCreate,
+    "dird.phonebooks.{phonebook_uuid}.contacts.create",
+    New
+);
+access!(
+    ContactRead,
+    "dird.phonebooks.{phonebook_uuid}.contacts.{contact_uuid}.read",
+    New
+);
+access!(
+    ContactUpdate,
+    "dird.phonebooks.{phonebook_uuid}.contacts.{contact_uuid}.update",
+    New
+);
+access!(
+    ContactDelete,
+    "dird.phonebooks.{phonebook_uuid}.contacts.{contact_uuid}.delete",
+    New
+);
+
+fn legacy(error: PhonebookError) -> ApiError {
+    let (status, reason) = match error {
+        PhonebookError::Resource(ResourceError::Duplicate { name, .. }) => (
+            StatusCode::CONFLICT,
+            format!("Adding this phonebook would create a duplicate: {name}"),
+        ),
+        PhonebookError::Resource(error) => return ApiError::from(error).styled(ErrorStyle::Legacy),
+        PhonebookError::Invalid(details) => (
+            StatusCode::BAD_REQUEST,
+            format!("Invalid phonebook: {}", Value::Object(details)),
+        ),
+        PhonebookError::InvalidContact(reason) => (StatusCode::BAD_REQUEST, reason),
+        error @ (PhonebookError::NoSuchPhonebook(_) | PhonebookError::NoSuchContact(_)) => {
+            (StatusCode::NOT_FOUND, error.to_string())
+        }
+        error @ PhonebookError::DuplicateContact => (StatusCode::CONFLICT, error.to_string()),
+    };
+    ApiError::legacy_handmade(status, reason)
+}
+
+fn body_of(bytes: &[u8]) -> Result<Value, ApiError> {
+    json_body(bytes).map_err(|_| {
+        ApiError::legacy_handmade(
+            StatusCode::BAD_REQUEST,
+            "The body must be a JSON object".into(),
+        )
+    })
+}
+
+/// `{items, total}` with `total` counting the matches, as wazo-dird's phonebook lists.
+fn page(
+    mut items: Vec<Value>,
+    params: &ListParams,
+    matches: impl Fn(&Value, &str) -> bool,
+) -> Value {
+    if let Some(search) = params.search.as_deref().map(str::to_lowercase) {
+        items.retain(|item| matches(item, &search));
+    }
+    items.sort_by_cached_key(|item| {
+        item[&params.order]
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase()
+    });
+    if params.direction == Direction::Desc {
+        items.reverse();
+    }
+    let total = items.len();
+    json!({"items": params.paginate(items), "total": total})
+}
+
+/// The phonebooks of the tenant (and its sub-tenants with `recurse`).
+#[utoipa::path(get, path = "/0.1/phonebooks", tag = "phonebooks", description = "ACL `dird.phonebooks.read`. `search` in the name and description; order `name` or `description`.",
+    responses((status = 200, description = "`{items, total}`", body = Object)))]
+#[get("/0.1/phonebooks")]
+async fn list_phonebooks(
+    caller: Authorized<PhonebooksRead>,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    const SPEC: ListSpec<'static> = ListSpec {
+        sort_columns: &["name", "description"],
+        filter_columns: &[],
+    };
+    let params = ListParams::parse(request.query_string(), SPEC)
+        .map_err(|e| e.styled(ErrorStyle::Legacy))?;
+    let tenants = caller.tenants(params.recurse).await?;
+    let items: Vec<Value> = state
+        .phonebooks
+        .list(&tenants)
+        .await
+        .map_err(legacy)?
+        .iter()
+        .map(|p| json!(p))
+        .collect();
+    Ok(
+        HttpResponse::Ok().json(page(items, &params, |item, search| {
+            ["name", "description"].iter().any(|key| {
+                item[*key]
+                    .as_str()
+                    .is_some_and(|v| v.to_lowercase().contains(search))
+            })
+        })),
+    )
+}
+
+/// Creates a phonebook in the tenant.
+#[utoipa::path(post, path = "/0.1/phonebooks", tag = "phonebooks", description = "ACL `dird.phonebooks.create`. `{name (1..255), description}`.",
+    request_body(content = Object), responses((status = 201, description = "The phonebook", body = Object), (status = 400, description = "Invalid"), (status = 409, description = "Name used in the tenant")))]
+#[post("/0.1/phonebooks")]
+async fn create_phonebook(
+    caller: Authorized<PhonebooksCreate>,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let created = state
+        .phonebooks
+        .create(&caller.tenant_uuid, &body_of(&body)?)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// One phonebook.
+#[utoipa::path(get, path = "/0.1/phonebooks/{phonebook_uuid}", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.read`.",
+    params(("phonebook_uuid" = String, Path)), responses((status = 200, description = "The phonebook", body = Object), (status = 404, description = "No such phonebook")))]
+#[get("/0.1/phonebooks/{phonebook_uuid}")]
+async fn get_phonebook(
+    caller: Authorized<PhonebookRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(
+        state
+            .phonebooks
+            .get(&path, &caller.tenant_uuid)
+            .await
+            .map_err(legacy)?,
+    ))
+}
+
+/// Renames or redescribes a phonebook; answers 200 with it.
+#[utoipa::path(put, path = "/0.1/phonebooks/{phonebook_uuid}", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.update`.",
+    params(("phonebook_uuid" = String, Path)), request_body(content = Object), responses((status = 200, description = "The phonebook", body = Object), (status = 404, description = "No such phonebook"), (status = 409, description = "Name used")))]
+#[put("/0.1/phonebooks/{phonebook_uuid}")]
+async fn update_phonebook(
+    caller: Authorized<PhonebookUpdate>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let updated = state
+        .phonebooks
+        .update(&path, &caller.tenant_uuid, &body_of(&body)?)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Deletes a phonebook, its contacts and its sources.
+#[utoipa::path(delete, path = "/0.1/phonebooks/{phonebook_uuid}", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.delete`.",
+    params(("phonebook_uuid" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404, description = "No such phonebook")))]
+#[delete("/0.1/phonebooks/{phonebook_uuid}")]
+async fn delete_phonebook(
+    caller: Authorized<PhonebookDelete>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .phonebooks
+        .delete(&path, &caller.tenant_uuid)
+        .await
+        .map_err(legacy)?;
+    state.directory.reload_stored().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The contacts of a phonebook: `search` in any value, order `firstname`, `lastname` or `name` (case-insensitive).
+#[utoipa::path(get, path = "/0.1/phonebooks/{phonebook_uuid}/contacts", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.contacts.read`.",
+    params(("phonebook_uuid" = String, Path)), responses((status = 200, description = "`{items, total}`", body = Object), (status = 404, description = "No such phonebook")))]
+#[get("/0.1/phonebooks/{phonebook_uuid}/contacts")]
+async fn list_contacts(
+    caller: Authorized<ContactsRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    const SPEC: ListSpec<'static> = ListSpec {
+        sort_columns: &["name", "firstname", "lastname"],
+        filter_columns: &[],
+    };
+    let params = ListParams::parse(request.query_string(), SPEC)
+        .map_err(|e| e.styled(ErrorStyle::Legacy))?;
+    let contacts = state
+        .phonebooks
+        .contacts(&path, &caller.tenant_uuid)
+        .await
+        .map_err(legacy)?;
+    let items: Vec<Value> = contacts.into_iter().map(Value::Object).collect();
+    Ok(
+        HttpResponse::Ok().json(page(items, &params, |item, search| {
+            item.as_object().is_some_and(|fields| {
+                fields.iter().any(|(key, value)| {
+                    key != "id"
+                        && value
+                            .as_str()
+                            .is_some_and(|v| v.to_lowercase().contains(search))
+                })
+            })
+        })),
+    )
+}
+
+/// Adds a contact (any fields; `id` ignored).
+#[utoipa::path(post, path = "/0.1/phonebooks/{phonebook_uuid}/contacts", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.contacts.create`.",
+    params(("phonebook_uuid" = String, Path)), request_body(content = Object), responses((status = 201, description = "The contact", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such phonebook"), (status = 409, description = "Duplicate")))]
+#[post("/0.1/phonebooks/{phonebook_uuid}/contacts")]
+async fn create_contact(
+    caller: Authorized<ContactsCreate>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let contact = state
+        .phonebooks
+        .create_contact(&path, &caller.tenant_uuid, &body_of(&body)?)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Created().json(contact))
+}
+
+/// One contact.
+#[utoipa::path(get, path = "/0.1/phonebooks/{phonebook_uuid}/contacts/{contact_uuid}", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.contacts.{contact_uuid}.read`.",
+    params(("phonebook_uuid" = String, Path), ("contact_uuid" = String, Path)), responses((status = 200, description = "The contact", body = Object), (status = 404, description = "No such phonebook or contact")))]
+#[get("/0.1/phonebooks/{phonebook_uuid}/contacts/{contact_uuid}")]
+async fn get_contact(
+    caller: Authorized<ContactRead>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (phonebook, contact) = path.into_inner();
+    Ok(HttpResponse::Ok().json(
+        state
+            .phonebooks
+            .contact(&phonebook, &caller.tenant_uuid, &contact)
+            .await
+            .map_err(legacy)?,
+    ))
+}
+
+/// Replaces a contact's fields; answers 200 with it.
+#[utoipa::path(put, path = "/0.1/phonebooks/{phonebook_uuid}/contacts/{contact_uuid}", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.contacts.{contact_uuid}.update`.",
+    params(("phonebook_uuid" = String, Path), ("contact_uuid" = String, Path)), request_body(content = Object), responses((status = 200, description = "The contact", body = Object), (status = 404, description = "No such contact"), (status = 409, description = "Duplicate")))]
+#[put("/0.1/phonebooks/{phonebook_uuid}/contacts/{contact_uuid}")]
+async fn update_contact(
+    caller: Authorized<ContactUpdate>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let (phonebook, contact) = path.into_inner();
+    let updated = state
+        .phonebooks
+        .update_contact(&phonebook, &caller.tenant_uuid, &contact, &body_of(&body)?)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Deletes a contact.
+#[utoipa::path(delete, path = "/0.1/phonebooks/{phonebook_uuid}/contacts/{contact_uuid}", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.contacts.{contact_uuid}.delete`.",
+    params(("phonebook_uuid" = String, Path), ("contact_uuid" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404, description = "No such contact")))]
+#[delete("/0.1/phonebooks/{phonebook_uuid}/contacts/{contact_uuid}")]
+async fn delete_contact(
+    caller: Authorized<ContactDelete>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (phonebook, contact) = path.into_inner();
+    state
+        .phonebooks
+        .delete_contact(&phonebook, &caller.tenant_uuid, &contact)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::NoContent().finish())
+}

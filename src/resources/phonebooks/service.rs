@@ -1,0 +1,194 @@
+//! Phonebooks of a tenant and their contacts. Item routes act in the current tenant only (no
+//! recurse), as wazo-dird's phonebook API.
+
+use super::model::{Phonebook, PhonebookContact};
+use super::{dao, notifier, validator};
+use crate::bus::Bus;
+use crate::resources::ResourceError;
+use crate::storage::Storage;
+use serde_json::{Map, Value};
+
+/// Why a phonebook operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PhonebookError {
+    #[error("invalid data")]
+    Invalid(Map<String, Value>),
+    #[error("{0}")]
+    InvalidContact(String),
+    #[error("No such phonebook: {0}")]
+    NoSuchPhonebook(String),
+    #[error("No such contact: {0}")]
+    NoSuchContact(String),
+    #[error("Adding this contact would create a duplicate")]
+    DuplicateContact,
+    #[error(transparent)]
+    Resource(#[from] ResourceError),
+}
+
+impl From<tokio_postgres::Error> for PhonebookError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        PhonebookError::Resource(error.into())
+    }
+}
+
+impl From<crate::storage::StorageError> for PhonebookError {
+    fn from(error: crate::storage::StorageError) -> Self {
+        PhonebookError::Resource(error.into())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PhonebookService {
+    storage: Storage,
+    bus: Bus,
+}
+
+fn valid_uuid(uuid: &str) -> bool {
+    uuid::Uuid::parse_str(uuid).is_ok()
+}
+
+impl PhonebookService {
+    pub fn new(storage: Storage, bus: Bus) -> Self {
+        PhonebookService { storage, bus }
+    }
+
+    pub async fn list(&self, tenants: &[String]) -> Result<Vec<Phonebook>, PhonebookError> {
+        let client = self.storage.client().await?;
+        Ok(dao::list(&client, tenants).await?)
+    }
+
+    /// The phonebook `uuid` of `tenant_uuid` (a malformed uuid is simply not found).
+    pub async fn get(&self, uuid: &str, tenant_uuid: &str) -> Result<Phonebook, PhonebookError> {
+        if !valid_uuid(uuid) {
+            return Err(PhonebookError::NoSuchPhonebook(uuid.to_owned()));
+        }
+        let client = self.storage.client().await?;
+        dao::get(&client, uuid, &[tenant_uuid.to_owned()])
+            .await?
+            .ok_or_else(|| PhonebookError::NoSuchPhonebook(uuid.to_owned()))
+    }
+
+    pub async fn create(
+        &self,
+        tenant_uuid: &str,
+        body: &Value,
+    ) -> Result<Phonebook, PhonebookError> {
+        let (name, description) = validator::phonebook(body).map_err(PhonebookError::Invalid)?;
+        let client = self.storage.client().await?;
+        let created = dao::create(&client, tenant_uuid, &name, description.as_deref()).await?;
+        self.bus.publish(notifier::phonebook("created", &created));
+        Ok(created)
+    }
+
+    pub async fn update(
+        &self,
+        uuid: &str,
+        tenant_uuid: &str,
+        body: &Value,
+    ) -> Result<Phonebook, PhonebookError> {
+        self.get(uuid, tenant_uuid).await?;
+        let (name, description) = validator::phonebook(body).map_err(PhonebookError::Invalid)?;
+        let client = self.storage.client().await?;
+        let updated = dao::update(&client, uuid, &name, description.as_deref())
+            .await?
+            .ok_or_else(|| PhonebookError::NoSuchPhonebook(uuid.to_owned()))?;
+        self.bus.publish(notifier::phonebook("edited", &updated));
+        Ok(updated)
+    }
+
+    /// Deletes a phonebook, its contacts and its sources.
+    pub async fn delete(&self, uuid: &str, tenant_uuid: &str) -> Result<(), PhonebookError> {
+        let phonebook = self.get(uuid, tenant_uuid).await?;
+        let client = self.storage.client().await?;
+        dao::delete(&client, uuid).await?;
+        self.bus.publish(notifier::phonebook("deleted", &phonebook));
+        Ok(())
+    }
+
+    pub async fn contacts(
+        &self,
+        uuid: &str,
+        tenant_uuid: &str,
+    ) -> Result<Vec<PhonebookContact>, PhonebookError> {
+        self.get(uuid, tenant_uuid).await?;
+        let client = self.storage.client().await?;
+        Ok(dao::contacts(&client, uuid, None).await?)
+    }
+
+    pub async fn contact(
+        &self,
+        uuid: &str,
+        tenant_uuid: &str,
+        contact_uuid: &str,
+    ) -> Result<PhonebookContact, PhonebookError> {
+        self.get(uuid, tenant_uuid).await?;
+        let client = self.storage.client().await?;
+        dao::contacts(&client, uuid, Some(contact_uuid))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| PhonebookError::NoSuchContact(contact_uuid.to_owned()))
+    }
+
+    /// Creates a contact; the answer echoes the fields as sent, with the new `id`.
+    pub async fn create_contact(
+        &self,
+        uuid: &str,
+        tenant_uuid: &str,
+        body: &Value,
+    ) -> Result<PhonebookContact, PhonebookError> {
+        let phonebook = self.get(uuid, tenant_uuid).await?;
+        let fields = validator::contact(body).map_err(PhonebookError::InvalidContact)?;
+        let client = self.storage.client().await?;
+        let id = dao::create_contact(&client, uuid, &fields, None)
+            .await?
+            .ok_or(PhonebookError::DuplicateContact)?;
+        self.bus
+            .publish(notifier::contact("created", &phonebook, &id));
+        let mut contact = fields;
+        contact.insert("id".into(), Value::String(id));
+        Ok(contact)
+    }
+
+    /// Replaces every field of a contact (it keeps its id), in one transaction.
+    pub async fn update_contact(
+        &self,
+        uuid: &str,
+        tenant_uuid: &str,
+        contact_uuid: &str,
+        body: &Value,
+    ) -> Result<PhonebookContact, PhonebookError> {
+        let phonebook = self.get(uuid, tenant_uuid).await?;
+        let fields = validator::contact(body).map_err(PhonebookError::InvalidContact)?;
+        let mut client = self.storage.client().await?;
+        let transaction = client.transaction().await?;
+        if !dao::delete_contact(&transaction, uuid, contact_uuid).await? {
+            return Err(PhonebookError::NoSuchContact(contact_uuid.to_owned()));
+        }
+        dao::create_contact(&transaction, uuid, &fields, Some(contact_uuid))
+            .await?
+            .ok_or(PhonebookError::DuplicateContact)?;
+        transaction.commit().await?;
+        self.bus
+            .publish(notifier::contact("edited", &phonebook, contact_uuid));
+        let mut contact = fields;
+        contact.insert("id".into(), Value::String(contact_uuid.to_owned()));
+        Ok(contact)
+    }
+
+    pub async fn delete_contact(
+        &self,
+        uuid: &str,
+        tenant_uuid: &str,
+        contact_uuid: &str,
+    ) -> Result<(), PhonebookError> {
+        let phonebook = self.get(uuid, tenant_uuid).await?;
+        let client = self.storage.client().await?;
+        if !dao::delete_contact(&client, uuid, contact_uuid).await? {
+            return Err(PhonebookError::NoSuchContact(contact_uuid.to_owned()));
+        }
+        self.bus
+            .publish(notifier::contact("deleted", &phonebook, contact_uuid));
+        Ok(())
+    }
+}
