@@ -277,3 +277,126 @@ async fn phonebooks_and_contacts_with_wazo_dirds_codes() {
         .get(0);
     assert_eq!(left, 0);
 }
+
+async fn import(dird: &Daemon, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let response = dird
+        .http
+        .post(dird.url(path))
+        .header("X-Auth-Token", "admin")
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("import");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn imports_are_all_or_nothing_with_wazo_dirds_error_ids() {
+    let database = TestDatabase::create().await;
+    let dir = shared_tempdir();
+    let config = base_config(
+        free_port(),
+        json!({"auth": static_auth(dir.path(), TOKENS), "db_uri": database.uri()}),
+    );
+    let dird = Daemon::start_in(dir, config, &[]).await;
+    dird.wait_for_status("admin", "database", "ok", Duration::from_secs(15))
+        .await;
+    let (_, book) = call(
+        &dird,
+        Method::POST,
+        "/0.1/phonebooks",
+        "admin",
+        Some(json!({"name": "imports"})),
+    )
+    .await;
+    let path = format!(
+        "/0.1/phonebooks/{}/contacts/import",
+        book["uuid"].as_str().expect("uuid")
+    );
+    call(
+        &dird,
+        Method::POST,
+        &format!(
+            "/0.1/phonebooks/{}/contacts",
+            book["uuid"].as_str().expect("uuid")
+        ),
+        "admin",
+        Some(json!({"firstname": "Alice", "lastname": "Martin"})),
+    )
+    .await;
+
+    let csv = "firstname,lastname\nAlice,Martin\nBob,Marley\nBob,Marley\nÉlodie,Béranger\n";
+    let (status, body) = import(
+        &dird,
+        &path,
+        "text/csv; charset=utf-8",
+        csv.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        body["created"].as_array().map(Vec::len),
+        Some(2),
+        "existing and repeated contacts are skipped: {body}"
+    );
+    assert_eq!(body["failed"], json!([]));
+
+    let latin: Vec<u8> = "firstname\nFrançoise\n"
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect();
+    let (status, body) = import(&dird, &path, "text/csv; charset=iso-8859-1", latin).await;
+    assert_eq!(
+        (status, body["created"][0]["firstname"].clone()),
+        (201, json!("Françoise"))
+    );
+
+    for (content_type, payload, error_id) in [
+        (
+            "text/csv",
+            vec![0xff, 0xfe, b'\n'],
+            "phonebook-contact-import-bad-encoding",
+        ),
+        (
+            "text/csv",
+            b"firstname,firstname\nA,B\n".to_vec(),
+            "phonebook-contact-import-duplicate-columns",
+        ),
+        (
+            "text/csv",
+            b"firstname,lastname\nA\n".to_vec(),
+            "phonebook-contact-import-invalid-file",
+        ),
+        (
+            "text/csv",
+            b"firstname\n".to_vec(),
+            "phonebook-contact-import-empty-file",
+        ),
+        (
+            "text/csv",
+            b"firstname,lastname\nZed,Zorro\n,\n".to_vec(),
+            "phonebook-contact-import-bad-contacts",
+        ),
+    ] {
+        let (status, body) = import(&dird, &path, content_type, payload).await;
+        assert_eq!(
+            (status, body["error_id"].clone()),
+            (400, json!(error_id)),
+            "{body}"
+        );
+    }
+    let (_, listed) = call(
+        &dird,
+        Method::GET,
+        &format!(
+            "/0.1/phonebooks/{}/contacts?search=zed",
+            book["uuid"].as_str().expect("uuid")
+        ),
+        "admin",
+        None,
+    )
+    .await;
+    assert_eq!(listed["total"], 0, "a refused import created nothing");
+}

@@ -7,7 +7,7 @@ use crate::access;
 use crate::auth::Authorized;
 use crate::http::error::{ApiError, ErrorStyle};
 use crate::http::list_params::{Direction, ListParams, ListSpec};
-use crate::resources::phonebooks::service::PhonebookError;
+use crate::resources::phonebooks::service::{ImportError, PhonebookError};
 use crate::resources::ResourceError;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -22,6 +22,7 @@ crate::routes!(
     delete_phonebook,
     list_contacts,
     create_contact,
+    import_contacts,
     get_contact,
     update_contact,
     delete_contact
@@ -82,6 +83,15 @@ fn legacy(error: PhonebookError) -> ApiError {
             (StatusCode::NOT_FOUND, error.to_string())
         }
         error @ PhonebookError::DuplicateContact => (StatusCode::CONFLICT, error.to_string()),
+        PhonebookError::Import(error) => {
+            let details = match &error {
+                ImportError::BadContacts(errors) => json!({ "errors": errors }),
+                _ => json!({}),
+            };
+            return ApiError::new(StatusCode::BAD_REQUEST, error.error_id(), error.to_string())
+                .details(details)
+                .resource("contacts");
+        }
     };
     ApiError::legacy_handmade(status, reason)
 }
@@ -275,6 +285,46 @@ async fn create_contact(
         .await
         .map_err(legacy)?;
     Ok(HttpResponse::Created().json(contact))
+}
+
+/// Imports contacts from CSV (`text/csv`, charset from the Content-Type): all or nothing, contacts
+/// already there skipped.
+#[utoipa::path(post, path = "/0.1/phonebooks/{phonebook_uuid}/contacts/import", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.contacts.create`.",
+    params(("phonebook_uuid" = String, Path)), request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, description = "`{created, failed: []}`", body = Object), (status = 400, description = "`phonebook-contact-import-*`"), (status = 404, description = "No such phonebook")))]
+#[post("/0.1/phonebooks/{phonebook_uuid}/contacts/import")]
+async fn import_contacts(
+    caller: Authorized<ContactsCreate>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let content_type = request
+        .headers()
+        .get("Content-Type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let charset = content_type
+        .split(';')
+        .filter_map(|part| part.trim().strip_prefix("charset="))
+        .next()
+        .unwrap_or("utf-8")
+        .trim_matches('"');
+    let decoded = encoding_rs::Encoding::for_label(charset.as_bytes())
+        .map(|encoding| encoding.decode(&body))
+        .filter(|(_, _, malformed)| !malformed);
+    let Some((text, _, _)) = decoded else {
+        return Err(legacy(PhonebookError::Import(ImportError::BadEncoding(
+            charset.to_owned(),
+        ))));
+    };
+    let created = state
+        .phonebooks
+        .import(&path, &caller.tenant_uuid, &text)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Created().json(json!({"created": created, "failed": []})))
 }
 
 /// One contact.

@@ -191,3 +191,27 @@ pub(crate) async fn delete_contact(
         .await?;
     Ok(deleted == 1)
 }
+
+/// The hashes of the phonebook's contacts.
+pub(crate) async fn hashes(
+    client: &impl GenericClient,
+    phonebook_uuid: &str,
+) -> Result<std::collections::HashSet<String>, ResourceError> {
+    let rows = client
+        .query(
+            "SELECT hash FROM dird_contact WHERE phonebook_uuid = $1::text::uuid",
+            &[&phonebook_uuid],
+        )
+        .await?;
+    Ok(rows.iter().map(|row| row.get(0)).collect())
+}
+
+/// The hash of a contact's fields, as stored.
+pub(crate) fn hash_of(fields: &serde_json::Map<String, Value>) -> String {
+    contact_hash(
+        &fields
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<BTreeMap<_, _>>(),
+    )
+}

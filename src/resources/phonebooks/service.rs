@@ -8,6 +8,34 @@ use crate::resources::ResourceError;
 use crate::storage::Storage;
 use serde_json::{Map, Value};
 
+/// Why an import was refused as a whole (wazo-dird's `phonebook-contact-import-*` error ids).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("The file is not valid {0}")]
+    BadEncoding(String),
+    #[error("The header row names a column twice: {0}")]
+    DuplicateColumns(String),
+    #[error("The file is not a valid CSV file: {0}")]
+    InvalidFile(String),
+    #[error("The file holds no contact")]
+    EmptyFile,
+    #[error("Some contacts are invalid")]
+    BadContacts(Vec<Value>),
+}
+
+impl ImportError {
+    /// wazo-dird's error id.
+    pub fn error_id(&self) -> &'static str {
+        match self {
+            ImportError::BadEncoding(_) => "phonebook-contact-import-bad-encoding",
+            ImportError::DuplicateColumns(_) => "phonebook-contact-import-duplicate-columns",
+            ImportError::InvalidFile(_) => "phonebook-contact-import-invalid-file",
+            ImportError::EmptyFile => "phonebook-contact-import-empty-file",
+            ImportError::BadContacts(_) => "phonebook-contact-import-bad-contacts",
+        }
+    }
+}
+
 /// Why a phonebook operation was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum PhonebookError {
@@ -21,6 +49,8 @@ pub enum PhonebookError {
     NoSuchContact(String),
     #[error("Adding this contact would create a duplicate")]
     DuplicateContact,
+    #[error(transparent)]
+    Import(#[from] ImportError),
     #[error(transparent)]
     Resource(#[from] ResourceError),
 }
@@ -174,6 +204,85 @@ impl PhonebookService {
         let mut contact = fields;
         contact.insert("id".into(), Value::String(contact_uuid.to_owned()));
         Ok(contact)
+    }
+
+    /// Imports contacts from CSV text: all or nothing; contacts already there (or repeated in the
+    /// file) are skipped silently, as wazo-dird does.
+    pub async fn import(
+        &self,
+        uuid: &str,
+        tenant_uuid: &str,
+        text: &str,
+    ) -> Result<Vec<PhonebookContact>, PhonebookError> {
+        let phonebook = self.get(uuid, tenant_uuid).await?;
+        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| ImportError::InvalidFile(e.to_string()))?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+            .collect();
+        if header.iter().all(String::is_empty) {
+            return Err(ImportError::EmptyFile.into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(twice) = header.iter().find(|h| !seen.insert(h.as_str())) {
+            return Err(ImportError::DuplicateColumns(twice.clone()).into());
+        }
+        let mut rows = Vec::new();
+        let mut bad = Vec::new();
+        for (index, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| ImportError::InvalidFile(e.to_string()))?;
+            let fields: Map<String, Value> = header
+                .iter()
+                .zip(record.iter())
+                .filter(|(key, _)| key.as_str() != "id")
+                .map(|(key, value)| (key.clone(), Value::String(value.to_owned())))
+                .collect();
+            let checked = validator::contact(&Value::Object(fields.clone())).and_then(|fields| {
+                if fields
+                    .values()
+                    .all(|value| value.as_str().is_some_and(str::is_empty))
+                {
+                    Err("A contact needs at least one value".to_owned())
+                } else {
+                    Ok(fields)
+                }
+            });
+            match checked {
+                Ok(fields) => rows.push(fields),
+                Err(message) => bad.push(
+                    serde_json::json!({"contact": fields, "message": message, "index": index}),
+                ),
+            }
+        }
+        if !bad.is_empty() {
+            return Err(ImportError::BadContacts(bad).into());
+        }
+        if rows.is_empty() {
+            return Err(ImportError::EmptyFile.into());
+        }
+        let mut client = self.storage.client().await?;
+        let transaction = client.transaction().await?;
+        let mut known = dao::hashes(&transaction, uuid).await?;
+        let mut created = Vec::new();
+        for mut fields in rows {
+            if !known.insert(dao::hash_of(&fields)) {
+                continue;
+            }
+            if let Some(id) = dao::create_contact(&transaction, uuid, &fields, None).await? {
+                fields.insert("id".into(), Value::String(id));
+                created.push(fields);
+            }
+        }
+        transaction.commit().await?;
+        for contact in &created {
+            if let Some(id) = contact.get("id").and_then(Value::as_str) {
+                self.bus
+                    .publish(notifier::contact("created", &phonebook, id));
+            }
+        }
+        Ok(created)
     }
 
     pub async fn delete_contact(
