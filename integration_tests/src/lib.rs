@@ -9,6 +9,7 @@ pub mod daemon;
 pub mod postgres;
 pub mod server;
 pub mod slapd;
+pub mod users;
 pub mod web_service;
 
 use std::net::TcpListener;

@@ -1,5 +1,5 @@
 //! The directory services: lookup, reverse lookup and headers of a profile, by scatter-gather over
-//! the profile's source actors, and the formatting of results by the profile's display.
+//! the profile's source actors (results are formatted by `super::results`).
 //!
 //! These services hold no state of their own (profiles, displays and source actors belong to their
 //! resources), so they are shared plain async services: every request runs concurrently, nothing
@@ -17,7 +17,6 @@ use crate::resources::sources::service::SourceService;
 use crate::resources::ResourceError;
 use crate::storage::Storage;
 use actors::{first_match, gather, CallError};
-use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -309,79 +308,6 @@ fn contacts(answers: Vec<(String, SourceResponse)>) -> Vec<SourceResult> {
         .collect()
 }
 
-/// `column_headers` and `column_types` of a display (empty without one).
-pub fn headers(display: Option<&Display>) -> Value {
-    let columns = display.map(|d| d.columns.as_slice()).unwrap_or_default();
-    json!({
-        "column_headers": columns.iter().map(|c| c.title.clone()).collect::<Vec<_>>(),
-        "column_types": columns.iter().map(|c| c.kind.clone()).collect::<Vec<_>>(),
-    })
-}
-
-/// Formats results with the display: `column_values` follow the columns (`field`, else `default`),
-/// a `favorite` column is true for the user's favorites, a `personal` column for personal contacts.
-pub fn format_results(
-    display: Option<&Display>,
-    results: Vec<SourceResult>,
-    is_favorite: impl Fn(&SourceResult) -> bool,
-) -> Value {
-    let columns = display.map(|d| d.columns.as_slice()).unwrap_or_default();
-    let formatted: Vec<Value> = results
-        .into_iter()
-        .map(|mut result| {
-            let favorite = is_favorite(&result);
-            for column in columns {
-                let Some(field) = &column.field else { continue };
-                match column.kind.as_deref() {
-                    Some("favorite") => {
-                        result.fields.insert(field.clone(), json!(favorite));
-                    }
-                    Some("personal") => {
-                        result
-                            .fields
-                            .insert(field.clone(), json!(result.is_personal));
-                    }
-                    _ => {}
-                }
-            }
-            let values: Vec<Value> = columns
-                .iter()
-                .map(|column| {
-                    column
-                        .field
-                        .as_ref()
-                        .and_then(|field| result.fields.get(field).cloned())
-                        .unwrap_or_else(|| {
-                            column.default.clone().map_or(Value::Null, Value::String)
-                        })
-                })
-                .collect();
-            json!({
-                "column_values": values,
-                "relations": result.relations,
-                "source": result.source,
-                "backend": result.backend,
-            })
-        })
-        .collect();
-    let mut body = headers(display);
-    body["results"] = Value::Array(formatted);
-    body
-}
-
-/// The reverse lookup answer: always a body, `null`s when nothing matched.
-pub fn reverse_body(exten: &str, found: Option<SourceResult>) -> Value {
-    match found {
-        Some(result) => json!({
-            "display": result.fields.get("reverse").cloned().unwrap_or(Value::Null),
-            "exten": exten,
-            "fields": result.fields,
-            "source": result.source,
-        }),
-        None => json!({"display": null, "exten": exten, "fields": {}, "source": null}),
-    }
-}
-
 impl crate::resources::profiles::service::References for Directory {
     /// A stored display of `tenant` (the database links stored profiles to stored displays only).
     fn display_in(&self, uuid: &str, tenant: &str) -> bool {
@@ -402,7 +328,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn csv_source(name: &str, file: &std::path::Path) -> SourceSpec {
-        let extra = json!({"file": file, "separator": ",", "unique_column": "id"});
+        let extra = serde_json::json!({"file": file, "separator": ",", "unique_column": "id"});
         SourceSpec {
             uuid: format!("uuid-{name}"),
             tenant_uuid: "t".into(),

@@ -3,4 +3,5 @@
 pub mod directory;
 pub mod format;
 pub mod reactions;
+pub mod results;
 pub mod source_actor;

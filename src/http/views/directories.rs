@@ -6,7 +6,8 @@ use crate::auth::{extractor::Caller, Authorized};
 use crate::backends::Context;
 use crate::http::error::ApiError;
 use crate::resources::ResourceError;
-use crate::services::directory::{self, ResolvedProfile};
+use crate::services::directory::ResolvedProfile;
+use crate::services::results;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -152,7 +153,7 @@ async fn lookup_body(
         state.directory.lookup(&resolved.profile, &term, &context),
         favorite_ids(state, resolved, context.user_uuid.as_deref())
     );
-    let mut body = directory::format_results(resolved.display.as_deref(), results, |r| {
+    let mut body = results::format_results(resolved.display.as_deref(), results, |r| {
         is_favorite(&favorites, r)
     });
     body["term"] = json!(term);
@@ -250,7 +251,7 @@ async fn reverse(
             &context(&caller, Some(user_uuid)),
         )
         .await;
-    Ok(HttpResponse::Ok().json(directory::reverse_body(&exten, found)))
+    Ok(HttpResponse::Ok().json(results::reverse_body(&exten, found)))
 }
 
 /// Every personal contact of the token's user, formatted by the profile's display with the
@@ -303,7 +304,7 @@ async fn personal_contacts(
         }
     };
     let favorites = favorite_ids(&state, &resolved, Some(&user)).await;
-    Ok(HttpResponse::Ok().json(directory::format_results(
+    Ok(HttpResponse::Ok().json(results::format_results(
         resolved.display.as_deref(),
         results,
         |r| is_favorite(&favorites, r),

@@ -7,7 +7,7 @@ use crate::auth::Authorized;
 use crate::backends::Context;
 use crate::http::error::ApiError;
 use crate::resources::favorites::service::FavoriteError;
-use crate::services::directory;
+use crate::services::results;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, put, web, HttpResponse};
@@ -78,7 +78,7 @@ async fn list_favorites(
         .directory
         .list(&resolved.profile, &ids, &context)
         .await;
-    Ok(HttpResponse::Ok().json(directory::format_results(
+    Ok(HttpResponse::Ok().json(results::format_results(
         resolved.display.as_deref(),
         results,
         |_| true,

@@ -4,7 +4,7 @@ use super::directories::legacy_profile;
 use crate::access;
 use crate::auth::Authorized;
 use crate::http::error::ApiError;
-use crate::services::directory;
+use crate::services::results;
 use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 
@@ -32,5 +32,5 @@ async fn lookup_headers(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let resolved = legacy_profile(&state, &caller, &path)?;
-    Ok(HttpResponse::Ok().json(directory::headers(resolved.display.as_deref())))
+    Ok(HttpResponse::Ok().json(results::headers(resolved.display.as_deref())))
 }

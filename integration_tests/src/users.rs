@@ -1,0 +1,36 @@
+//! A daemon for the user-data tests: two users (`alice`, `bob`) and a service token without user in
+//! one tenant (static auth), and a fresh database.
+
+use crate::daemon::{base_config, shared_tempdir, static_auth, Daemon};
+use crate::free_port;
+use crate::postgres::TestDatabase;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+pub const TOKENS: &str = "tokens:\n  alice: {user_uuid: 10000000-0000-4000-8000-00000000000a, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\n  bob: {user_uuid: 10000000-0000-4000-8000-00000000000b, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\n  service: {tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\ntenants:\n  - {uuid: 20000000-0000-4000-8000-000000000001, name: master, parent_uuid: null}\n";
+
+/// Starts the daemon on a fresh database and waits for it.
+pub async fn start() -> (Daemon, TestDatabase) {
+    let database = TestDatabase::create().await;
+    let dir = shared_tempdir();
+    let config = base_config(
+        free_port(),
+        json!({"auth": static_auth(dir.path(), TOKENS), "db_uri": database.uri()}),
+    );
+    let dird = Daemon::start_in(dir, config, &[]).await;
+    dird.wait_for_status("alice", "database", "ok", Duration::from_secs(15))
+        .await;
+    (dird, database)
+}
+
+/// A request with an optional raw body.
+pub async fn call(
+    dird: &Daemon,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<&str>,
+) -> (u16, Value) {
+    dird.send(method, path, token, None, body).await
+}
