@@ -241,6 +241,14 @@ async fn csv_import_reports_each_bad_line_and_reads_the_charset() {
     );
     let (status, _) = import(&dird, "alice", "text/csv", vec![0xff, 0xfe, b'\n']).await;
     assert_eq!(status, 400, "undecodable UTF-8");
+    let (status, body) = import(
+        &dird,
+        "alice",
+        "text/csv; charset=klingon",
+        b"firstname\nKahless\n".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400, "unknown charset: {body}");
 
     // A large import is one transaction.
     let mut big = String::from("firstname,lastname,number\n");

@@ -50,3 +50,24 @@ pub fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
         Ok(value) => Ok(value),
     }
 }
+
+/// A text body decoded with the charset its Content-Type names (UTF-8 when it names none);
+/// `Err` carries the charset when it is unknown or the bytes are not valid in it.
+pub fn text_body(request: &actix_web::HttpRequest, body: &[u8]) -> Result<String, String> {
+    let content_type = request
+        .headers()
+        .get("Content-Type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let charset = content_type
+        .split(';')
+        .filter_map(|part| part.trim().strip_prefix("charset="))
+        .next()
+        .unwrap_or("utf-8")
+        .trim_matches('"');
+    encoding_rs::Encoding::for_label(charset.as_bytes())
+        .map(|encoding| encoding.decode(body))
+        .filter(|(_, _, malformed)| !malformed)
+        .map(|(text, _, _)| text.into_owned())
+        .ok_or_else(|| charset.to_owned())
+}

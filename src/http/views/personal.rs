@@ -1,7 +1,7 @@
 //! Personal contacts of the token's user: `/0.1/personal` and `/0.1/personal/{contact_id}` (legacy
 //! error bodies, wazo-dird's codes: POST 201, PUT 200 with the contact, DELETE 204).
 
-use super::listing::json_body;
+use super::listing::{json_body, text_body};
 use crate::access;
 use crate::auth::Authorized;
 use crate::backends::fold;
@@ -207,26 +207,8 @@ async fn import_personal(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.required_user_uuid().await?;
-    let content_type = request
-        .headers()
-        .get("Content-Type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let charset = content_type
-        .split(';')
-        .filter_map(|part| part.trim().strip_prefix("charset="))
-        .next()
-        .unwrap_or("utf-8")
-        .trim_matches('"');
-    let encoding = encoding_rs::Encoding::for_label(charset.as_bytes())
-        .ok_or_else(|| bad_request(&format!("unknown charset {charset}")))?;
-    let (text, _, malformed) = encoding.decode(&body);
-    if malformed {
-        return Err(bad_request(&format!(
-            "the body is not valid {}",
-            encoding.name()
-        )));
-    }
+    let text = text_body(&request, &body)
+        .map_err(|charset| bad_request(&format!("the body is not valid {charset}")))?;
     let report = state
         .personal
         .import(&caller.tenant_uuid, &user, &text)

@@ -2,7 +2,7 @@
 //! `Wazo-Tenant` or the token's; item routes do not recurse. PUT answers 200 with the body
 //! (wazo-dird's behaviour). The routes' own errors use the legacy body, as wazo-dird's.
 
-use super::listing::json_body;
+use super::listing::{json_body, text_body};
 use crate::access;
 use crate::auth::Authorized;
 use crate::http::error::{ApiError, ErrorStyle};
@@ -300,25 +300,8 @@ async fn import_contacts(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let content_type = request
-        .headers()
-        .get("Content-Type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let charset = content_type
-        .split(';')
-        .filter_map(|part| part.trim().strip_prefix("charset="))
-        .next()
-        .unwrap_or("utf-8")
-        .trim_matches('"');
-    let decoded = encoding_rs::Encoding::for_label(charset.as_bytes())
-        .map(|encoding| encoding.decode(&body))
-        .filter(|(_, _, malformed)| !malformed);
-    let Some((text, _, _)) = decoded else {
-        return Err(legacy(PhonebookError::Import(ImportError::BadEncoding(
-            charset.to_owned(),
-        ))));
-    };
+    let text = text_body(&request, &body)
+        .map_err(|charset| legacy(PhonebookError::Import(ImportError::BadEncoding(charset))))?;
     let created = state
         .phonebooks
         .import(&path, &caller.tenant_uuid, &text)
