@@ -399,4 +399,45 @@ async fn imports_are_all_or_nothing_with_wazo_dirds_error_ids() {
     )
     .await;
     assert_eq!(listed["total"], 0, "a refused import created nothing");
+
+    // A large import is written in batches; an existing contact among them is still skipped.
+    let mut big = String::from("firstname,lastname,number\n");
+    for i in 0..2_500 {
+        big.push_str(&format!("First{i},Last{i},{}\n", 100_000 + i));
+        if i == 1_200 {
+            big.push_str("First7,Last7,100007\n");
+        }
+    }
+    let (status, body) = import(&dird, &path, "text/csv", big.into_bytes()).await;
+    let created = body["created"].as_array().cloned().unwrap_or_default();
+    assert_eq!((status, created.len()), (201, 2_500));
+    let id = created[1_999]["id"].as_str().expect("an id");
+    let contacts = format!(
+        "/0.1/phonebooks/{}/contacts",
+        book["uuid"].as_str().expect("uuid")
+    );
+    let (status, one) = call(
+        &dird,
+        Method::GET,
+        &format!("{contacts}/{id}"),
+        "admin",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, one),
+        (
+            200,
+            json!({"id": id, "firstname": "First1999", "lastname": "Last1999", "number": "101999"})
+        )
+    );
+    let (_, listed) = call(
+        &dird,
+        Method::GET,
+        &format!("{contacts}?limit=1"),
+        "admin",
+        None,
+    )
+    .await;
+    assert_eq!(listed["total"], 2_504, "4 contacts before, 2,500 imported");
 }

@@ -153,6 +153,52 @@ pub(crate) async fn create_contact(
     Ok(Some(uuid))
 }
 
+/// Stores many contacts with two statements; contacts identical to one already in the phonebook
+/// (written concurrently since the caller read the hashes) are skipped. Returns the new ids, in
+/// the order of `contacts`, `None` where skipped.
+pub(crate) async fn create_contacts(
+    client: &impl GenericClient,
+    phonebook_uuid: &str,
+    contacts: &[serde_json::Map<String, Value>],
+) -> Result<Vec<Option<String>>, ResourceError> {
+    let (mut uuids, mut hashes) = (Vec::new(), Vec::new());
+    let (mut names, mut values, mut owners) = (Vec::new(), Vec::new(), Vec::new());
+    for fields in contacts {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        hashes.push(hash_of(fields));
+        names.push("id".to_owned());
+        values.push(uuid.clone());
+        owners.push(uuid.clone());
+        for (name, value) in fields {
+            names.push(name.clone());
+            values.push(stored(value));
+            owners.push(uuid.clone());
+        }
+        uuids.push(uuid);
+    }
+    let inserted: std::collections::HashSet<String> = client
+        .query(
+            "INSERT INTO dird_contact (uuid, phonebook_uuid, hash) SELECT uuid, $2::text::uuid, hash \
+             FROM unnest($1::text[], $3::text[]) AS c(uuid, hash) ON CONFLICT DO NOTHING RETURNING uuid",
+            &[&uuids, &phonebook_uuid, &hashes],
+        )
+        .await?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    client
+        .execute(
+            "INSERT INTO dird_contact_fields (name, value, contact_uuid) SELECT name, value, owner \
+             FROM unnest($1::text[], $2::text[], $3::text[]) AS f(name, value, owner) WHERE owner = ANY($4)",
+            &[&names, &values, &owners, &inserted.iter().collect::<Vec<_>>()],
+        )
+        .await?;
+    Ok(uuids
+        .into_iter()
+        .map(|uuid| inserted.contains(&uuid).then_some(uuid))
+        .collect())
+}
+
 /// Contacts of the phonebook (all, or the one `contact_uuid`), every field as text.
 pub(crate) async fn contacts(
     client: &impl GenericClient,

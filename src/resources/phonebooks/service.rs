@@ -8,6 +8,10 @@ use crate::resources::ResourceError;
 use crate::storage::Storage;
 use serde_json::{Map, Value};
 
+/// Contacts written per statement pair by an import (PostgreSQL binds arrays, so this bounds the
+/// statement size, not the parameter count).
+const IMPORT_BATCH: usize = 1_000;
+
 /// Why an import was refused as a whole (wazo-dird's `phonebook-contact-import-*` error ids).
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -265,14 +269,18 @@ impl PhonebookService {
         let mut client = self.storage.client().await?;
         let transaction = client.transaction().await?;
         let mut known = dao::hashes(&transaction, uuid).await?;
+        let fresh: Vec<_> = rows
+            .into_iter()
+            .filter(|fields| known.insert(dao::hash_of(fields)))
+            .collect();
         let mut created = Vec::new();
-        for mut fields in rows {
-            if !known.insert(dao::hash_of(&fields)) {
-                continue;
-            }
-            if let Some(id) = dao::create_contact(&transaction, uuid, &fields, None).await? {
-                fields.insert("id".into(), Value::String(id));
-                created.push(fields);
+        for chunk in fresh.chunks(IMPORT_BATCH) {
+            let ids = dao::create_contacts(&transaction, uuid, chunk).await?;
+            for (mut fields, id) in chunk.iter().cloned().zip(ids) {
+                if let Some(id) = id {
+                    fields.insert("id".into(), Value::String(id));
+                    created.push(fields);
+                }
             }
         }
         transaction.commit().await?;
