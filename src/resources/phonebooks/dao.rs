@@ -5,7 +5,7 @@ use crate::resources::error::{violates, ResourceError};
 use crate::resources::personal::hash::contact_hash;
 use deadpool_postgres::GenericClient;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 const COLUMNS: &str = "id, uuid::text, name, description, tenant_uuid";
 
@@ -113,44 +113,16 @@ fn stored(value: &Value) -> String {
     }
 }
 
-/// Stores a contact; `None` when the phonebook already has an identical one.
+/// Stores a contact (as `uuid` when given); `None` when the phonebook already has an identical one.
 pub(crate) async fn create_contact(
     client: &impl GenericClient,
     phonebook_uuid: &str,
     fields: &serde_json::Map<String, Value>,
     uuid: Option<&str>,
 ) -> Result<Option<String>, ResourceError> {
-    let hash = contact_hash(
-        &fields
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect::<BTreeMap<_, _>>(),
-    );
     let uuid = uuid.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-    let inserted = client
-        .execute(
-            "INSERT INTO dird_contact (uuid, phonebook_uuid, hash) VALUES ($1, $2::text::uuid, $3)",
-            &[&uuid, &phonebook_uuid, &hash],
-        )
-        .await;
-    match inserted {
-        Ok(_) => {}
-        Err(error) if violates(&error, "dird_contact_hash_phonebook_uuid") => return Ok(None),
-        Err(error) => return Err(error.into()),
-    }
-    let mut names: Vec<String> = vec!["id".into()];
-    let mut values: Vec<String> = vec![uuid.clone()];
-    for (name, value) in fields {
-        names.push(name.clone());
-        values.push(stored(value));
-    }
-    client
-        .execute(
-            "INSERT INTO dird_contact_fields (name, value, contact_uuid) SELECT name, value, $3 FROM unnest($1::text[], $2::text[]) AS f(name, value)",
-            &[&names, &values, &uuid],
-        )
-        .await?;
-    Ok(Some(uuid))
+    let inserted = insert(client, phonebook_uuid, &[(uuid.clone(), fields)]).await?;
+    Ok(inserted.contains(&uuid).then_some(uuid))
 }
 
 /// Stores many contacts with two statements; contacts identical to one already in the phonebook
@@ -161,22 +133,39 @@ pub(crate) async fn create_contacts(
     phonebook_uuid: &str,
     contacts: &[serde_json::Map<String, Value>],
 ) -> Result<Vec<Option<String>>, ResourceError> {
+    let rows: Vec<_> = contacts
+        .iter()
+        .map(|fields| (uuid::Uuid::new_v4().to_string(), fields))
+        .collect();
+    let inserted = insert(client, phonebook_uuid, &rows).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(uuid, _)| inserted.contains(&uuid).then_some(uuid))
+        .collect())
+}
+
+/// Inserts `(uuid, fields)` contacts, skipping those identical to one already in the phonebook;
+/// answers the uuids inserted.
+async fn insert(
+    client: &impl GenericClient,
+    phonebook_uuid: &str,
+    contacts: &[(String, &serde_json::Map<String, Value>)],
+) -> Result<HashSet<String>, ResourceError> {
     let (mut uuids, mut hashes) = (Vec::new(), Vec::new());
     let (mut names, mut values, mut owners) = (Vec::new(), Vec::new(), Vec::new());
-    for fields in contacts {
-        let uuid = uuid::Uuid::new_v4().to_string();
+    for (uuid, fields) in contacts {
         hashes.push(hash_of(fields));
         names.push("id".to_owned());
         values.push(uuid.clone());
         owners.push(uuid.clone());
-        for (name, value) in fields {
+        for (name, value) in *fields {
             names.push(name.clone());
             values.push(stored(value));
             owners.push(uuid.clone());
         }
-        uuids.push(uuid);
+        uuids.push(uuid.clone());
     }
-    let inserted: std::collections::HashSet<String> = client
+    let inserted: HashSet<String> = client
         .query(
             "INSERT INTO dird_contact (uuid, phonebook_uuid, hash) SELECT uuid, $2::text::uuid, hash \
              FROM unnest($1::text[], $3::text[]) AS c(uuid, hash) ON CONFLICT DO NOTHING RETURNING uuid",
@@ -193,10 +182,7 @@ pub(crate) async fn create_contacts(
             &[&names, &values, &owners, &inserted.iter().collect::<Vec<_>>()],
         )
         .await?;
-    Ok(uuids
-        .into_iter()
-        .map(|uuid| inserted.contains(&uuid).then_some(uuid))
-        .collect())
+    Ok(inserted)
 }
 
 /// Contacts of the phonebook (all, or the one `contact_uuid`), every field as text.
@@ -242,7 +228,7 @@ pub(crate) async fn delete_contact(
 pub(crate) async fn hashes(
     client: &impl GenericClient,
     phonebook_uuid: &str,
-) -> Result<std::collections::HashSet<String>, ResourceError> {
+) -> Result<HashSet<String>, ResourceError> {
     let rows = client
         .query(
             "SELECT hash FROM dird_contact WHERE phonebook_uuid = $1::text::uuid",
