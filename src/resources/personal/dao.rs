@@ -7,7 +7,8 @@ use deadpool_postgres::GenericClient;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-fn hash_of(contact: &Contact) -> String {
+/// The hash of a contact's fields, as stored.
+pub(crate) fn hash_of(contact: &Contact) -> String {
     let fields: BTreeMap<String, Value> = contact
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
@@ -21,8 +22,26 @@ pub(crate) async fn create(
     client: &impl GenericClient,
     tenant_uuid: &str,
     user_uuid: &str,
-    mut contact: Contact,
+    contact: Contact,
 ) -> Result<Option<Contact>, ResourceError> {
+    ensure_owner(client, tenant_uuid, user_uuid).await?;
+    let mut contacts = [contact];
+    match insert(client, user_uuid, &mut contacts).await {
+        Ok(()) => {}
+        Err(error) if violates(&error, "dird_contact_hash_user_uuid") => return Ok(None),
+        Err(error) if violates(&error, "dird_contact_pkey") => return Ok(None),
+        Err(error) => return Err(error.into()),
+    }
+    let [contact] = contacts;
+    Ok(Some(contact))
+}
+
+/// The tenant and user rows a contact hangs from.
+async fn ensure_owner(
+    client: &impl GenericClient,
+    tenant_uuid: &str,
+    user_uuid: &str,
+) -> Result<(), ResourceError> {
     client
         .execute(
             "INSERT INTO dird_tenant (uuid) VALUES ($1) ON CONFLICT DO NOTHING",
@@ -32,33 +51,46 @@ pub(crate) async fn create(
     client
         .execute("INSERT INTO dird_user (user_uuid, tenant_uuid) VALUES ($1, $2) ON CONFLICT (user_uuid) DO NOTHING", &[&user_uuid, &tenant_uuid])
         .await?;
-    let hash = hash_of(&contact);
-    let uuid = contact
-        .get("id")
-        .cloned()
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let inserted = client
-        .execute(
-            "INSERT INTO dird_contact (uuid, user_uuid, hash) VALUES ($1, $2, $3)",
-            &[&uuid, &user_uuid, &hash],
-        )
-        .await;
-    match inserted {
-        Ok(_) => {}
-        Err(error) if violates(&error, "dird_contact_hash_user_uuid") => return Ok(None),
-        Err(error) if violates(&error, "dird_contact_pkey") => return Ok(None),
-        Err(error) => return Err(error.into()),
+    Ok(())
+}
+
+/// Gives each contact its uuid (its `id` when given) and inserts them with their fields: two
+/// statements, whatever the number of contacts.
+async fn insert(
+    client: &impl GenericClient,
+    user_uuid: &str,
+    contacts: &mut [Contact],
+) -> Result<(), tokio_postgres::Error> {
+    let (mut uuids, mut hashes) = (Vec::new(), Vec::new());
+    let (mut owners, mut names, mut values) = (Vec::new(), Vec::new(), Vec::new());
+    for contact in contacts.iter_mut() {
+        let hash = hash_of(contact);
+        let uuid = contact
+            .get("id")
+            .cloned()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        contact.insert("id".into(), uuid.clone());
+        for (name, value) in contact.iter() {
+            owners.push(uuid.clone());
+            names.push(name.clone());
+            values.push(value.clone());
+        }
+        uuids.push(uuid);
+        hashes.push(hash);
     }
-    contact.insert("id".into(), uuid.clone());
-    let (names, values): (Vec<String>, Vec<String>) =
-        contact.iter().map(|(k, v)| (k.clone(), v.clone())).unzip();
     client
         .execute(
-            "INSERT INTO dird_contact_fields (name, value, contact_uuid) SELECT name, value, $3 FROM unnest($1::text[], $2::text[]) AS f(name, value)",
-            &[&names, &values, &uuid],
+            "INSERT INTO dird_contact (uuid, user_uuid, hash) SELECT uuid, $2, hash FROM unnest($1::text[], $3::text[]) AS c(uuid, hash)",
+            &[&uuids, &user_uuid, &hashes],
         )
         .await?;
-    Ok(Some(contact))
+    client
+        .execute(
+            "INSERT INTO dird_contact_fields (name, value, contact_uuid) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])",
+            &[&names, &values, &owners],
+        )
+        .await?;
+    Ok(())
 }
 
 fn assemble(rows: &[tokio_postgres::Row]) -> Vec<Contact> {
@@ -202,57 +234,14 @@ pub(crate) async fn exists(
         .is_some())
 }
 
-/// The hash of a contact's fields, as stored.
-pub(crate) fn contact_hash_of(contact: &Contact) -> String {
-    hash_of(contact)
-}
-
-/// Stores many new contacts at once (the caller has ruled out duplicates): three statements in all.
+/// Stores many new contacts at once (the caller has ruled out duplicates): four statements in all.
 pub(crate) async fn create_many(
     client: &impl GenericClient,
     tenant_uuid: &str,
     user_uuid: &str,
-    contacts: Vec<Contact>,
+    mut contacts: Vec<Contact>,
 ) -> Result<Vec<Contact>, ResourceError> {
-    client
-        .execute(
-            "INSERT INTO dird_tenant (uuid) VALUES ($1) ON CONFLICT DO NOTHING",
-            &[&tenant_uuid],
-        )
-        .await?;
-    client
-        .execute("INSERT INTO dird_user (user_uuid, tenant_uuid) VALUES ($1, $2) ON CONFLICT (user_uuid) DO NOTHING", &[&user_uuid, &tenant_uuid])
-        .await?;
-    let (mut uuids, mut hashes) = (Vec::new(), Vec::new());
-    let (mut owners, mut names, mut values) = (Vec::new(), Vec::new(), Vec::new());
-    let mut created = Vec::with_capacity(contacts.len());
-    for mut contact in contacts {
-        let hash = hash_of(&contact);
-        let uuid = contact
-            .get("id")
-            .cloned()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        contact.insert("id".into(), uuid.clone());
-        for (name, value) in &contact {
-            owners.push(uuid.clone());
-            names.push(name.clone());
-            values.push(value.clone());
-        }
-        uuids.push(uuid);
-        hashes.push(hash);
-        created.push(contact);
-    }
-    client
-        .execute(
-            "INSERT INTO dird_contact (uuid, user_uuid, hash) SELECT uuid, $2, hash FROM unnest($1::text[], $3::text[]) AS c(uuid, hash)",
-            &[&uuids, &user_uuid, &hashes],
-        )
-        .await?;
-    client
-        .execute(
-            "INSERT INTO dird_contact_fields (name, value, contact_uuid) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])",
-            &[&names, &values, &owners],
-        )
-        .await?;
-    Ok(created)
+    ensure_owner(client, tenant_uuid, user_uuid).await?;
+    insert(client, user_uuid, &mut contacts).await?;
+    Ok(contacts)
 }

@@ -202,7 +202,7 @@ impl PersonalService {
                     continue;
                 }
             }
-            let hash = dao::contact_hash_of(&contact);
+            let hash = dao::hash_of(&contact);
             if let Some(existing) = known.get(&hash) {
                 let mut same = contact.clone();
                 same.insert("id".into(), existing.clone());
