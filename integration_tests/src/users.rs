@@ -12,14 +12,20 @@ pub const TOKENS: &str = "tokens:\n  alice: {user_uuid: 10000000-0000-4000-8000-
 
 /// Starts the daemon on a fresh database and waits for it.
 pub async fn start() -> (Daemon, TestDatabase) {
+    start_with(TOKENS, "alice").await
+}
+
+/// Starts the daemon on a fresh database with these static tokens, and waits (as `token`) until
+/// its database is ready.
+pub async fn start_with(tokens: &str, token: &str) -> (Daemon, TestDatabase) {
     let database = TestDatabase::create().await;
     let dir = shared_tempdir();
     let config = base_config(
         free_port(),
-        json!({"auth": static_auth(dir.path(), TOKENS), "db_uri": database.uri()}),
+        json!({"auth": static_auth(dir.path(), tokens), "db_uri": database.uri()}),
     );
     let dird = Daemon::start_in(dir, config, &[]).await;
-    dird.wait_for_status("alice", "database", "ok", Duration::from_secs(15))
+    dird.wait_for_status(token, "database", "ok", Duration::from_secs(15))
         .await;
     (dird, database)
 }

@@ -2,12 +2,10 @@
 //! 200 with the body), tenants (items in the current tenant only), stored values read back as text,
 //! duplicates, search, order and paging, and the cascade of a deleted phonebook.
 
-use integration_tests::daemon::{base_config, shared_tempdir, static_auth, Daemon};
-use integration_tests::free_port;
-use integration_tests::postgres::TestDatabase;
+use integration_tests::daemon::Daemon;
+use integration_tests::users;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 const TOKENS: &str = "tokens:\n  admin: {user_uuid: 10000000-0000-4000-8000-00000000000a, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\n  sub: {user_uuid: 10000000-0000-4000-8000-00000000000b, tenant_uuid: 20000000-0000-4000-8000-000000000002, acl: ['dird.#']}\ntenants:\n  - {uuid: 20000000-0000-4000-8000-000000000001, name: master, parent_uuid: null}\n  - {uuid: 20000000-0000-4000-8000-000000000002, name: sub, parent_uuid: 20000000-0000-4000-8000-000000000001}\n";
 
@@ -24,15 +22,7 @@ async fn call(
 
 #[tokio::test]
 async fn phonebooks_and_contacts_with_wazo_dirds_codes() {
-    let database = TestDatabase::create().await;
-    let dir = shared_tempdir();
-    let config = base_config(
-        free_port(),
-        json!({"auth": static_auth(dir.path(), TOKENS), "db_uri": database.uri()}),
-    );
-    let dird = Daemon::start_in(dir, config, &[]).await;
-    dird.wait_for_status("admin", "database", "ok", Duration::from_secs(15))
-        .await;
+    let (dird, database) = users::start_with(TOKENS, "admin").await;
 
     let (status, book) = call(
         &dird,
@@ -294,15 +284,7 @@ async fn import(dird: &Daemon, path: &str, content_type: &str, body: Vec<u8>) ->
 
 #[tokio::test]
 async fn imports_are_all_or_nothing_with_wazo_dirds_error_ids() {
-    let database = TestDatabase::create().await;
-    let dir = shared_tempdir();
-    let config = base_config(
-        free_port(),
-        json!({"auth": static_auth(dir.path(), TOKENS), "db_uri": database.uri()}),
-    );
-    let dird = Daemon::start_in(dir, config, &[]).await;
-    dird.wait_for_status("admin", "database", "ok", Duration::from_secs(15))
-        .await;
+    let (dird, _database) = users::start_with(TOKENS, "admin").await;
     let (_, book) = call(
         &dird,
         Method::POST,
