@@ -203,6 +203,27 @@ impl Daemon {
     }
 
     /// Polls `GET /0.1/status` until `key` reports `expected`, or panics after `timeout`.
+    /// A POST of raw bytes with their Content-Type (CSV imports).
+    pub async fn post_bytes(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (u16, Value) {
+        let response = self
+            .http
+            .post(self.url(path))
+            .header("X-Auth-Token", token)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("wazo-dird answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn wait_for_status(&self, token: &str, key: &str, expected: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         let mut last = Value::Null;

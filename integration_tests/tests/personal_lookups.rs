@@ -178,17 +178,8 @@ async fn the_personal_backend_serves_lookups_reverse_and_the_personal_view() {
 }
 
 async fn import(dird: &Daemon, token: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
-    let response = dird
-        .http
-        .post(dird.url("/0.1/personal/import"))
-        .header("X-Auth-Token", token)
-        .header("Content-Type", content_type)
-        .body(body)
-        .send()
+    dird.post_bytes("/0.1/personal/import", token, content_type, body)
         .await
-        .expect("import");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test]

@@ -269,17 +269,7 @@ async fn phonebooks_and_contacts_with_wazo_dirds_codes() {
 }
 
 async fn import(dird: &Daemon, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
-    let response = dird
-        .http
-        .post(dird.url(path))
-        .header("X-Auth-Token", "admin")
-        .header("Content-Type", content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("import");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    dird.post_bytes(path, "admin", content_type, body).await
 }
 
 #[tokio::test]

@@ -8,10 +8,11 @@ pub mod csv;
 pub mod csv_ws;
 pub mod ldap;
 pub mod personal;
+pub mod phonebook;
 mod text;
 pub mod trigram;
 
-pub use text::fold;
+pub use text::{fold, like_literal};
 
 use actors::Failure;
 use futures_util::future::BoxFuture;
@@ -149,10 +150,19 @@ pub struct Kind {
     pub validate: ValidateFn,
     /// Builds a backend.
     pub build: BuildFn,
+    /// The source's name is not its own but its phonebook's: `name` is neither required nor
+    /// taken from the body, and needs not be unique.
+    pub virtual_name: bool,
 }
 
 /// Every backend kind built into the daemon.
-pub const KINDS: &[&Kind] = &[&csv::KIND, &csv_ws::KIND, &ldap::KIND, &personal::KIND];
+pub const KINDS: &[&Kind] = &[
+    &csv::KIND,
+    &csv_ws::KIND,
+    &ldap::KIND,
+    &personal::KIND,
+    &phonebook::KIND,
+];
 
 /// The kind named `name`, if it is installed.
 pub fn kind(name: &str) -> Option<&'static Kind> {

@@ -181,6 +181,13 @@ impl From<ResourceError> for ApiError {
                 ApiError::new(StatusCode::BAD_REQUEST, error_id, format!("No such {kind} in the profile's tenant: \"{uuid}\""))
                     .details(json!({ "uuid": uuid }))
             }
+            ResourceError::UnknownPhonebook { uuid, tenant_uuid } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown-phonebook",
+                format!("Phonebook {{'uuid': '{uuid}'}} not found in tenants ['{tenant_uuid}']"),
+            )
+            .details(json!({"phonebook_key": {"uuid": uuid}, "visible_tenants": [tenant_uuid]}))
+            .resource("/backends/phonebook/sources"),
             ResourceError::Storage(error) => ApiError::from(error),
         }
     }

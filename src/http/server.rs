@@ -13,13 +13,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Registers shared data, every enabled route and the JSON 404 on an app (also used by in-process tests).
+/// The largest request body: CSV imports of tens of thousands of contacts (a 25,000-contact file
+/// is about 1.5 MB); actix-web's default is 256 KiB.
+const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
 pub fn configure_app(
     cfg: &mut web::ServiceConfig,
     state: web::Data<AppState>,
     auth: web::Data<AuthService>,
 ) {
     let plugins = state.config.enabled_plugins.clone();
-    cfg.app_data(state).app_data(auth);
+    cfg.app_data(state)
+        .app_data(auth)
+        .app_data(web::PayloadConfig::new(BODY_LIMIT));
     views::configure(cfg, &plugins.views, &plugins.services);
     cfg.default_service(web::to(not_found));
 }

@@ -29,10 +29,14 @@ pub const PEER_EVENTS: &[&str] = &[
     "dird_profile_created",
     "dird_profile_edited",
     "dird_profile_deleted",
+    // A phonebook source is named after its phonebook and deleted with it.
+    "phonebook_edited",
+    "phonebook_deleted",
 ];
 
-/// Another instance changed a source, display or profile in the shared database: read them again
-/// (restarting the actors of changed sources). Our own events are skipped: we reloaded already.
+/// Another instance changed a source, display, profile or phonebook in the shared database: read
+/// them again (restarting the actors of changed sources). Our own events are skipped: we reloaded
+/// already.
 pub fn peer_handler(directory: Arc<Directory>, own_instance: String) -> Handler {
     Arc::new(move |name: String, body: Value| {
         let directory = Arc::clone(&directory);

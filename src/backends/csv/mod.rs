@@ -14,4 +14,5 @@ pub const KIND: Kind = Kind {
     sort_columns: &["file"],
     validate: config::validate,
     build: backend::build,
+    virtual_name: false,
 };

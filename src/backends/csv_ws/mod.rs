@@ -13,4 +13,5 @@ pub const KIND: Kind = Kind {
     sort_columns: &["lookup_url", "list_url"],
     validate: config::validate,
     build: backend::build,
+    virtual_name: false,
 };

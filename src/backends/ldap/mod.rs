@@ -15,4 +15,5 @@ pub const KIND: Kind = Kind {
     sort_columns: &["ldap_uri", "ldap_base_dn", "ldap_username"],
     validate: config::validate,
     build: backend::build,
+    virtual_name: false,
 };

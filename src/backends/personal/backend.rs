@@ -2,7 +2,7 @@
 //! searched columns (`unaccent(value) ILIKE`), exact first match, one query for many numbers, and
 //! the favorites by id.
 
-use crate::backends::{fold, Backend, Context, Deps, Fields, RawContact, SourceSpec};
+use crate::backends::{fold, like_literal, Backend, Context, Deps, Fields, RawContact, SourceSpec};
 use crate::resources::personal::dao;
 use crate::storage::Storage;
 use actors::Failure;
@@ -36,13 +36,6 @@ fn raw(contact: crate::resources::personal::Contact) -> RawContact {
             .map(|(k, v)| (k, Value::String(v)))
             .collect::<Fields>(),
     )
-}
-
-/// `%` and `_` of a LIKE pattern match literally.
-fn like_literal(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 impl PersonalBackend {

@@ -13,6 +13,7 @@ pub const KIND: Kind = Kind {
     sort_columns: &[],
     validate,
     build: backend::build,
+    virtual_name: false,
 };
 
 fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, Map<String, Value>> {

@@ -11,6 +11,7 @@ mod favorites;
 mod headers;
 mod listing;
 mod personal;
+mod phonebook_backend;
 mod phonebooks;
 mod profile_sources;
 mod profiles;
@@ -96,6 +97,12 @@ const GROUPS: &[Group] = &[
         services: &["phonebook"],
         configure: phonebooks::configure,
         doc: phonebooks::Doc::openapi,
+    },
+    Group {
+        name: "phonebook_backend",
+        services: &["phonebook", "source"],
+        configure: phonebook_backend::configure,
+        doc: phonebook_backend::Doc::openapi,
     },
     Group {
         name: "profile_sources_view",

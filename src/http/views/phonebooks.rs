@@ -7,7 +7,7 @@ use crate::access;
 use crate::auth::Authorized;
 use crate::http::error::{ApiError, ErrorStyle};
 use crate::http::list_params::{Direction, ListParams, ListSpec};
-use crate::resources::phonebooks::service::{ImportError, PhonebookError};
+use crate::resources::phonebooks::service::{ContactQuery, ImportError, PhonebookError};
 use crate::resources::ResourceError;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -67,7 +67,7 @@ access!(
     New
 );
 
-fn legacy(error: PhonebookError) -> ApiError {
+pub(super) fn legacy(error: PhonebookError) -> ApiError {
     let (status, reason) = match error {
         PhonebookError::Resource(ResourceError::Duplicate { name, .. }) => (
             StatusCode::CONFLICT,
@@ -212,6 +212,8 @@ async fn update_phonebook(
         .update(&path, &caller.tenant_uuid, &body_of(&body)?)
         .await
         .map_err(legacy)?;
+    // Its sources are named after it.
+    state.directory.reload_stored().await?;
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -249,24 +251,22 @@ async fn list_contacts(
     };
     let params = ListParams::parse(request.query_string(), SPEC)
         .map_err(|e| e.styled(ErrorStyle::Legacy))?;
-    let contacts = state
+    let page = state
         .phonebooks
-        .contacts(&path, &caller.tenant_uuid)
+        .contacts(&path, &caller.tenant_uuid, &contact_query(&params))
         .await
         .map_err(legacy)?;
-    let items: Vec<Value> = contacts.into_iter().map(Value::Object).collect();
-    Ok(
-        HttpResponse::Ok().json(page(items, &params, |item, search| {
-            item.as_object().is_some_and(|fields| {
-                fields.iter().any(|(key, value)| {
-                    key != "id"
-                        && value
-                            .as_str()
-                            .is_some_and(|v| v.to_lowercase().contains(search))
-                })
-            })
-        })),
-    )
+    Ok(HttpResponse::Ok().json(json!({"items": page.items, "total": page.filtered})))
+}
+
+pub(super) fn contact_query(params: &ListParams) -> ContactQuery<'_> {
+    ContactQuery {
+        search: params.search.as_deref(),
+        order: &params.order,
+        descending: params.direction == Direction::Desc,
+        limit: params.limit,
+        offset: params.offset,
+    }
 }
 
 /// Adds a contact (any fields; `id` ignored).

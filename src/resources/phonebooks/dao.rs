@@ -185,21 +185,26 @@ async fn insert(
     Ok(inserted)
 }
 
-/// Contacts of the phonebook (all, or the one `contact_uuid`), every field as text.
-pub(crate) async fn contacts(
+/// The phonebook's contacts that satisfy `condition` (on `c`, a `dird_contact` row; `$1` is the
+/// phonebook), with all their fields as text.
+async fn contacts_where(
     client: &impl GenericClient,
-    phonebook_uuid: &str,
-    contact_uuid: Option<&str>,
+    condition: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
 ) -> Result<Vec<PhonebookContact>, ResourceError> {
-    let rows = client
-        .query(
-            "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f JOIN dird_contact c ON c.uuid = f.contact_uuid \
-             WHERE c.phonebook_uuid = $1::text::uuid AND ($2::text IS NULL OR c.uuid = $2) ORDER BY f.id",
-            &[&phonebook_uuid, &contact_uuid],
-        )
-        .await?;
+    let sql = format!(
+        "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f \
+         WHERE f.contact_uuid IN (SELECT c.uuid FROM dird_contact c WHERE c.phonebook_uuid = $1::text::uuid AND {condition}) \
+         ORDER BY f.id"
+    );
+    let rows = client.query(&sql, params).await?;
+    Ok(assemble(&rows).into_values().collect())
+}
+
+/// Contacts by uuid from `(contact_uuid, name, value)` rows.
+fn assemble(rows: &[tokio_postgres::Row]) -> BTreeMap<String, PhonebookContact> {
     let mut contacts: BTreeMap<String, PhonebookContact> = BTreeMap::new();
-    for row in &rows {
+    for row in rows {
         let uuid: String = row.get(0);
         let contact = contacts.entry(uuid.clone()).or_insert_with(|| {
             serde_json::Map::from_iter([("id".to_owned(), Value::String(uuid))])
@@ -207,7 +212,131 @@ pub(crate) async fn contacts(
         let value: Option<String> = row.get(2);
         contact.insert(row.get(1), value.map_or(Value::Null, Value::String));
     }
-    Ok(contacts.into_values().collect())
+    contacts
+}
+
+/// Contacts of the phonebook (all, or the one `contact_uuid`), every field as text.
+pub(crate) async fn contacts(
+    client: &impl GenericClient,
+    phonebook_uuid: &str,
+    contact_uuid: Option<&str>,
+) -> Result<Vec<PhonebookContact>, ResourceError> {
+    contacts_where(
+        client,
+        "($2::text IS NULL OR c.uuid = $2)",
+        &[&phonebook_uuid, &contact_uuid],
+    )
+    .await
+}
+
+/// The condition "a field of `c` named in `$2` has an unaccented value matching the unaccented
+/// ILIKE pattern `$3`",
+/// served by the trigram index on `dird_unaccent(value)`.
+const VALUE_LIKE: &str =
+    "EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid \
+     AND s.name = ANY($2) AND dird_unaccent(s.value) ILIKE dird_unaccent($3))";
+
+/// Contacts having a field among `columns` whose unaccented value matches the ILIKE `pattern`
+/// (lookups).
+pub(crate) async fn search(
+    client: &impl GenericClient,
+    phonebook_uuid: &str,
+    columns: &[String],
+    pattern: &str,
+) -> Result<Vec<PhonebookContact>, ResourceError> {
+    contacts_where(client, VALUE_LIKE, &[&phonebook_uuid, &columns, &pattern]).await
+}
+
+/// Contacts having a field among `columns` equal to one of `values` (reverse lookups: one query
+/// for many numbers, served by the index on `value`).
+pub(crate) async fn matching(
+    client: &impl GenericClient,
+    phonebook_uuid: &str,
+    columns: &[String],
+    values: &[String],
+) -> Result<Vec<PhonebookContact>, ResourceError> {
+    let condition = "EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid \
+                     AND s.name = ANY($2) AND s.value = ANY($3))";
+    contacts_where(client, condition, &[&phonebook_uuid, &columns, &values]).await
+}
+
+/// The phonebook's contacts whose uuid is among `ids` (favorites).
+pub(crate) async fn by_ids(
+    client: &impl GenericClient,
+    phonebook_uuid: &str,
+    ids: &[String],
+) -> Result<Vec<PhonebookContact>, ResourceError> {
+    contacts_where(client, "c.uuid = ANY($2)", &[&phonebook_uuid, &ids]).await
+}
+
+/// One page of a phonebook's contacts: `search` in any value but the id (accent- and
+/// case-insensitive, through the trigram index), sorted case-insensitively by the field `order`
+/// (absent fields first), then by uuid; limit and offset in SQL. Answers the number of contacts
+/// matching the search and the page.
+pub(crate) async fn page(
+    client: &impl GenericClient,
+    phonebook_uuid: &str,
+    search: Option<&str>,
+    order: &str,
+    descending: bool,
+    limit: Option<i64>,
+    offset: i64,
+) -> Result<(i64, Vec<PhonebookContact>), ResourceError> {
+    let pattern = search.map(|term| format!("%{}%", crate::backends::like_literal(term)));
+    let filter = if pattern.is_some() {
+        "AND EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid \
+         AND s.name <> 'id' AND dird_unaccent(s.value) ILIKE dird_unaccent($2))"
+    } else {
+        "AND $2::text IS NULL"
+    };
+    let matched: i64 = client
+        .query_one(
+            &format!("SELECT count(*) FROM dird_contact c WHERE c.phonebook_uuid = $1::text::uuid {filter}"),
+            &[&phonebook_uuid, &pattern],
+        )
+        .await?
+        .get(0);
+    let direction = if descending { "DESC" } else { "ASC" };
+    let uuids: Vec<String> = client
+        .query(
+            &format!(
+                "SELECT c.uuid FROM dird_contact c WHERE c.phonebook_uuid = $1::text::uuid {filter} \
+                 ORDER BY coalesce((SELECT lower(o.value) FROM dird_contact_fields o \
+                 WHERE o.contact_uuid = c.uuid AND o.name = $3 LIMIT 1), '') {direction}, c.uuid {direction} \
+                 LIMIT $4 OFFSET $5"
+            ),
+            &[&phonebook_uuid, &pattern, &order, &limit, &offset],
+        )
+        .await?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let rows = client
+        .query(
+            "SELECT contact_uuid, name, value FROM dird_contact_fields WHERE contact_uuid = ANY($1) ORDER BY id",
+            &[&uuids],
+        )
+        .await?;
+    let mut by_uuid = assemble(&rows);
+    let items = uuids
+        .iter()
+        .filter_map(|uuid| by_uuid.remove(uuid))
+        .collect();
+    Ok((matched, items))
+}
+
+/// How many contacts the phonebook has.
+pub(crate) async fn count(
+    client: &impl GenericClient,
+    phonebook_uuid: &str,
+) -> Result<i64, ResourceError> {
+    Ok(client
+        .query_one(
+            "SELECT count(*) FROM dird_contact WHERE phonebook_uuid = $1::text::uuid",
+            &[&phonebook_uuid],
+        )
+        .await?
+        .get(0))
 }
 
 pub(crate) async fn delete_contact(

@@ -71,6 +71,28 @@ impl From<crate::storage::StorageError> for PhonebookError {
     }
 }
 
+/// Which contacts of a phonebook to list, and how.
+#[derive(Debug, Clone, Default)]
+pub struct ContactQuery<'a> {
+    /// Text to find in any value (accent- and case-insensitive).
+    pub search: Option<&'a str>,
+    /// The field to sort by (case-insensitive).
+    pub order: &'a str,
+    pub descending: bool,
+    pub limit: Option<u64>,
+    pub offset: u64,
+}
+
+/// One page of a phonebook's contacts.
+#[derive(Debug, Clone)]
+pub struct ContactPage {
+    /// Contacts in the phonebook.
+    pub total: i64,
+    /// Contacts matching the search.
+    pub filtered: i64,
+    pub items: Vec<PhonebookContact>,
+}
+
 #[derive(Debug, Clone)]
 pub struct PhonebookService {
     storage: Storage,
@@ -139,14 +161,36 @@ impl PhonebookService {
         Ok(())
     }
 
+    /// A page of the phonebook's contacts, searched, sorted and paged by the database.
     pub async fn contacts(
         &self,
         uuid: &str,
         tenant_uuid: &str,
-    ) -> Result<Vec<PhonebookContact>, PhonebookError> {
+        query: &ContactQuery<'_>,
+    ) -> Result<ContactPage, PhonebookError> {
         self.get(uuid, tenant_uuid).await?;
         let client = self.storage.client().await?;
-        Ok(dao::contacts(&client, uuid, None).await?)
+        let bound = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let (filtered, items) = dao::page(
+            &client,
+            uuid,
+            query.search.filter(|s| !s.is_empty()),
+            query.order,
+            query.descending,
+            query.limit.map(bound),
+            bound(query.offset),
+        )
+        .await?;
+        let total = if query.search.is_some_and(|s| !s.is_empty()) {
+            dao::count(&client, uuid).await?
+        } else {
+            filtered
+        };
+        Ok(ContactPage {
+            total,
+            filtered,
+            items,
+        })
     }
 
     pub async fn contact(
@@ -284,6 +328,16 @@ impl PhonebookService {
             }
         }
         transaction.commit().await?;
+        if created.len() >= IMPORT_BATCH {
+            // The planner sees the new rows now rather than at autovacuum's next pass, so the
+            // next lookups already use the indexes.
+            if let Err(error) = client
+                .batch_execute("ANALYZE dird_contact, dird_contact_fields")
+                .await
+            {
+                tracing::warn!(%error, "cannot analyze the contact tables after an import");
+            }
+        }
         for contact in &created {
             if let Some(id) = contact.get("id").and_then(Value::as_str) {
                 self.bus

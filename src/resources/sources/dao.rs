@@ -1,5 +1,7 @@
 //! SQL of sources (`dird_source`). `format_columns` is an hstore, passed as key and value arrays;
-//! the backend's own fields (and our `timeout`) live in the `extra_fields` json.
+//! the backend's own fields (and our `timeout`) live in the `extra_fields` json. A phonebook
+//! source keeps its phonebook in the `phonebook_uuid` column and its name is the phonebook's (the
+//! stored name is a placeholder, the source's uuid, as wazo-dird's random default).
 
 use super::model::Source;
 use crate::resources::error::{violates, ResourceError};
@@ -7,9 +9,15 @@ use deadpool_postgres::GenericClient;
 use serde_json::{Map, Value};
 use tokio_postgres::Row;
 
-const COLUMNS: &str = "uuid, tenant_uuid, name, backend, coalesce(searched_columns, '{}'), \
-    coalesce(first_matched_columns, '{}'), coalesce(hstore_to_json(format_columns), '{}'::json), \
-    coalesce(extra_fields, '{}'::json), phonebook_uuid::text";
+const SELECT: &str = "SELECT s.uuid, s.tenant_uuid, \
+    CASE WHEN s.backend = 'phonebook' THEN coalesce(p.name, s.name) ELSE s.name END, s.backend, \
+    coalesce(s.searched_columns, '{}'), coalesce(s.first_matched_columns, '{}'), \
+    coalesce(hstore_to_json(s.format_columns), '{}'::json), coalesce(s.extra_fields, '{}'::json), \
+    s.phonebook_uuid::text, p.name, p.description \
+    FROM dird_source s LEFT JOIN dird_phonebook p ON p.uuid = s.phonebook_uuid";
+
+/// Where a phonebook source keeps its phonebook, outside `extra_fields`.
+const PHONEBOOK_KEYS: &[&str] = &["phonebook_uuid", "phonebook_name", "phonebook_description"];
 
 fn from_row(row: &Row) -> Source {
     let format_columns: Value = row.get(6);
@@ -18,9 +26,15 @@ fn from_row(row: &Row) -> Source {
         _ => Map::new(),
     };
     if let Some(phonebook_uuid) = row.get::<_, Option<String>>(8) {
-        extra_fields
-            .entry("phonebook_uuid")
-            .or_insert(Value::String(phonebook_uuid));
+        extra_fields.insert("phonebook_uuid".into(), Value::String(phonebook_uuid));
+        extra_fields.insert(
+            "phonebook_name".into(),
+            row.get::<_, Option<String>>(9).into(),
+        );
+        extra_fields.insert(
+            "phonebook_description".into(),
+            row.get::<_, Option<String>>(10).into(),
+        );
     }
     let timeout = extra_fields
         .get("timeout")
@@ -49,16 +63,25 @@ fn from_row(row: &Row) -> Source {
 /// Every stored source.
 pub(crate) async fn load_all(client: &impl GenericClient) -> Result<Vec<Source>, ResourceError> {
     let rows = client
-        .query(
-            &format!("SELECT {COLUMNS} FROM dird_source ORDER BY name"),
-            &[],
-        )
+        .query(&format!("{SELECT} ORDER BY s.name"), &[])
         .await?;
     Ok(rows.iter().map(from_row).collect())
 }
 
+/// One stored source.
+pub(crate) async fn get(
+    client: &impl GenericClient,
+    uuid: &str,
+) -> Result<Option<Source>, ResourceError> {
+    let row = client
+        .query_opt(&format!("{SELECT} WHERE s.uuid = $1"), &[&uuid])
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
 fn stored_extra(source: &Source) -> Value {
     let mut extra = source.extra_fields.clone();
+    extra.retain(|key, _| !PHONEBOOK_KEYS.contains(&key.as_str()));
     if let Some(timeout) = source.timeout {
         extra.insert("timeout".into(), serde_json::json!(timeout));
     }
@@ -86,11 +109,40 @@ async fn ensure_tenant(
     Ok(())
 }
 
-fn duplicate(error: tokio_postgres::Error, name: &str) -> ResourceError {
+/// The phonebook of a phonebook source.
+fn phonebook_of(source: &Source) -> Option<String> {
+    (source.backend == "phonebook")
+        .then(|| {
+            source
+                .extra_fields
+                .get("phonebook_uuid")?
+                .as_str()
+                .map(str::to_owned)
+        })
+        .flatten()
+}
+
+/// The name stored in `dird_source.name`: a phonebook source's is a placeholder.
+fn stored_name(source: &Source) -> &str {
+    if source.backend == "phonebook" {
+        &source.uuid
+    } else {
+        &source.name
+    }
+}
+
+fn refused(error: tokio_postgres::Error, source: &Source) -> ResourceError {
     if violates(&error, "dird_source_tenant_name") {
         ResourceError::Duplicate {
             resource: "sources",
-            name: name.to_owned(),
+            name: source.name.clone(),
+        }
+    } else if violates(&error, "dird_source_phonebook_fkey")
+        || violates(&error, "dird_source_phonebook_uuid_fkey")
+    {
+        ResourceError::UnknownPhonebook {
+            uuid: phonebook_of(source).unwrap_or_default(),
+            tenant_uuid: source.tenant_uuid.clone(),
         }
     } else {
         error.into()
@@ -106,21 +158,23 @@ pub(crate) async fn create(
     client
         .execute(
             "INSERT INTO dird_source (uuid, tenant_uuid, name, backend, searched_columns, first_matched_columns, \
-             format_columns, extra_fields) VALUES ($1, $2, $3, $4, $5, $6, hstore($7::text[], $8::text[]), $9)",
+             format_columns, extra_fields, phonebook_uuid) \
+             VALUES ($1, $2, $3, $4, $5, $6, hstore($7::text[], $8::text[]), $9, $10::text::uuid)",
             &[
                 &source.uuid,
                 &source.tenant_uuid,
-                &source.name,
+                &stored_name(source),
                 &source.backend,
                 &source.searched_columns,
                 &source.first_matched_columns,
                 &keys,
                 &values,
                 &stored_extra(source),
+                &phonebook_of(source),
             ],
         )
         .await
-        .map_err(|e| duplicate(e, &source.name))?;
+        .map_err(|e| refused(e, source))?;
     Ok(())
 }
 
@@ -133,20 +187,22 @@ pub(crate) async fn update(
     let updated = client
         .execute(
             "UPDATE dird_source SET name = $3, searched_columns = $4, first_matched_columns = $5, \
-             format_columns = hstore($6::text[], $7::text[]), extra_fields = $8 WHERE uuid = $1 AND tenant_uuid = $2",
+             format_columns = hstore($6::text[], $7::text[]), extra_fields = $8, \
+             phonebook_uuid = $9::text::uuid WHERE uuid = $1 AND tenant_uuid = $2",
             &[
                 &source.uuid,
                 &source.tenant_uuid,
-                &source.name,
+                &stored_name(source),
                 &source.searched_columns,
                 &source.first_matched_columns,
                 &keys,
                 &values,
                 &stored_extra(source),
+                &phonebook_of(source),
             ],
         )
         .await
-        .map_err(|e| duplicate(e, &source.name))?;
+        .map_err(|e| refused(e, source))?;
     Ok(updated == 1)
 }
 

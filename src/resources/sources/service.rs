@@ -122,7 +122,7 @@ impl SourceService {
             tenant_uuid.to_owned(),
         )
         .map_err(ResourceError::Invalid)?;
-        if self.catalog.name_taken(tenant_uuid, &source.name, None) {
+        if !kind.virtual_name && self.catalog.name_taken(tenant_uuid, &source.name, None) {
             return Err(ResourceError::Duplicate {
                 resource: "sources",
                 name: source.name,
@@ -130,6 +130,7 @@ impl SourceService {
         }
         let client = self.storage.client().await?;
         dao::create(&client, &source).await?;
+        let source = Self::stored(&client, source).await?;
         self.bus
             .publish(notifier::changed(Change::Created, &source));
         Ok(source)
@@ -167,9 +168,10 @@ impl SourceService {
             existing.tenant_uuid.clone(),
         )
         .map_err(ResourceError::Invalid)?;
-        if self
-            .catalog
-            .name_taken(&source.tenant_uuid, &source.name, Some(uuid))
+        if !kind.virtual_name
+            && self
+                .catalog
+                .name_taken(&source.tenant_uuid, &source.name, Some(uuid))
         {
             return Err(ResourceError::Duplicate {
                 resource: "sources",
@@ -183,8 +185,20 @@ impl SourceService {
                 uuid: uuid.to_owned(),
             });
         }
+        let source = Self::stored(&client, source).await?;
         self.bus.publish(notifier::changed(Change::Edited, &source));
         Ok(())
+    }
+
+    /// The source as stored: with the name and fields its phonebook gives it, if any.
+    async fn stored(
+        client: &deadpool_postgres::Object,
+        source: Source,
+    ) -> Result<Source, ResourceError> {
+        if !source.extra_fields.contains_key("phonebook_uuid") {
+            return Ok(source);
+        }
+        Ok(dao::get(client, &source.uuid).await?.unwrap_or(source))
     }
 
     /// Deletes a source (with its profile links and favorites).

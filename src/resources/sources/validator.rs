@@ -17,7 +17,8 @@ const COMMON_KEYS: &[&str] = &[
     "timeout",
 ];
 
-/// Validates `body` as a source of `kind` in `tenant_uuid` (uuid and tenant in the body are ignored).
+/// Validates `body` as a source of `kind` in `tenant_uuid` (uuid and tenant in the body are ignored;
+/// so is the name of a kind whose sources are named after something else, left empty here).
 pub(crate) fn validate(
     kind: &Kind,
     body: &Value,
@@ -26,7 +27,11 @@ pub(crate) fn validate(
 ) -> Result<Source, Map<String, Value>> {
     let body = object(body)?;
     let mut check = Checker::new(body);
-    let name = check.string("name", 1, 512);
+    let name = if kind.virtual_name {
+        String::new()
+    } else {
+        check.string("name", 1, 512)
+    };
     let searched_columns = check.string_list("searched_columns", 1, 128);
     let first_matched_columns = check.string_list("first_matched_columns", 1, 128);
     let format_columns = check.string_map("format_columns");
