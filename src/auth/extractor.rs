@@ -71,6 +71,16 @@ impl Caller {
             .map_err(|e| unreachable(&e, self.style))
     }
 
+    /// The uuid of the tenant named `name` in the scope of the current tenant, if any.
+    pub async fn tenant_named(&self, name: &str) -> Result<Option<String>, ApiError> {
+        Ok(self
+            .auth
+            .tenant_named(&self.token, &self.tenant_uuid, name)
+            .await
+            .map_err(|e| unreachable(&e, self.style))?
+            .map(|t| t.uuid))
+    }
+
     /// The token's user, required: a token without one (a service token) gets
     /// `401 invalid-token` "This token has no user UUID", as wazo-dird answers.
     pub async fn required_user_uuid(&self) -> Result<String, ApiError> {

@@ -190,19 +190,9 @@ impl AuthService {
         token: &str,
         tenant: &str,
     ) -> Result<Vec<String>, Unreachable> {
-        let key = (token.to_owned(), tenant.to_owned());
-        let listed = match self.tenants.get(&key) {
-            Some(listed) => listed,
-            None => {
-                let listed = match &self.verifier {
-                    Verifier::WazoAuth(client) => client.tenants(token, tenant).await?,
-                    Verifier::Static(tokens) => tokens.visible_tenants(token, tenant),
-                };
-                self.tenants.insert(key, listed.clone());
-                listed
-            }
-        };
-        let mut uuids: Vec<String> = listed
+        let mut uuids: Vec<String> = self
+            .listed_tenants(token, tenant)
+            .await?
             .unwrap_or_default()
             .into_iter()
             .map(|t| t.uuid)
@@ -211,6 +201,40 @@ impl AuthService {
             uuids.insert(0, tenant.to_owned());
         }
         Ok(uuids)
+    }
+
+    /// The tenant named `name` among those `token` sees from `tenant` down (wazo-auth
+    /// `GET /tenants?name=` in the scope of `tenant`), as the deprecated phonebook routes name it.
+    pub async fn tenant_named(
+        &self,
+        token: &str,
+        tenant: &str,
+        name: &str,
+    ) -> Result<Option<Tenant>, Unreachable> {
+        Ok(self
+            .listed_tenants(token, tenant)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .find(|t| t.name == name))
+    }
+
+    /// The tenants `token` may list from `tenant` down (cached); `None` when it may not list them.
+    async fn listed_tenants(
+        &self,
+        token: &str,
+        tenant: &str,
+    ) -> Result<Option<Vec<Tenant>>, Unreachable> {
+        let key = (token.to_owned(), tenant.to_owned());
+        if let Some(listed) = self.tenants.get(&key) {
+            return Ok(listed);
+        }
+        let listed = match &self.verifier {
+            Verifier::WazoAuth(client) => client.tenants(token, tenant).await?,
+            Verifier::Static(tokens) => tokens.visible_tenants(token, tenant),
+        };
+        self.tenants.insert(key, listed.clone());
+        Ok(listed)
     }
 
     /// The master tenant, once known (configured, or the tenant of the daemon's own token).

@@ -13,6 +13,7 @@ mod listing;
 mod personal;
 mod phonebook_backend;
 mod phonebooks;
+mod phonebooks_deprecated;
 mod profile_sources;
 mod profiles;
 mod sources;
@@ -97,6 +98,12 @@ const GROUPS: &[Group] = &[
         services: &["phonebook"],
         configure: phonebooks::configure,
         doc: phonebooks::Doc::openapi,
+    },
+    Group {
+        name: "phonebook_deprecated_view",
+        services: &["phonebook"],
+        configure: phonebooks_deprecated::configure,
+        doc: phonebooks_deprecated::Doc::openapi,
     },
     Group {
         name: "phonebook_backend",

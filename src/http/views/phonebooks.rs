@@ -7,6 +7,7 @@ use crate::access;
 use crate::auth::Authorized;
 use crate::http::error::{ApiError, ErrorStyle};
 use crate::http::list_params::{Direction, ListParams, ListSpec};
+use crate::resources::phonebooks::model::Phonebook;
 use crate::resources::phonebooks::service::{ContactQuery, ImportError, PhonebookError};
 use crate::resources::ResourceError;
 use crate::state::AppState;
@@ -96,7 +97,7 @@ pub(super) fn legacy(error: PhonebookError) -> ApiError {
     ApiError::legacy_handmade(status, reason)
 }
 
-fn body_of(bytes: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn body_of(bytes: &[u8]) -> Result<Value, ApiError> {
     json_body(bytes).map_err(|_| {
         ApiError::legacy_handmade(
             StatusCode::BAD_REQUEST,
@@ -143,23 +144,20 @@ async fn list_phonebooks(
     let params = ListParams::parse(request.query_string(), SPEC)
         .map_err(|e| e.styled(ErrorStyle::Legacy))?;
     let tenants = caller.tenants(params.recurse).await?;
-    let items: Vec<Value> = state
-        .phonebooks
-        .list(&tenants)
-        .await
-        .map_err(legacy)?
-        .iter()
-        .map(|p| json!(p))
-        .collect();
-    Ok(
-        HttpResponse::Ok().json(page(items, &params, |item, search| {
-            ["name", "description"].iter().any(|key| {
-                item[*key]
-                    .as_str()
-                    .is_some_and(|v| v.to_lowercase().contains(search))
-            })
-        })),
-    )
+    let phonebooks = state.phonebooks.list(&tenants).await.map_err(legacy)?;
+    Ok(HttpResponse::Ok().json(phonebooks_page(&phonebooks, &params)))
+}
+
+/// `{items, total}`: phonebooks whose name or description contains `search`, sorted and paged.
+pub(super) fn phonebooks_page(phonebooks: &[Phonebook], params: &ListParams) -> Value {
+    let items = phonebooks.iter().map(|p| json!(p)).collect();
+    page(items, params, |item, search| {
+        ["name", "description"].iter().any(|key| {
+            item[*key]
+                .as_str()
+                .is_some_and(|v| v.to_lowercase().contains(search))
+        })
+    })
 }
 
 /// Creates a phonebook in the tenant.

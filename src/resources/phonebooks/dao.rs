@@ -45,6 +45,23 @@ pub(crate) async fn get(
     Ok(row.as_ref().map(from_row))
 }
 
+/// A phonebook of the tenants by its legacy integer id.
+pub(crate) async fn get_by_id(
+    client: &impl GenericClient,
+    id: i32,
+    tenants: &[String],
+) -> Result<Option<Phonebook>, ResourceError> {
+    let row = client
+        .query_opt(
+            &format!(
+                "SELECT {COLUMNS} FROM dird_phonebook WHERE id = $1 AND tenant_uuid = ANY($2)"
+            ),
+            &[&id, &tenants],
+        )
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
 fn duplicate(error: tokio_postgres::Error, name: &str) -> ResourceError {
     if violates(&error, "dird_phonebook_name_tenant_uuid") {
         ResourceError::Duplicate {

@@ -124,6 +124,14 @@ impl PhonebookService {
             .ok_or_else(|| PhonebookError::NoSuchPhonebook(uuid.to_owned()))
     }
 
+    /// The phonebook of `tenant_uuid` whose legacy integer id is `id` (deprecated routes).
+    pub async fn get_by_id(&self, id: i32, tenant_uuid: &str) -> Result<Phonebook, PhonebookError> {
+        let client = self.storage.client().await?;
+        dao::get_by_id(&client, id, &[tenant_uuid.to_owned()])
+            .await?
+            .ok_or_else(|| PhonebookError::NoSuchPhonebook(id.to_string()))
+    }
+
     pub async fn create(
         &self,
         tenant_uuid: &str,

@@ -1,0 +1,471 @@
+//! The deprecated phonebook routes, `/0.1/tenants/{tenant}/phonebooks[/{phonebook_id}[/contacts[/import|/{contact_uuid}]]]`,
+//! kept for the clients of older Wazo releases. `{tenant}` is a tenant *name*, looked up with
+//! wazo-auth (`GET /tenants`) in the scope of the current tenant; `{phonebook_id}` is the phonebook's
+//! integer id. Same semantics as `/0.1/phonebooks`, except that the import answers 200, `limit`
+//! and `offset` must be non-negative integers (0 means none) and the contact order may name any
+//! field. Every error uses the legacy body; each call logs a deprecation warning.
+
+use super::listing::text_body;
+use super::phonebooks::{body_of, contact_query, legacy, phonebooks_page};
+use crate::access;
+use crate::auth::extractor::Caller;
+use crate::auth::Authorized;
+use crate::http::error::ApiError;
+use crate::http::list_params::{Direction, ListParams};
+use crate::resources::phonebooks::model::Phonebook;
+use crate::resources::phonebooks::service::{ImportError, PhonebookError};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+use serde_json::json;
+use std::collections::HashMap;
+
+crate::routes!(
+    list_phonebooks,
+    create_phonebook,
+    get_phonebook,
+    update_phonebook,
+    delete_phonebook,
+    list_contacts,
+    create_contact,
+    import_contacts,
+    get_contact,
+    update_contact,
+    delete_contact
+);
+
+access!(
+    PhonebooksRead,
+    "dird.tenants.{tenant}.phonebooks.read",
+    Legacy
+);
+access!(
+    PhonebooksCreate,
+    "dird.tenants.{tenant}.phonebooks.create",
+    Legacy
+);
+access!(
+    PhonebookRead,
+    "dird.tenants.{tenant}.phonebooks.{phonebook_id}.read",
+    Legacy
+);
+access!(
+    PhonebookUpdate,
+    "dird.tenants.{tenant}.phonebooks.{phonebook_id}.update",
+    Legacy
+);
+access!(
+    PhonebookDelete,
+    "dird.tenants.{tenant}.phonebooks.{phonebook_id}.delete",
+    Legacy
+);
+access!(
+    ContactsRead,
+    "dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.read",
+    Legacy
+);
+access!(
+    ContactsCreate,
+    "dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.create",
+    Legacy
+);
+access!(
+    ContactRead,
+    "dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.{contact_uuid}.read",
+    Legacy
+);
+access!(
+    ContactUpdate,
+    "dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.{contact_uuid}.update",
+    Legacy
+);
+access!(
+    ContactDelete,
+    "dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.{contact_uuid}.delete",
+    Legacy
+);
+
+fn warn(request: &HttpRequest) {
+    tracing::warn!(
+        method = %request.method(),
+        path = %request.path(),
+        "deprecated endpoint: use /0.1/phonebooks (by uuid) instead; this one will be removed"
+    );
+}
+
+fn bad_request(reason: String) -> ApiError {
+    ApiError::legacy_handmade(StatusCode::BAD_REQUEST, reason)
+}
+
+/// The uuid of the tenant named in the path.
+async fn tenant_of(caller: &Caller, name: &str) -> Result<String, ApiError> {
+    caller.tenant_named(name).await?.ok_or_else(|| {
+        ApiError::legacy_handmade(StatusCode::NOT_FOUND, format!("No such tenant: {name}"))
+    })
+}
+
+/// The tenant and the phonebook named in the path. A `phonebook_id` that is not an integer names
+/// no route, as in wazo-dird.
+async fn phonebook_of(
+    state: &AppState,
+    caller: &Caller,
+    tenant: &str,
+    phonebook_id: &str,
+) -> Result<(String, Phonebook), ApiError> {
+    let id: i32 = phonebook_id.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "The requested URL was not found on the server",
+        )
+    })?;
+    let tenant = tenant_of(caller, tenant).await?;
+    let phonebook = state
+        .phonebooks
+        .get_by_id(id, &tenant)
+        .await
+        .map_err(legacy)?;
+    Ok((tenant, phonebook))
+}
+
+/// wazo-dird's argument rules of these routes: `limit`/`offset` non-negative integers (0: none),
+/// `direction` asc or desc, `order` among `orders` (any field when `None`).
+fn list_args(
+    query: &str,
+    orders: Option<&[&str]>,
+    default_order: &str,
+) -> Result<ListParams, ApiError> {
+    let args: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let count = |name: &str| -> Result<u64, ApiError> {
+        args.get(name)
+            .map_or(Ok(0), |value| value.parse::<u64>())
+            .map_err(|_| bad_request(format!("{name} should be a positive integer")))
+    };
+    let direction = match args.get("direction").map(String::as_str) {
+        None | Some("asc") => Direction::Asc,
+        Some("desc") => Direction::Desc,
+        Some(_) => {
+            return Err(bad_request(
+                "direction should be one of ['asc', 'desc', None]".into(),
+            ))
+        }
+    };
+    let order = match (args.get("order"), orders) {
+        (None, _) => default_order.to_owned(),
+        (Some(order), None) => order.clone(),
+        (Some(order), Some(valid)) if valid.contains(&order.as_str()) => order.clone(),
+        (Some(_), Some(valid)) => {
+            return Err(bad_request(format!("order should be one of {valid:?}")));
+        }
+    };
+    let limit = count("limit")?;
+    Ok(ListParams {
+        search: args.get("search").filter(|s| !s.is_empty()).cloned(),
+        order,
+        direction,
+        limit: (limit > 0).then_some(limit),
+        offset: count("offset")?,
+        recurse: false,
+        filters: HashMap::new(),
+    })
+}
+
+/// The phonebooks of the named tenant.
+#[utoipa::path(get, path = "/0.1/tenants/{tenant}/phonebooks", tag = "phonebooks (deprecated)",
+    description = "Deprecated: use `/0.1/phonebooks`. ACL `dird.tenants.{tenant}.phonebooks.read`. `search`, order `name` or `description`, direction, limit, offset.",
+    params(("tenant" = String, Path, description = "Tenant name")),
+    responses((status = 200, description = "`{items, total}`", body = Object), (status = 400, description = "Invalid argument"), (status = 404, description = "No such tenant")))]
+#[get("/0.1/tenants/{tenant}/phonebooks")]
+async fn list_phonebooks(
+    caller: Authorized<PhonebooksRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    warn(&request);
+    let params = list_args(
+        request.query_string(),
+        Some(&["name", "description"]),
+        "name",
+    )?;
+    let tenant = tenant_of(&caller, &path).await?;
+    let phonebooks = state.phonebooks.list(&[tenant]).await.map_err(legacy)?;
+    Ok(HttpResponse::Ok().json(phonebooks_page(&phonebooks, &params)))
+}
+
+/// Creates a phonebook in the named tenant.
+#[utoipa::path(post, path = "/0.1/tenants/{tenant}/phonebooks", tag = "phonebooks (deprecated)",
+    description = "Deprecated: use `/0.1/phonebooks`. ACL `dird.tenants.{tenant}.phonebooks.create`.",
+    params(("tenant" = String, Path, description = "Tenant name")), request_body(content = Object),
+    responses((status = 201, description = "The phonebook", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such tenant"), (status = 409, description = "Name used")))]
+#[post("/0.1/tenants/{tenant}/phonebooks")]
+async fn create_phonebook(
+    caller: Authorized<PhonebooksCreate>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    warn(&request);
+    let tenant = tenant_of(&caller, &path).await?;
+    let created = state
+        .phonebooks
+        .create(&tenant, &body_of(&body)?)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// One phonebook, by its integer id.
+#[utoipa::path(get, path = "/0.1/tenants/{tenant}/phonebooks/{phonebook_id}", tag = "phonebooks (deprecated)",
+    description = "Deprecated: use `/0.1/phonebooks/{uuid}`. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.read`.",
+    params(("tenant" = String, Path), ("phonebook_id" = i32, Path)),
+    responses((status = 200, description = "The phonebook", body = Object), (status = 404, description = "No such tenant or phonebook")))]
+#[get("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}")]
+async fn get_phonebook(
+    caller: Authorized<PhonebookRead>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    warn(&request);
+    let (tenant, id) = path.into_inner();
+    let (_, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
+    Ok(HttpResponse::Ok().json(phonebook))
+}
+
+/// Renames or redescribes a phonebook; answers 200 with it.
+#[utoipa::path(put, path = "/0.1/tenants/{tenant}/phonebooks/{phonebook_id}", tag = "phonebooks (deprecated)",
+    description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.update`.",
+    params(("tenant" = String, Path), ("phonebook_id" = i32, Path)), request_body(content = Object),
+    responses((status = 200, description = "The phonebook", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such tenant or phonebook"), (status = 409, description = "Name used")))]
+#[put("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}")]
+async fn update_phonebook(
+    caller: Authorized<PhonebookUpdate>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    warn(&request);
+    let (tenant, id) = path.into_inner();
+    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
+    let updated = state
+        .phonebooks
+        .update(&phonebook.uuid, &tenant, &body_of(&body)?)
+        .await
+        .map_err(legacy)?;
+    state.directory.reload_stored().await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Deletes a phonebook, its contacts and its sources.
+#[utoipa::path(delete, path = "/0.1/tenants/{tenant}/phonebooks/{phonebook_id}", tag = "phonebooks (deprecated)",
+    description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.delete`.",
+    params(("tenant" = String, Path), ("phonebook_id" = i32, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such tenant or phonebook")))]
+#[delete("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}")]
+async fn delete_phonebook(
+    caller: Authorized<PhonebookDelete>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    warn(&request);
+    let (tenant, id) = path.into_inner();
+    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
+    state
+        .phonebooks
+        .delete(&phonebook.uuid, &tenant)
+        .await
+        .map_err(legacy)?;
+    state.directory.reload_stored().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The contacts of a phonebook: `search` in any value, `order` by any field.
+#[utoipa::path(get, path = "/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts", tag = "phonebooks (deprecated)",
+    description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.read`.",
+    params(("tenant" = String, Path), ("phonebook_id" = i32, Path)),
+    responses((status = 200, description = "`{items, total}`", body = Object), (status = 400, description = "Invalid argument"), (status = 404, description = "No such tenant or phonebook")))]
+#[get("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts")]
+async fn list_contacts(
+    caller: Authorized<ContactsRead>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    warn(&request);
+    let params = list_args(request.query_string(), None, "")?;
+    let (tenant, id) = path.into_inner();
+    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
+    let page = state
+        .phonebooks
+        .contacts(&phonebook.uuid, &tenant, &contact_query(&params))
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Ok().json(json!({"items": page.items, "total": page.filtered})))
+}
+
+/// Adds a contact.
+#[utoipa::path(post, path = "/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts", tag = "phonebooks (deprecated)",
+    description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.create`.",
+    params(("tenant" = String, Path), ("phonebook_id" = i32, Path)), request_body(content = Object),
+    responses((status = 201, description = "The contact", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such tenant or phonebook"), (status = 409, description = "Duplicate")))]
+#[post("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts")]
+async fn create_contact(
+    caller: Authorized<ContactsCreate>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    warn(&request);
+    let (tenant, id) = path.into_inner();
+    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
+    let contact = state
+        .phonebooks
+        .create_contact(&phonebook.uuid, &tenant, &body_of(&body)?)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Created().json(contact))
+}
+
+/// Imports contacts from CSV; answers 200 (the new route answers 201).
+#[utoipa::path(post, path = "/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts/import", tag = "phonebooks (deprecated)",
+    description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.create`.",
+    params(("tenant" = String, Path), ("phonebook_id" = i32, Path)), request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, description = "`{created, failed: []}`", body = Object), (status = 400, description = "`phonebook-contact-import-*`"), (status = 404, description = "No such tenant or phonebook")))]
+#[post("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts/import")]
+async fn import_contacts(
+    caller: Authorized<ContactsCreate>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    warn(&request);
+    let (tenant, id) = path.into_inner();
+    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
+    let text = text_body(&request, &body)
+        .map_err(|charset| legacy(PhonebookError::Import(ImportError::BadEncoding(charset))))?;
+    let created = state
+        .phonebooks
+        .import(&phonebook.uuid, &tenant, &text)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Ok().json(json!({"created": created, "failed": []})))
+}
+
+/// One contact.
+#[utoipa::path(get, path = "/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}", tag = "phonebooks (deprecated)",
+    description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.{contact_uuid}.read`.",
+    params(("tenant" = String, Path), ("phonebook_id" = i32, Path), ("contact_uuid" = String, Path)),
+    responses((status = 200, description = "The contact", body = Object), (status = 404, description = "No such tenant, phonebook or contact")))]
+#[get("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}")]
+async fn get_contact(
+    caller: Authorized<ContactRead>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    warn(&request);
+    let (tenant, id, contact) = path.into_inner();
+    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
+    let contact = state
+        .phonebooks
+        .contact(&phonebook.uuid, &tenant, &contact)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Ok().json(contact))
+}
+
+/// Replaces a contact's fields; answers 200 with it.
+#[utoipa::path(put, path = "/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}", tag = "phonebooks (deprecated)",
+    description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.{contact_uuid}.update`.",
+    params(("tenant" = String, Path), ("phonebook_id" = i32, Path), ("contact_uuid" = String, Path)), request_body(content = Object),
+    responses((status = 200, description = "The contact", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such tenant, phonebook or contact"), (status = 409, description = "Duplicate")))]
+#[put("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}")]
+async fn update_contact(
+    caller: Authorized<ContactUpdate>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    warn(&request);
+    let (tenant, id, contact) = path.into_inner();
+    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
+    let updated = state
+        .phonebooks
+        .update_contact(&phonebook.uuid, &tenant, &contact, &body_of(&body)?)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Deletes a contact.
+#[utoipa::path(delete, path = "/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}", tag = "phonebooks (deprecated)",
+    description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.{contact_uuid}.delete`.",
+    params(("tenant" = String, Path), ("phonebook_id" = i32, Path), ("contact_uuid" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such tenant, phonebook or contact")))]
+#[delete("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}")]
+async fn delete_contact(
+    caller: Authorized<ContactDelete>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    warn(&request);
+    let (tenant, id, contact) = path.into_inner();
+    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
+    state
+        .phonebooks
+        .delete_contact(&phonebook.uuid, &tenant, &contact)
+        .await
+        .map_err(legacy)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_follow_wazo_dirds_deprecated_rules() {
+        let params = list_args(
+            "limit=0&offset=2&direction=desc&search=x",
+            Some(&["name"]),
+            "name",
+        )
+        .expect("valid");
+        assert_eq!(
+            (params.limit, params.offset, params.direction),
+            (None, 2, Direction::Desc)
+        );
+        assert_eq!(
+            (params.order.as_str(), params.search.as_deref()),
+            ("name", Some("x"))
+        );
+        for query in [
+            "limit=-1",
+            "offset=True",
+            "limit=3.14",
+            "direction=up",
+            "order=0",
+        ] {
+            assert!(
+                list_args(query, Some(&["name"]), "name").is_err(),
+                "{query}"
+            );
+        }
+        assert_eq!(
+            list_args("order=mobile", None, "")
+                .expect("any field")
+                .order,
+            "mobile"
+        );
+    }
+}
