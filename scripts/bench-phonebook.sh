@@ -4,7 +4,7 @@
 # import times (10,000 and 25,000 phonebook contacts, 1,000 personal contacts), wrk figures at 64
 # connections, the daemon's RSS, and the EXPLAIN ANALYZE of the queries a lookup and a reverse
 # lookup send (index scans, no sequential scan of dird_contact_fields).
-# Usage: scripts/bench-phonebook.sh [DURATION]
+# Usage: scripts/bench-phonebook.sh [DURATION]     (KEEP_DB=1 keeps the database wazo_dird_bench)
 # Needs wrk, psql and PostgreSQL on 127.0.0.1:5432 (trust auth; PGURI overrides the server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ chmod 755 "$work"
 dird_pid=
 cleanup() {
     if [ -n "$dird_pid" ]; then kill "$dird_pid" 2>/dev/null || true; wait "$dird_pid" 2>/dev/null || true; fi
-    psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $database" || true
+    [ -n "${KEEP_DB:-}" ] || psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $database" || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -110,13 +110,15 @@ run() {  # name url
 run lookup "$lookup"
 run reverse "$reverse"
 
-echo "### the plans (EXPLAIN ANALYZE of the daemon's statements)"
+echo "### the plans (EXPLAIN ANALYZE of the daemon's statements; lookups use them while a cached copy is (re)loading)"
 explain() {
     psql "$server/$database" -qAt -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) $1"
 }
 echo "-- lookup in the phonebook"
 explain "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f WHERE f.contact_uuid IN (SELECT c.uuid FROM dird_contact c WHERE c.phonebook_uuid = '$book'::uuid AND EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid AND s.name = ANY('{firstname,lastname,email}') AND dird_unaccent(s.value) ILIKE dird_unaccent('%martin1234%'))) ORDER BY f.id"
 echo "-- reverse in the phonebook"
-explain "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f WHERE f.contact_uuid IN (SELECT c.uuid FROM dird_contact c WHERE c.phonebook_uuid = '$book'::uuid AND EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid AND s.name = ANY('{number,mobile}') AND s.value = ANY('{1012345}'))) ORDER BY f.id"
+explain "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f WHERE f.contact_uuid IN (SELECT c.uuid FROM dird_contact c WHERE c.phonebook_uuid = '$book'::uuid AND c.uuid = ANY(ARRAY(SELECT s.contact_uuid FROM dird_contact_fields s WHERE s.name = ANY('{number,mobile}') AND s.value = ANY('{1012345}')))) ORDER BY f.id"
+echo "-- reverse in the personal contacts"
+explain "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f WHERE f.contact_uuid IN (SELECT c.uuid FROM dird_contact c WHERE c.user_uuid = '$user_uuid' AND c.uuid = ANY(ARRAY(SELECT s.contact_uuid FROM dird_contact_fields s WHERE s.name = ANY('{number,mobile}') AND s.value = ANY('{9000123}')))) ORDER BY f.id"
 echo "-- contact list search (GET /phonebooks/{uuid}/contacts?search=)"
 explain "SELECT count(*) FROM dird_contact c WHERE c.phonebook_uuid = '$book'::uuid AND EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid AND s.name <> 'id' AND dird_unaccent(s.value) ILIKE dird_unaccent('%1.24998@%'))"

@@ -47,7 +47,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     let pool_size = usize::try_from(config.rest_api.max_threads)
         .unwrap_or(100)
         .clamp(2, 64);
-    let storage = storage::Storage::new(config.db_uri.as_deref(), pool_size)?;
+    let storage = storage::Storage::new(config.db_uri.as_deref(), pool_size, config.contact_cache)?;
     if config.db_uri.is_none() {
         tracing::warn!("no database (db_uri is null): routes that need one answer 503");
     }
@@ -76,6 +76,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         services::reactions::PEER_EVENTS.to_vec(),
         services::reactions::peer_handler(
             std::sync::Arc::clone(&directory),
+            storage.clone(),
             bus.instance_uuid().to_owned(),
         ),
     );

@@ -18,12 +18,22 @@ pub async fn start() -> (Daemon, TestDatabase) {
 /// Starts the daemon on a fresh database with these static tokens, and waits (as `token`) until
 /// its database is ready.
 pub async fn start_with(tokens: &str, token: &str) -> (Daemon, TestDatabase) {
+    start_configured(tokens, token, json!({})).await
+}
+
+/// [`start_with`], with these configuration keys besides.
+pub async fn start_configured(
+    tokens: &str,
+    token: &str,
+    overrides: Value,
+) -> (Daemon, TestDatabase) {
     let database = TestDatabase::create().await;
     let dir = shared_tempdir();
-    let config = base_config(
+    let mut config = base_config(
         free_port(),
         json!({"auth": static_auth(dir.path(), tokens), "db_uri": database.uri()}),
     );
+    crate::daemon::merge(&mut config, overrides);
     let dird = Daemon::start_in(dir, config, &[]).await;
     dird.wait_for_status(token, "database", "ok", Duration::from_secs(15))
         .await;

@@ -138,3 +138,146 @@ async fn a_change_through_one_instance_is_served_by_the_other_within_a_second() 
     eprintln!("propagation: created {created_in:?}, edited {edited_in:?}, deleted {deleted_in:?}");
     clean_up(&exchange, Some(&format!("{exchange}-queue"))).await;
 }
+
+async fn send(dird: &Daemon, method: Method, path: String, body: Value) -> (u16, Value) {
+    let body = (!body.is_null()).then(|| body.to_string());
+    dird.send(method, &path, "t", None, body.as_deref()).await
+}
+
+/// The names a lookup of `term` finds on `dird`, sorted (empty on any error).
+async fn names(dird: &Daemon, term: &str) -> Vec<String> {
+    let (_, body) = dird
+        .get(
+            &format!("/0.1/directories/lookup/default?term={term}"),
+            "t",
+            None,
+        )
+        .await;
+    let mut names: Vec<String> = body["results"]
+        .as_array()
+        .map(|results| {
+            results
+                .iter()
+                .map(|r| {
+                    r["column_values"][0]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn contacts_changed_through_one_instance_are_looked_up_on_the_other_at_once() {
+    let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
+    let database = TestDatabase::create().await;
+    let a = instance(&database, &exchange).await;
+    let b = instance(&database, &exchange).await;
+
+    let (_, book) = send(
+        &a,
+        Method::POST,
+        "/0.1/phonebooks".into(),
+        json!({"name": "company"}),
+    )
+    .await;
+    let contacts = format!(
+        "/0.1/phonebooks/{}/contacts",
+        book["uuid"].as_str().expect("uuid")
+    );
+    let (_, alice) = send(
+        &a,
+        Method::POST,
+        contacts.clone(),
+        json!({"firstname": "Alice", "lastname": "Martin"}),
+    )
+    .await;
+    let columns = json!({"searched_columns": ["firstname"], "format_columns": {"name": "{firstname} {lastname}"}});
+    let mut phonebook_source = columns.clone();
+    phonebook_source["phonebook_uuid"] = book["uuid"].clone();
+    let (_, phonebook_source) = send(
+        &a,
+        Method::POST,
+        "/0.1/backends/phonebook/sources".into(),
+        phonebook_source,
+    )
+    .await;
+    let mut personal_source = columns.clone();
+    personal_source["name"] = json!("personal");
+    let (_, personal_source) = send(
+        &a,
+        Method::POST,
+        "/0.1/backends/personal/sources".into(),
+        personal_source,
+    )
+    .await;
+    let (_, display) = send(
+        &a,
+        Method::POST,
+        "/0.1/displays".into(),
+        json!({"name": "d", "columns": [{"field": "name"}]}),
+    )
+    .await;
+    let refs = json!([{"uuid": phonebook_source["uuid"]}, {"uuid": personal_source["uuid"]}]);
+    let (status, _) = send(&a, Method::POST, "/0.1/profiles".into(), json!({"name": "default", "display": {"uuid": display["uuid"]}, "services": {"lookup": {"sources": refs}}})).await;
+    assert_eq!(status, 201);
+    within_a_second("the profile", || async {
+        names(&b, "ali").await == ["Alice Martin"]
+    })
+    .await;
+    // b now holds the phonebook in memory.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(names(&b, "ali").await, ["Alice Martin"]);
+
+    let (status, _) = send(
+        &a,
+        Method::POST,
+        contacts.clone(),
+        json!({"firstname": "Alicia", "lastname": "Keys"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let added = within_a_second("a new phonebook contact", || async {
+        names(&b, "ali").await == ["Alice Martin", "Alicia Keys"]
+    })
+    .await;
+    let (status, _) = send(
+        &a,
+        Method::DELETE,
+        format!("{contacts}/{}", alice["id"].as_str().expect("id")),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let deleted = within_a_second("a deleted phonebook contact", || async {
+        names(&b, "ali").await == ["Alicia Keys"]
+    })
+    .await;
+    let (status, _) = send(
+        &a,
+        Method::POST,
+        "/0.1/personal".into(),
+        json!({"firstname": "Alina", "lastname": "Perso"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, _) = send(
+        &a,
+        Method::POST,
+        "/0.1/personal".into(),
+        json!({"firstname": "Alix", "lastname": "Perso"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let personal = within_a_second("new personal contacts", || async {
+        names(&b, "ali").await == ["Alicia Keys", "Alina Perso", "Alix Perso"]
+    })
+    .await;
+    eprintln!("contact propagation: added {added:?}, deleted {deleted:?}, personal {personal:?}");
+    clean_up(&exchange, Some(&format!("{exchange}-queue"))).await;
+}

@@ -12,7 +12,7 @@ pub mod phonebook;
 mod text;
 pub mod trigram;
 
-pub use text::{fold, like_literal};
+pub use text::{fold, fold_accents, like_literal};
 
 use actors::Failure;
 use futures_util::future::BoxFuture;
@@ -121,6 +121,27 @@ pub trait Backend: Send + Sync + 'static {
 
     /// The field whose value identifies a contact in this source (`source_entry_id`).
     fn unique_column(&self) -> Option<&str>;
+}
+
+/// For each of `extens`, the first of `contacts` whose `columns` hold it (a batched `match_all`).
+pub fn by_exten(
+    columns: &[String],
+    extens: &[String],
+    contacts: Vec<RawContact>,
+) -> HashMap<String, RawContact> {
+    let mut found = HashMap::new();
+    for contact in contacts {
+        for exten in columns
+            .iter()
+            .filter_map(|column| contact.fields.get(column).and_then(Value::as_str))
+            .filter(|value| extens.iter().any(|e| e == value))
+        {
+            found
+                .entry(exten.to_owned())
+                .or_insert_with(|| contact.clone());
+        }
+    }
+    found
 }
 
 /// wazo-dird's validation details: field → `{constraint_id, constraint, message}`.

@@ -6,6 +6,28 @@ pub fn fold(text: &str) -> String {
     deunicode::deunicode(text).to_lowercase()
 }
 
+/// Lowercase text without its accents, other scripts left as they are ("Élodie Ærø" → "elodie
+/// aero", "Алиса" → "алиса"): what PostgreSQL's `unaccent()` then `ILIKE` compare, so that the
+/// in-memory copies of the database's contacts match exactly what their SQL queries match.
+pub fn fold_accents(text: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    let mut folded = String::with_capacity(text.len());
+    for c in text.nfd().filter(|c| !is_combining_mark(*c)) {
+        match c {
+            'ø' | 'Ø' => folded.push('o'),
+            'æ' | 'Æ' => folded.push_str("ae"),
+            'œ' | 'Œ' => folded.push_str("oe"),
+            'ß' => folded.push_str("ss"),
+            'đ' | 'Đ' => folded.push('d'),
+            'ł' | 'Ł' => folded.push('l'),
+            'ı' => folded.push('i'),
+            other => folded.extend(other.to_lowercase()),
+        }
+    }
+    folded
+}
+
 /// `text` for a LIKE pattern: its `%`, `_` and backslashes match literally.
 pub fn like_literal(text: &str) -> String {
     text.replace('\\', "\\\\")
@@ -15,7 +37,14 @@ pub fn like_literal(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold, like_literal};
+    use super::{fold, fold_accents, like_literal};
+
+    #[test]
+    fn accents_go_other_scripts_stay() {
+        assert_eq!(fold_accents("Élodie ÆRØ Straße"), "elodie aero strasse");
+        assert_eq!(fold_accents("Алиса Ёлкина"), "алиса елкина");
+        assert_eq!(fold_accents("山田"), "山田");
+    }
 
     #[test]
     fn like_wildcards_are_escaped() {

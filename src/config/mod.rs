@@ -55,6 +55,8 @@ pub struct Config {
     pub favorites_service: ServicePool,
     /// Supervision of the source actors.
     pub source_actors: SourceActors,
+    /// `contact_cache.enabled`: lookups in phonebooks and personal contacts read an in-memory copy.
+    pub contact_cache: bool,
     /// The Consul agent used for service discovery.
     pub consul: Consul,
     /// Registration in Consul.
@@ -265,6 +267,7 @@ impl Config {
             lookup_service: read_service_pool(&mut r, "lookup_service"),
             reverse_service: read_service_pool(&mut r, "reverse_service"),
             favorites_service: read_service_pool(&mut r, "favorites_service"),
+            contact_cache: r.bool("contact_cache.enabled"),
             source_actors: SourceActors {
                 restart_backoff_min: r.positive_seconds("source_actors.restart_backoff_min"),
                 restart_backoff_max: r.positive_seconds("source_actors.restart_backoff_max"),

@@ -12,6 +12,8 @@ use super::directory::Directory;
 use crate::bus::{Handler, HandlerError};
 use crate::resources::tenants::service::TenantService;
 use crate::resources::ResourceError;
+use crate::storage::contact_cache::Owner;
+use crate::storage::Storage;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -32,18 +34,48 @@ pub const PEER_EVENTS: &[&str] = &[
     // A phonebook source is named after its phonebook and deleted with it.
     "phonebook_edited",
     "phonebook_deleted",
+    // Contacts cached for lookups.
+    "phonebook_contact_created",
+    "phonebook_contact_edited",
+    "phonebook_contact_deleted",
+    "personal_contact_created",
+    "personal_contact_edited",
+    "personal_contact_deleted",
+    "personal_contacts_purged",
 ];
 
+/// The owner whose contacts an event says changed.
+fn contact_owner(name: &str, data: &Value) -> Option<Owner> {
+    let text = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_owned);
+    if name.starts_with("phonebook_contact_") {
+        text("phonebook_uuid").map(Owner::Phonebook)
+    } else if name == "phonebook_deleted" {
+        text("uuid").map(Owner::Phonebook)
+    } else if name.starts_with("personal_contact") {
+        text("user_uuid").map(Owner::User)
+    } else {
+        None
+    }
+}
+
 /// Another instance changed a source, display, profile or phonebook in the shared database: read
-/// them again (restarting the actors of changed sources). Our own events are skipped: we reloaded
-/// already.
-pub fn peer_handler(directory: Arc<Directory>, own_instance: String) -> Handler {
+/// them again (restarting the actors of changed sources); or it changed contacts: the cached copy
+/// of their owner is stale. Our own events are skipped: we reloaded already.
+pub fn peer_handler(directory: Arc<Directory>, storage: Storage, own_instance: String) -> Handler {
     Arc::new(move |name: String, body: Value| {
         let directory = Arc::clone(&directory);
+        let storage = storage.clone();
         let own = body.get("instance_uuid").and_then(Value::as_str) == Some(own_instance.as_str());
         Box::pin(async move {
             if own {
                 return Ok(());
+            }
+            let data = body.get("data").cloned().unwrap_or(Value::Null);
+            if let Some(owner) = contact_owner(&name, &data) {
+                storage.contacts_changed(owner);
+                if name != "phonebook_deleted" {
+                    return Ok(());
+                }
             }
             directory.reload_stored().await.map_err(failed)?;
             tracing::info!(event = %name, "change made by another instance applied");

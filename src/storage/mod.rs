@@ -5,6 +5,7 @@
 //! migrations once the server answers, and flags the storage unavailable again if it goes away; the
 //! pool then reconnects by itself. Routes that need storage get a clear 503 meanwhile.
 
+pub mod contact_cache;
 mod migrations;
 
 pub use migrations::HEAD_REVISION;
@@ -50,6 +51,8 @@ pub struct Storage {
 #[derive(Debug)]
 struct Inner {
     pool: Pool,
+    /// `None` when `contact_cache.enabled` is false.
+    contacts: Option<contact_cache::ContactCache>,
     ready: AtomicBool,
     /// Bumped each time the database becomes available (and migrated).
     generation: tokio::sync::watch::Sender<u64>,
@@ -57,7 +60,11 @@ struct Inner {
 
 impl Storage {
     /// Storage on `db_uri`, or none. Nothing is connected yet: call [`Storage::spawn_monitor`].
-    pub fn new(db_uri: Option<&str>, max_connections: usize) -> Result<Self, String> {
+    pub fn new(
+        db_uri: Option<&str>,
+        max_connections: usize,
+        cache_contacts: bool,
+    ) -> Result<Self, String> {
         let Some(uri) = db_uri else {
             return Ok(Storage { inner: None });
         };
@@ -86,6 +93,7 @@ impl Storage {
         Ok(Storage {
             inner: Some(Arc::new(Inner {
                 pool,
+                contacts: cache_contacts.then(contact_cache::ContactCache::default),
                 ready: AtomicBool::new(false),
                 generation,
             })),
@@ -108,6 +116,18 @@ impl Storage {
     }
 
     /// A pooled connection, or why there is none.
+    /// The in-memory copy of the contacts lookups read (none without a database).
+    pub fn contact_cache(&self) -> Option<&contact_cache::ContactCache> {
+        self.inner.as_ref()?.contacts.as_ref()
+    }
+
+    /// Records a committed change of `owner`'s contacts.
+    pub fn contacts_changed(&self, owner: contact_cache::Owner) {
+        if let Some(cache) = self.contact_cache() {
+            cache.invalidate(&owner);
+        }
+    }
+
     pub async fn client(&self) -> Result<Object, StorageError> {
         let inner = self.inner.as_ref().ok_or(StorageError::NotConfigured)?;
         if !inner.ready.load(Ordering::Acquire) {
@@ -138,6 +158,13 @@ impl Storage {
                         if !was_ready {
                             tracing::info!("database available");
                             inner.generation.send_modify(|generation| *generation += 1);
+                            // Changes made while we could not see the database are unknown.
+                            if let Some(contacts) = &inner.contacts {
+                                contacts.invalidate_all();
+                            }
+                        }
+                        if let Some(contacts) = &inner.contacts {
+                            contacts.evict_idle();
                         }
                         backoff.reset();
                         tokio::time::sleep(HEALTH_INTERVAL).await;

@@ -235,7 +235,7 @@ mod tests {
 
     fn deps() -> crate::backends::Deps {
         crate::backends::Deps {
-            storage: crate::storage::Storage::new(None, 2).expect("no storage"),
+            storage: crate::storage::Storage::new(None, 2, true).expect("no storage"),
         }
     }
 

@@ -1,9 +1,13 @@
-//! Queries of the personal contacts for lookups: accent-insensitive substring search on the
-//! searched columns (`unaccent(value) ILIKE`), exact first match, one query for many numbers, and
-//! the favorites by id.
+//! Lookups in the personal contacts of the request's user: accent-insensitive substring search on
+//! the searched columns, exact first match, one query for many numbers, and the favorites by id.
+//! Answered from the user's in-memory snapshot (see `storage::contact_cache`) when it is current,
+//! else from the database (`dird_unaccent(value) ILIKE dird_unaccent('%term%')`, equality of
+//! values).
 
-use crate::backends::{fold, like_literal, Backend, Context, Deps, Fields, RawContact, SourceSpec};
+use crate::backends::by_exten;
+use crate::backends::{like_literal, Backend, Context, Deps, Fields, RawContact, SourceSpec};
 use crate::resources::personal::dao;
+use crate::storage::contact_cache::{Owner, Snapshot};
 use crate::storage::Storage;
 use actors::Failure;
 use futures_util::future::BoxFuture;
@@ -45,6 +49,21 @@ impl PersonalBackend {
             .await
             .map_err(|e| Failure::Request(e.to_string()))
     }
+
+    /// The user's current in-memory snapshot, if any (a reload starts otherwise).
+    fn snapshot(&self, user: &str) -> Option<Arc<Snapshot>> {
+        let storage = self.storage.clone();
+        let owner = user.to_owned();
+        self.storage
+            .contact_cache()?
+            .snapshot(&Owner::User(user.to_owned()), move || async move {
+                let client = storage.client().await.map_err(|e| e.to_string())?;
+                let contacts = dao::list(&client, &owner)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(contacts.into_iter().map(|c| raw(c).fields).collect())
+            })
+    }
 }
 
 fn failed(error: crate::resources::ResourceError) -> Failure {
@@ -61,7 +80,11 @@ impl Backend for PersonalBackend {
             let Some(user) = context.user_uuid else {
                 return Ok(Vec::new());
             };
-            let pattern = format!("%{}%", like_literal(&fold(&term)));
+            if let Some(snapshot) = self.snapshot(&user) {
+                let found = snapshot.search(&self.spec.searched_columns, &term);
+                return Ok(found.into_iter().map(RawContact::from_fields).collect());
+            }
+            let pattern = format!("%{}%", like_literal(&term));
             let client = self.client().await?;
             let found = dao::search(&client, &user, &self.spec.searched_columns, &pattern)
                 .await
@@ -79,15 +102,15 @@ impl Backend for PersonalBackend {
             let Some(user) = context.user_uuid else {
                 return Ok(None);
             };
+            let columns = &self.spec.first_matched_columns;
+            if let Some(snapshot) = self.snapshot(&user) {
+                let found = snapshot.matching(columns, std::slice::from_ref(&exten));
+                return Ok(found.into_iter().next().map(RawContact::from_fields));
+            }
             let client = self.client().await?;
-            let found = dao::matching(
-                &client,
-                &user,
-                &self.spec.first_matched_columns,
-                std::slice::from_ref(&exten),
-            )
-            .await
-            .map_err(failed)?;
+            let found = dao::matching(&client, &user, columns, std::slice::from_ref(&exten))
+                .await
+                .map_err(failed)?;
             Ok(found.into_iter().next().map(raw))
         })
     }
@@ -101,24 +124,24 @@ impl Backend for PersonalBackend {
             let Some(user) = context.user_uuid else {
                 return Ok(HashMap::new());
             };
-            let client = self.client().await?;
             let columns = &self.spec.first_matched_columns;
-            let mut by_exten = HashMap::new();
-            for contact in dao::matching(&client, &user, columns, &extens)
-                .await
-                .map_err(failed)?
-            {
-                for exten in columns
-                    .iter()
-                    .filter_map(|column| contact.get(column))
-                    .filter(|value| extens.contains(value))
-                {
-                    by_exten
-                        .entry(exten.clone())
-                        .or_insert_with(|| raw(contact.clone()));
+            let found: Vec<RawContact> = match self.snapshot(&user) {
+                Some(snapshot) => snapshot
+                    .matching(columns, &extens)
+                    .into_iter()
+                    .map(RawContact::from_fields)
+                    .collect(),
+                None => {
+                    let client = self.client().await?;
+                    dao::matching(&client, &user, columns, &extens)
+                        .await
+                        .map_err(failed)?
+                        .into_iter()
+                        .map(raw)
+                        .collect()
                 }
-            }
-            Ok(by_exten)
+            };
+            Ok(by_exten(columns, &extens, found))
         })
     }
 
@@ -131,6 +154,10 @@ impl Backend for PersonalBackend {
             let Some(user) = context.user_uuid else {
                 return Ok(Vec::new());
             };
+            if let Some(snapshot) = self.snapshot(&user) {
+                let found = snapshot.by_ids(&ids);
+                return Ok(found.into_iter().map(RawContact::from_fields).collect());
+            }
             let client = self.client().await?;
             let found = dao::by_ids(&client, &user, &ids).await.map_err(failed)?;
             Ok(found.into_iter().map(raw).collect())

@@ -1,10 +1,13 @@
-//! Queries of one phonebook for lookups, all served by indexes: a term is matched with
-//! `dird_unaccent(value) ILIKE dird_unaccent('%term%')` (the trigram index), numbers by equality of
-//! the value (the index on `value`, one query for many numbers), favorites by uuid.
+//! Lookups in one phonebook. They are answered from the phonebook's in-memory snapshot (see
+//! `storage::contact_cache`) when it is current, else from the database, through indexes: a term
+//! is matched with `dird_unaccent(value) ILIKE dird_unaccent('%term%')` (the trigram index),
+//! numbers by equality of the value (the index on `value`, one query for many numbers), favorites
+//! by uuid.
 
-use crate::backends::{like_literal, Backend, Context, Deps, RawContact, SourceSpec};
+use crate::backends::{by_exten, like_literal, Backend, Context, Deps, RawContact, SourceSpec};
 use crate::resources::phonebooks::dao;
 use crate::resources::phonebooks::model::PhonebookContact;
+use crate::storage::contact_cache::{Owner, Snapshot};
 use crate::storage::Storage;
 use actors::Failure;
 use futures_util::future::BoxFuture;
@@ -47,10 +50,28 @@ impl PhonebookBackend {
         self.storage.client().await.map_err(failed)
     }
 
+    /// The phonebook's current in-memory snapshot, if any (a reload starts otherwise).
+    fn snapshot(&self) -> Option<Arc<Snapshot>> {
+        let storage = self.storage.clone();
+        let uuid = self.phonebook_uuid.clone();
+        self.storage.contact_cache()?.snapshot(
+            &Owner::Phonebook(self.phonebook_uuid.clone()),
+            move || async move {
+                let client = storage.client().await.map_err(|e| e.to_string())?;
+                dao::contacts(&client, &uuid, None)
+                    .await
+                    .map_err(|e| e.to_string())
+            },
+        )
+    }
+
     /// The contacts whose first-matched columns hold one of `extens`.
     async fn matching(&self, extens: &[String]) -> Result<Vec<PhonebookContact>, Failure> {
         if extens.is_empty() || self.spec.first_matched_columns.is_empty() {
             return Ok(Vec::new());
+        }
+        if let Some(snapshot) = self.snapshot() {
+            return Ok(snapshot.matching(&self.spec.first_matched_columns, extens));
         }
         let client = self.client().await?;
         dao::matching(
@@ -73,6 +94,10 @@ impl Backend for PhonebookBackend {
         Box::pin(async move {
             if self.spec.searched_columns.is_empty() {
                 return Ok(Vec::new());
+            }
+            if let Some(snapshot) = self.snapshot() {
+                let found = snapshot.search(&self.spec.searched_columns, &term);
+                return Ok(found.into_iter().map(RawContact::from_fields).collect());
             }
             let pattern = format!("%{}%", like_literal(&term));
             let client = self.client().await?;
@@ -105,21 +130,12 @@ impl Backend for PhonebookBackend {
         _context: Context,
     ) -> BoxFuture<'static, Result<HashMap<String, RawContact>, Failure>> {
         Box::pin(async move {
-            let mut by_exten = HashMap::new();
-            for contact in self.matching(&extens).await? {
-                for exten in self
-                    .spec
-                    .first_matched_columns
-                    .iter()
-                    .filter_map(|column| contact.get(column).and_then(Value::as_str))
-                    .filter(|value| extens.iter().any(|e| e == value))
-                {
-                    by_exten
-                        .entry(exten.to_owned())
-                        .or_insert_with(|| RawContact::from_fields(contact.clone()));
-                }
-            }
-            Ok(by_exten)
+            let found = self.matching(&extens).await?;
+            Ok(by_exten(
+                &self.spec.first_matched_columns,
+                &extens,
+                found.into_iter().map(RawContact::from_fields).collect(),
+            ))
         })
     }
 
@@ -131,6 +147,10 @@ impl Backend for PhonebookBackend {
         Box::pin(async move {
             if ids.is_empty() {
                 return Ok(Vec::new());
+            }
+            if let Some(snapshot) = self.snapshot() {
+                let found = snapshot.by_ids(&ids);
+                return Ok(found.into_iter().map(RawContact::from_fields).collect());
             }
             let client = self.client().await?;
             let found = dao::by_ids(&client, &self.phonebook_uuid, &ids)

@@ -24,14 +24,21 @@ fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, Map<Strin
     #[derive(serde::Deserialize, serde::Serialize)]
     #[serde(deny_unknown_fields)]
     struct Fields {
-        phonebook_uuid: uuid::Uuid,
+        phonebook_uuid: String,
     }
     let own: Map<String, Value> = fields
         .iter()
         .filter(|(key, _)| !READ_ONLY.contains(&key.as_str()))
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
-    super::parse_fields::<Fields>(&own, &["phonebook_uuid"])
+    let parsed = super::parse_fields::<Fields>(&own, &["phonebook_uuid"])?;
+    match parsed.get("phonebook_uuid").and_then(Value::as_str) {
+        Some(uuid) if uuid::Uuid::parse_str(uuid).is_ok() => Ok(parsed),
+        _ => Err(Map::from_iter([(
+            "phonebook_uuid".to_owned(),
+            serde_json::json!({"constraint_id": "uuid", "constraint": "uuid", "message": "Not a valid UUID."}),
+        )])),
+    }
 }
 
 #[cfg(test)]

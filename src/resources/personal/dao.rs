@@ -178,14 +178,16 @@ async fn contacts_where(
     Ok(assemble(&client.query(&sql, params).await?))
 }
 
-/// Contacts having a field among `columns` whose unaccented value matches the ILIKE `pattern`.
+/// Contacts having a field among `columns` whose unaccented value matches the unaccented ILIKE
+/// `pattern`.
 pub(crate) async fn search(
     client: &impl GenericClient,
     user_uuid: &str,
     columns: &[String],
     pattern: &str,
 ) -> Result<Vec<Contact>, ResourceError> {
-    let condition = "EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid AND s.name = ANY($2) AND unaccent(s.value) ILIKE $3)";
+    let condition = "EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid AND s.name = ANY($2) \
+                     AND dird_unaccent(s.value) ILIKE dird_unaccent($3))";
     contacts_where(client, condition, &[&user_uuid, &columns, &pattern]).await
 }
 
@@ -196,7 +198,8 @@ pub(crate) async fn matching(
     columns: &[String],
     values: &[String],
 ) -> Result<Vec<Contact>, ResourceError> {
-    let condition = "EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid AND s.name = ANY($2) AND s.value = ANY($3))";
+    // The matching values drive (index on `value`), not the user's contacts.
+    let condition = "c.uuid = ANY(ARRAY(SELECT s.contact_uuid FROM dird_contact_fields s WHERE s.name = ANY($2) AND s.value = ANY($3)))";
     contacts_where(client, condition, &[&user_uuid, &columns, &values]).await
 }
 

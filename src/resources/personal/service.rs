@@ -4,6 +4,7 @@
 use super::{dao, notifier, validator, Contact};
 use crate::bus::Bus;
 use crate::resources::ResourceError;
+use crate::storage::contact_cache::Owner;
 use crate::storage::Storage;
 use serde_json::Value;
 
@@ -71,6 +72,8 @@ impl PersonalService {
             .await?
             .ok_or(PersonalError::Duplicate)?;
         transaction.commit().await?;
+        self.storage
+            .contacts_changed(Owner::User(user_uuid.to_owned()));
         self.bus.publish(notifier::changed(
             "created",
             tenant_uuid,
@@ -111,6 +114,8 @@ impl PersonalService {
             .await?
             .ok_or(PersonalError::Duplicate)?;
         transaction.commit().await?;
+        self.storage
+            .contacts_changed(Owner::User(user_uuid.to_owned()));
         self.bus.publish(notifier::changed(
             "edited",
             tenant_uuid,
@@ -130,6 +135,8 @@ impl PersonalService {
         if !dao::delete(&client, user_uuid, contact_id).await? {
             return Err(PersonalError::NotFound(contact_id.to_owned()));
         }
+        self.storage
+            .contacts_changed(Owner::User(user_uuid.to_owned()));
         self.bus.publish(notifier::changed(
             "deleted",
             tenant_uuid,
@@ -235,6 +242,8 @@ impl PersonalService {
             ));
         }
         transaction.commit().await?;
+        self.storage
+            .contacts_changed(Owner::User(user_uuid.to_owned()));
         for contact in &report.created {
             self.bus.publish(notifier::changed(
                 "created",
@@ -249,6 +258,8 @@ impl PersonalService {
     pub async fn purge(&self, tenant_uuid: &str, user_uuid: &str) -> Result<(), PersonalError> {
         let client = self.storage.client().await?;
         let count = dao::purge(&client, user_uuid).await?;
+        self.storage
+            .contacts_changed(Owner::User(user_uuid.to_owned()));
         self.bus
             .publish(notifier::purged(tenant_uuid, user_uuid, count));
         Ok(())

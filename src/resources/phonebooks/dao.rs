@@ -272,8 +272,9 @@ pub(crate) async fn matching(
     columns: &[String],
     values: &[String],
 ) -> Result<Vec<PhonebookContact>, ResourceError> {
-    let condition = "EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid \
-                     AND s.name = ANY($2) AND s.value = ANY($3))";
+    // The matching values drive (index on `value`), not the phonebook's contacts.
+    let condition = "c.uuid = ANY(ARRAY(SELECT s.contact_uuid FROM dird_contact_fields s \
+                     WHERE s.name = ANY($2) AND s.value = ANY($3)))";
     contacts_where(client, condition, &[&phonebook_uuid, &columns, &values]).await
 }
 

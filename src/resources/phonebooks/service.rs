@@ -5,6 +5,7 @@ use super::model::{Phonebook, PhonebookContact};
 use super::{dao, notifier, validator};
 use crate::bus::Bus;
 use crate::resources::ResourceError;
+use crate::storage::contact_cache::Owner;
 use crate::storage::Storage;
 use serde_json::{Map, Value};
 
@@ -108,6 +109,12 @@ impl PhonebookService {
         PhonebookService { storage, bus }
     }
 
+    /// The phonebook's contacts changed (committed): lookups stop using their cached copy.
+    fn changed(&self, uuid: &str) {
+        self.storage
+            .contacts_changed(Owner::Phonebook(uuid.to_owned()));
+    }
+
     pub async fn list(&self, tenants: &[String]) -> Result<Vec<Phonebook>, PhonebookError> {
         let client = self.storage.client().await?;
         Ok(dao::list(&client, tenants).await?)
@@ -165,6 +172,7 @@ impl PhonebookService {
         let phonebook = self.get(uuid, tenant_uuid).await?;
         let client = self.storage.client().await?;
         dao::delete(&client, uuid).await?;
+        self.changed(uuid);
         self.bus.publish(notifier::phonebook("deleted", &phonebook));
         Ok(())
     }
@@ -229,6 +237,7 @@ impl PhonebookService {
         let id = dao::create_contact(&client, uuid, &fields, None)
             .await?
             .ok_or(PhonebookError::DuplicateContact)?;
+        self.changed(uuid);
         self.bus
             .publish(notifier::contact("created", &phonebook, &id));
         let mut contact = fields;
@@ -255,6 +264,7 @@ impl PhonebookService {
             .await?
             .ok_or(PhonebookError::DuplicateContact)?;
         transaction.commit().await?;
+        self.changed(uuid);
         self.bus
             .publish(notifier::contact("edited", &phonebook, contact_uuid));
         let mut contact = fields;
@@ -346,6 +356,7 @@ impl PhonebookService {
                 tracing::warn!(%error, "cannot analyze the contact tables after an import");
             }
         }
+        self.changed(uuid);
         for contact in &created {
             if let Some(id) = contact.get("id").and_then(Value::as_str) {
                 self.bus
@@ -366,6 +377,7 @@ impl PhonebookService {
         if !dao::delete_contact(&client, uuid, contact_uuid).await? {
             return Err(PhonebookError::NoSuchContact(contact_uuid.to_owned()));
         }
+        self.changed(uuid);
         self.bus
             .publish(notifier::contact("deleted", &phonebook, contact_uuid));
         Ok(())

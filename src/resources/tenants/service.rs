@@ -32,6 +32,11 @@ impl TenantService {
     /// Forgets a user deleted in Wazo. `false` when dird did not know it.
     pub async fn delete_user(&self, user_uuid: &str) -> Result<bool, ResourceError> {
         let client = self.storage.client().await?;
-        dao::delete_user(&client, user_uuid).await
+        let known = dao::delete_user(&client, user_uuid).await?;
+        self.storage
+            .contacts_changed(crate::storage::contact_cache::Owner::User(
+                user_uuid.to_owned(),
+            ));
+        Ok(known)
     }
 }
