@@ -4,7 +4,8 @@
 # import times (10,000 and 25,000 phonebook contacts, 1,000 personal contacts), wrk figures at 64
 # connections, the daemon's RSS, and the EXPLAIN ANALYZE of the queries a lookup and a reverse
 # lookup send (index scans, no sequential scan of dird_contact_fields).
-# Usage: scripts/bench-phonebook.sh [DURATION]     (KEEP_DB=1 keeps the database wazo_dird_bench)
+# Usage: scripts/bench-phonebook.sh [DURATION]     (KEEP_DB=1 keeps the database wazo_dird_bench;
+#        CACHE=false measures with contact_cache.enabled: false, every lookup a query)
 # Needs wrk, psql and PostgreSQL on 127.0.0.1:5432 (trust auth; PGURI overrides the server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,11 +42,12 @@ cat > "$work/config.yml" <<YAML
 extra_config_files: /nonexistent
 db_uri: $server/$database
 log_filename: null
-log_level: warning
+log_level: info
 user: $user
 bus: {enabled: false}
 rest_api: {listen: 127.0.0.1, port: $port}
 auth: {backend: static, static_tokens_file: $work/tokens.yml}
+contact_cache: {enabled: ${CACHE:-true}}
 YAML
 chmod 644 "$work"/*.yml
 target/release/wazo-dird -c "$work/config.yml" 2>"$work/dird.log" &
@@ -98,6 +100,16 @@ reverse="$base/directories/reverse/default/$user_uuid?exten=1012345"
 echo "lookup sample: $(curl -s -H "X-Auth-Token: $token" "$lookup" | python3 -c 'import json,sys; r=json.load(sys.stdin)["results"]; print(len(r), "results, e.g.", r[0]["column_values"])')"
 echo "reverse sample: $(curl -s -H "X-Auth-Token: $token" "$reverse")"
 echo "personal reverse sample: $(curl -s -H "X-Auth-Token: $token" "$base/directories/reverse/default/$user_uuid?exten=9000123")"
+
+echo "RSS after the imports: $(ps -o rss= -p "$dird_pid") KiB"
+# The first lookups are answered by PostgreSQL while the phonebook and the user's personal
+# contacts are copied in memory; wait for both copies before measuring.
+[ "${CACHE:-true}" = true ] && for _ in $(seq 300); do
+    [ "$(grep -c 'contacts copied in memory' "$work/dird.log" || true)" -ge 2 ] && break
+    curl -s -o /dev/null -H "X-Auth-Token: $token" "$lookup"; sleep 0.1
+done
+grep 'contacts copied in memory' "$work/dird.log" | sed 's/^/log: /' || true
+echo "RSS with the copies: $(ps -o rss= -p "$dird_pid") KiB"
 
 cat > "$work/token.lua" <<LUA
 wrk.headers["X-Auth-Token"] = "$token"
