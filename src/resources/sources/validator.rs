@@ -18,7 +18,7 @@ const COMMON_KEYS: &[&str] = &[
 ];
 
 /// Validates `body` as a source of `kind` in `tenant_uuid` (uuid and tenant in the body are ignored;
-/// so is the name of a kind whose sources are named after something else, left empty here).
+/// the name of a kind whose sources are named after something else is optional).
 pub(crate) fn validate(
     kind: &Kind,
     body: &Value,
@@ -27,8 +27,13 @@ pub(crate) fn validate(
 ) -> Result<Source, Map<String, Value>> {
     let body = object(body)?;
     let mut check = Checker::new(body);
+    // A stored source of such a kind is named after its phonebook by the database; a source declared
+    // in the configuration keeps the name given there, so that declared profiles can name it.
     let name = if kind.virtual_name {
-        String::new()
+        body.get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
     } else {
         check.string("name", 1, 512)
     };
