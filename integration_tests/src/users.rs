@@ -50,3 +50,16 @@ pub async fn call(
 ) -> (u16, Value) {
     dird.send(method, path, token, None, body).await
 }
+
+/// POSTs every body at once (one request each, all in flight together); answers the statuses.
+pub async fn post_concurrently(
+    dird: &Daemon,
+    path: &str,
+    token: &str,
+    bodies: Vec<String>,
+) -> Vec<u16> {
+    let requests = bodies
+        .iter()
+        .map(|body| async move { call(dird, Method::POST, path, token, Some(body)).await.0 });
+    futures_util::future::join_all(requests).await
+}

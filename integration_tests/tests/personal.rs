@@ -2,7 +2,7 @@
 //! isolation, duplicates by hash (the same SHA-1 as wazo-dird, so a database it wrote keeps
 //! refusing duplicates), ordering and paging, CSV export, purge, concurrency.
 
-use integration_tests::users::{call, start};
+use integration_tests::users::{call, post_concurrently, start};
 use reqwest::Method;
 use serde_json::{json, Value};
 fn names(body: &Value) -> Vec<String> {
@@ -303,32 +303,13 @@ async fn listing_order_paging_export_and_purge() {
 #[tokio::test]
 async fn concurrent_creates_keep_one_row_per_distinct_contact() {
     let (dird, database) = start().await;
-    let distinct = (0..200).map(|i| {
-        let body = json!({"firstname": format!("User {i}")}).to_string();
-        let dird = &dird;
-        async move {
-            call(dird, Method::POST, "/0.1/personal", "alice", Some(&body))
-                .await
-                .0
-        }
-    });
-    let statuses = futures_util::future::join_all(distinct).await;
+    let distinct = (0..200)
+        .map(|i| json!({"firstname": format!("User {i}")}).to_string())
+        .collect();
+    let statuses = post_concurrently(&dird, "/0.1/personal", "alice", distinct).await;
     assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
-    let identical = (0..50).map(|_| {
-        let dird = &dird;
-        async move {
-            call(
-                dird,
-                Method::POST,
-                "/0.1/personal",
-                "bob",
-                Some(r#"{"firstname": "Same"}"#),
-            )
-            .await
-            .0
-        }
-    });
-    let statuses = futures_util::future::join_all(identical).await;
+    let identical = vec![r#"{"firstname": "Same"}"#.to_owned(); 50];
+    let statuses = post_concurrently(&dird, "/0.1/personal", "bob", identical).await;
     assert_eq!(
         statuses.iter().filter(|s| **s == 201).count(),
         1,

@@ -6,6 +6,7 @@ use integration_tests::broker::{clean_up, Received, Recorder};
 use integration_tests::daemon::{base_config, shared_tempdir, static_auth, Daemon};
 use integration_tests::free_port;
 use integration_tests::postgres::TestDatabase;
+use integration_tests::users::post_concurrently;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -475,4 +476,61 @@ async fn user_data_survives_a_restart_and_stays_with_its_owner() {
         json!(["Entry"]),
         "{found}"
     );
+}
+
+#[tokio::test]
+async fn concurrent_phonebook_creates_keep_one_row_per_distinct_contact() {
+    let database = TestDatabase::create().await;
+    let dird = start(&database, json!({"enabled": false})).await;
+    let (_, book) = call(
+        &dird,
+        Method::POST,
+        "/0.1/phonebooks",
+        "alice",
+        json!({"name": "book"}),
+    )
+    .await;
+    let contacts = format!(
+        "/0.1/phonebooks/{}/contacts",
+        book["uuid"].as_str().expect("uuid")
+    );
+    let distinct = (0..200)
+        .map(|i| json!({"firstname": format!("User {i}")}).to_string())
+        .collect();
+    let statuses = post_concurrently(&dird, &contacts, "alice", distinct).await;
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let statuses = post_concurrently(
+        &dird,
+        &contacts,
+        "alice",
+        vec![r#"{"firstname": "Same"}"#.to_owned(); 50],
+    )
+    .await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        49,
+        "{statuses:?}"
+    );
+    let rows: i64 = database
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM dird_contact", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(rows, 201);
+    let (_, listed) = call(
+        &dird,
+        Method::GET,
+        &format!("{contacts}?limit=1"),
+        "alice",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(listed["total"], 201);
 }
