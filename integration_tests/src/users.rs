@@ -1,5 +1,6 @@
-//! A daemon for the user-data tests: two users (`alice`, `bob`) and a service token without user in
-//! one tenant (static auth), and a fresh database.
+//! The user-data tests' harness: a daemon with static tokens on a fresh (or kept) database, and the
+//! requests those tests share (JSON calls, CSV posts, a phonebook, a profile). The default tokens
+//! are two users (`alice`, `bob`) and a service token without user, in one tenant.
 
 use crate::daemon::{base_config, shared_tempdir, static_auth, Daemon};
 use crate::free_port;
@@ -28,6 +29,18 @@ pub async fn start_configured(
     overrides: Value,
 ) -> (Daemon, TestDatabase) {
     let database = TestDatabase::create().await;
+    let dird = start_on(&database, tokens, token, overrides).await;
+    (dird, database)
+}
+
+/// Starts the daemon on `database` (a restart keeps it), with these static tokens and
+/// configuration keys, and waits (as `token`) until its database is ready.
+pub async fn start_on(
+    database: &TestDatabase,
+    tokens: &str,
+    token: &str,
+    overrides: Value,
+) -> Daemon {
     let dir = shared_tempdir();
     let mut config = base_config(
         free_port(),
@@ -37,7 +50,7 @@ pub async fn start_configured(
     let dird = Daemon::start_in(dir, config, &[]).await;
     dird.wait_for_status(token, "database", "ok", Duration::from_secs(15))
         .await;
-    (dird, database)
+    dird
 }
 
 /// A request with an optional raw body.
@@ -49,6 +62,57 @@ pub async fn call(
     body: Option<&str>,
 ) -> (u16, Value) {
     dird.send(method, path, token, None, body).await
+}
+
+/// A request with a JSON body (`Value::Null`: none).
+pub async fn call_json(
+    dird: &Daemon,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> (u16, Value) {
+    let body = (!body.is_null()).then(|| body.to_string());
+    dird.send(method, path, token, None, body.as_deref()).await
+}
+
+/// A POST of UTF-8 CSV text (imports).
+pub async fn post_csv(dird: &Daemon, path: &str, token: &str, text: &str) -> (u16, Value) {
+    dird.post_bytes(
+        path,
+        token,
+        "text/csv; charset=utf-8",
+        text.as_bytes().to_vec(),
+    )
+    .await
+}
+
+/// A GET that must answer 200; answers the body.
+pub async fn get_ok(dird: &Daemon, path: &str, token: &str) -> Value {
+    let (status, body) = call_json(dird, Method::GET, path, token, Value::Null).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+/// A phonebook named `name` (description `desc`) in `token`'s tenant; answers its uuid.
+pub async fn create_phonebook(dird: &Daemon, token: &str, name: &str) -> String {
+    let body = json!({"name": name, "description": "desc"});
+    let (status, book) = call_json(dird, Method::POST, "/0.1/phonebooks", token, body).await;
+    assert_eq!(status, 201, "{book}");
+    book["uuid"].as_str().expect("uuid").to_owned()
+}
+
+/// A profile `default` in `token`'s tenant looking up, reversing and listing favorites of
+/// `source`, shown as `[name, number, favorite]`.
+pub async fn create_profile(dird: &Daemon, token: &str, source: &Value) {
+    let columns = json!([{"title": "Nom", "field": "name"}, {"title": "Numéro", "field": "number"}, {"title": "Favori", "type": "favorite", "field": "favorite"}]);
+    let display = json!({"name": "d", "columns": columns});
+    let (_, display) = call_json(dird, Method::POST, "/0.1/displays", token, display).await;
+    let refs = json!([{"uuid": source["uuid"]}]);
+    let body = json!({"name": "default", "display": {"uuid": display["uuid"]},
+                      "services": {"lookup": {"sources": refs}, "reverse": {"sources": refs}, "favorites": {"sources": refs}}});
+    let (status, created) = call_json(dird, Method::POST, "/0.1/profiles", token, body).await;
+    assert_eq!(status, 201, "{created}");
 }
 
 /// POSTs every body at once (one request each, all in flight together); answers the statuses.

@@ -3,17 +3,11 @@
 //! direction, order), the import answering 200, legacy error bodies, ACLs naming the tenant and the
 //! id, the deprecation warning, and the same data as the uuid routes.
 
-use integration_tests::daemon::Daemon;
-use integration_tests::users;
+use integration_tests::users::{self, call_json as call};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 const TOKENS: &str = "tokens:\n  admin: {user_uuid: 10000000-0000-4000-8000-00000000000a, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\n  sub: {user_uuid: 10000000-0000-4000-8000-00000000000b, tenant_uuid: 20000000-0000-4000-8000-000000000002, acl: ['dird.#']}\n  reader: {user_uuid: 10000000-0000-4000-8000-00000000000c, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.tenants.master.phonebooks.read']}\ntenants:\n  - {uuid: 20000000-0000-4000-8000-000000000001, name: master, parent_uuid: null}\n  - {uuid: 20000000-0000-4000-8000-000000000002, name: sub, parent_uuid: 20000000-0000-4000-8000-000000000001}\n";
-
-async fn call(dird: &Daemon, method: Method, path: &str, token: &str, body: Value) -> (u16, Value) {
-    let body = (!body.is_null()).then(|| body.to_string());
-    dird.send(method, path, token, None, body.as_deref()).await
-}
 
 fn is_legacy(body: &Value) -> bool {
     body["reason"].is_array() && body["status_code"].is_u64() && body.get("error_id").is_none()

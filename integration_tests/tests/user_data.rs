@@ -1,295 +1,29 @@
-//! User data across the board: every personal-contact, phonebook and phonebook-contact change is
-//! published (routing key, headers, body) on the real broker; personal contacts, phonebooks and
-//! favorites survive a daemon restart; users and tenants see only their own data on every route.
+//! User data across the board: personal contacts, phonebooks and favorites survive a daemon
+//! restart; users and tenants see only their own data on every route; concurrent creates keep one
+//! row per distinct contact. Their events are tested in `user_data_events.rs`.
 
-use integration_tests::broker::{clean_up, Received, Recorder};
-use integration_tests::daemon::{base_config, shared_tempdir, static_auth, Daemon};
-use integration_tests::free_port;
+use integration_tests::daemon::Daemon;
 use integration_tests::postgres::TestDatabase;
-use integration_tests::users::post_concurrently;
+use integration_tests::users::{call_json as call, post_concurrently, post_csv as csv, start_on};
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::time::Duration;
 
-const ALICE: &str = "10000000-0000-4000-8000-00000000000a";
-const MASTER: &str = "20000000-0000-4000-8000-000000000001";
 const TOKENS: &str = "tokens:\n  alice: {user_uuid: 10000000-0000-4000-8000-00000000000a, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\n  bob: {user_uuid: 10000000-0000-4000-8000-00000000000b, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\n  other: {user_uuid: 10000000-0000-4000-8000-00000000000c, tenant_uuid: 20000000-0000-4000-8000-000000000002, acl: ['dird.#']}\ntenants:\n  - {uuid: 20000000-0000-4000-8000-000000000001, name: master, parent_uuid: null}\n  - {uuid: 20000000-0000-4000-8000-000000000002, name: other, parent_uuid: null}\n";
 
-async fn start(database: &TestDatabase, bus: Value) -> Daemon {
-    let dir = shared_tempdir();
-    let config = base_config(
-        free_port(),
-        json!({"auth": static_auth(dir.path(), TOKENS), "db_uri": database.uri(), "bus": bus}),
-    );
-    let dird = Daemon::start_in(dir, config, &[]).await;
-    dird.wait_for_status("alice", "database", "ok", Duration::from_secs(15))
-        .await;
-    dird
-}
-
-async fn call(dird: &Daemon, method: Method, path: &str, token: &str, body: Value) -> (u16, Value) {
-    let body = (!body.is_null()).then(|| body.to_string());
-    dird.send(method, path, token, None, body.as_deref()).await
-}
-
-async fn csv(dird: &Daemon, path: &str, token: &str, text: &str) -> (u16, Value) {
-    dird.post_bytes(
-        path,
-        token,
-        "text/csv; charset=utf-8",
-        text.as_bytes().to_vec(),
+async fn start(database: &TestDatabase) -> Daemon {
+    start_on(
+        database,
+        TOKENS,
+        "alice",
+        json!({"bus": {"enabled": false}}),
     )
     .await
 }
 
 #[tokio::test]
-async fn every_change_of_user_data_is_published() {
-    let recorder = Recorder::start().await;
-    let database = TestDatabase::create().await;
-    let bus = json!({"enabled": true, "host": "127.0.0.1", "port": 5672, "exchange_name": recorder.exchange, "queue_name": format!("{}-queue", recorder.exchange)});
-    let dird = start(&database, bus).await;
-    dird.wait_for_status("alice", "bus_publisher", "ok", Duration::from_secs(15))
-        .await;
-
-    let (_, contact) = call(
-        &dird,
-        Method::POST,
-        "/0.1/personal",
-        "alice",
-        json!({"firstname": "Alice"}),
-    )
-    .await;
-    let id = contact["id"].as_str().expect("id").to_owned();
-    let item = format!("/0.1/personal/{id}");
-    assert_eq!(
-        call(
-            &dird,
-            Method::PUT,
-            &item,
-            "alice",
-            json!({"firstname": "Alicia"})
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        call(&dird, Method::DELETE, &item, "alice", Value::Null)
-            .await
-            .0,
-        204
-    );
-    let (status, _) = csv(&dird, "/0.1/personal/import", "alice", "firstname\nA\nB\n").await;
-    assert_eq!(status, 201);
-    assert_eq!(
-        call(&dird, Method::DELETE, "/0.1/personal", "alice", Value::Null)
-            .await
-            .0,
-        204
-    );
-
-    let (_, book) = call(
-        &dird,
-        Method::POST,
-        "/0.1/phonebooks",
-        "alice",
-        json!({"name": "book"}),
-    )
-    .await;
-    let uuid = book["uuid"].as_str().expect("uuid").to_owned();
-    let (status, _) = call(
-        &dird,
-        Method::PUT,
-        &format!("/0.1/phonebooks/{uuid}"),
-        "alice",
-        json!({"name": "renamed"}),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let contacts = format!("/0.1/phonebooks/{uuid}/contacts");
-    let (_, entry) = call(
-        &dird,
-        Method::POST,
-        &contacts,
-        "alice",
-        json!({"firstname": "Zed"}),
-    )
-    .await;
-    let entry_id = entry["id"].as_str().expect("id").to_owned();
-    let entry_item = format!("{contacts}/{entry_id}");
-    assert_eq!(
-        call(
-            &dird,
-            Method::PUT,
-            &entry_item,
-            "alice",
-            json!({"firstname": "Zoe"})
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        call(&dird, Method::DELETE, &entry_item, "alice", Value::Null)
-            .await
-            .0,
-        204
-    );
-    let (status, imported) = csv(
-        &dird,
-        &format!("{contacts}/import"),
-        "alice",
-        "firstname\nC\nD\n",
-    )
-    .await;
-    assert_eq!(status, 201);
-    assert_eq!(
-        call(
-            &dird,
-            Method::DELETE,
-            &format!("/0.1/phonebooks/{uuid}"),
-            "alice",
-            Value::Null
-        )
-        .await
-        .0,
-        204
-    );
-
-    let received: Vec<Received> = recorder
-        .wait_for(14, Duration::from_secs(10))
-        .await
-        .into_iter()
-        .filter(|m| {
-            m.headers["name"]
-                .as_str()
-                .is_some_and(|n| n.starts_with("personal_") || n.starts_with("phonebook_"))
-        })
-        .collect();
-    let seen: Vec<(String, String, Value)> = received
-        .iter()
-        .map(|m| {
-            (
-                m.headers["name"].as_str().unwrap_or_default().to_owned(),
-                m.routing_key.clone(),
-                m.body["data"].clone(),
-            )
-        })
-        .collect();
-    let imported_ids: Vec<Value> = imported["created"]
-        .as_array()
-        .expect("created")
-        .iter()
-        .map(|c| c["id"].clone())
-        .collect();
-    let personal_created: Vec<&(String, String, Value)> = seen
-        .iter()
-        .filter(|(n, _, _)| n == "personal_contact_created")
-        .collect();
-    assert_eq!(
-        personal_created.len(),
-        3,
-        "one per created contact, imports included: {seen:#?}"
-    );
-    let expected = [
-        (
-            "personal_contact_created".to_owned(),
-            format!("directory.{ALICE}.personal.created"),
-            json!({"id": id, "user_uuid": ALICE}),
-        ),
-        (
-            "personal_contact_edited".to_owned(),
-            format!("directory.{ALICE}.personal.edited"),
-            json!({"id": id, "user_uuid": ALICE}),
-        ),
-        (
-            "personal_contact_deleted".to_owned(),
-            format!("directory.{ALICE}.personal.deleted"),
-            json!({"id": id, "user_uuid": ALICE}),
-        ),
-        (
-            "personal_contacts_purged".to_owned(),
-            format!("directory.{ALICE}.personal.purged"),
-            json!({"user_uuid": ALICE, "deleted": 2}),
-        ),
-        (
-            "phonebook_created".to_owned(),
-            "directory.phonebooks.created".to_owned(),
-            json!({"uuid": uuid, "tenant_uuid": MASTER, "name": "book"}),
-        ),
-        (
-            "phonebook_edited".to_owned(),
-            "directory.phonebooks.edited".to_owned(),
-            json!({"uuid": uuid, "tenant_uuid": MASTER, "name": "renamed"}),
-        ),
-        (
-            "phonebook_contact_created".to_owned(),
-            "directory.phonebooks.contacts.created".to_owned(),
-            json!({"uuid": entry_id, "phonebook_uuid": uuid}),
-        ),
-        (
-            "phonebook_contact_edited".to_owned(),
-            "directory.phonebooks.contacts.edited".to_owned(),
-            json!({"uuid": entry_id, "phonebook_uuid": uuid}),
-        ),
-        (
-            "phonebook_contact_deleted".to_owned(),
-            "directory.phonebooks.contacts.deleted".to_owned(),
-            json!({"uuid": entry_id, "phonebook_uuid": uuid}),
-        ),
-        (
-            "phonebook_contact_created".to_owned(),
-            "directory.phonebooks.contacts.created".to_owned(),
-            json!({"uuid": imported_ids[0], "phonebook_uuid": uuid}),
-        ),
-        (
-            "phonebook_contact_created".to_owned(),
-            "directory.phonebooks.contacts.created".to_owned(),
-            json!({"uuid": imported_ids[1], "phonebook_uuid": uuid}),
-        ),
-        (
-            "phonebook_deleted".to_owned(),
-            "directory.phonebooks.deleted".to_owned(),
-            json!({"uuid": uuid, "tenant_uuid": MASTER, "name": "renamed"}),
-        ),
-    ];
-    for event in &expected {
-        assert!(
-            seen.contains(event),
-            "{event:?} not published; seen {seen:#?}"
-        );
-    }
-    assert_eq!(seen.len(), 14, "nothing else: {seen:#?}");
-    for message in &received {
-        let name = message.headers["name"].as_str().unwrap_or_default();
-        assert_eq!(message.headers["tenant_uuid"], MASTER, "{name}");
-        assert_eq!(message.headers["required_access"], format!("event.{name}"));
-        assert_eq!(message.body["name"], name);
-        if name.starts_with("personal_") {
-            assert_eq!(
-                message.headers[&format!("user_uuid:{ALICE}")],
-                true,
-                "{name} is alice's only"
-            );
-            assert!(message.headers.get("user_uuid:*").is_none(), "{name}");
-        } else {
-            assert_eq!(
-                message.headers["user_uuid:*"], true,
-                "{name} is the tenant's"
-            );
-        }
-    }
-    clean_up(
-        &recorder.exchange,
-        Some(&format!("{}-queue", recorder.exchange)),
-    )
-    .await;
-}
-
-#[tokio::test]
 async fn user_data_survives_a_restart_and_stays_with_its_owner() {
     let database = TestDatabase::create().await;
-    let mut dird = start(&database, json!({"enabled": false})).await;
+    let mut dird = start(&database).await;
     let (_, mine) = call(
         &dird,
         Method::POST,
@@ -438,7 +172,7 @@ async fn user_data_survives_a_restart_and_stays_with_its_owner() {
         all
     };
     dird.stop();
-    let dird = start(&database, json!({"enabled": false})).await;
+    let dird = start(&database).await;
     for (path, expected) in [
         personal_item.as_str(),
         book_item.as_str(),
@@ -481,7 +215,7 @@ async fn user_data_survives_a_restart_and_stays_with_its_owner() {
 #[tokio::test]
 async fn concurrent_phonebook_creates_keep_one_row_per_distinct_contact() {
     let database = TestDatabase::create().await;
-    let dird = start(&database, json!({"enabled": false})).await;
+    let dird = start(&database).await;
     let (_, book) = call(
         &dird,
         Method::POST,
