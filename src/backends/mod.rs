@@ -123,6 +123,11 @@ pub trait Backend: Send + Sync + 'static {
     fn unique_column(&self) -> Option<&str>;
 }
 
+/// A failure of one request (the backend stays up), from any error.
+pub fn request_failed(error: impl std::fmt::Display) -> actors::Failure {
+    actors::Failure::Request(error.to_string())
+}
+
 /// For each of `extens`, the first of `contacts` whose `columns` hold it (a batched `match_all`).
 pub fn by_exten(
     columns: &[String],

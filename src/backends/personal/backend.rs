@@ -4,7 +4,7 @@
 //! else from the database (`dird_unaccent(value) ILIKE dird_unaccent('%term%')`, equality of
 //! values).
 
-use crate::backends::by_exten;
+use crate::backends::{by_exten, request_failed as failed};
 use crate::backends::{like_literal, Backend, Context, Deps, Fields, RawContact, SourceSpec};
 use crate::resources::personal::dao;
 use crate::storage::contact_cache::{Owner, Snapshot};
@@ -44,10 +44,7 @@ fn raw(contact: crate::resources::personal::Contact) -> RawContact {
 
 impl PersonalBackend {
     async fn client(&self) -> Result<deadpool_postgres::Object, Failure> {
-        self.storage
-            .client()
-            .await
-            .map_err(|e| Failure::Request(e.to_string()))
+        self.storage.client().await.map_err(failed)
     }
 
     /// The user's current in-memory snapshot, if any (a reload starts otherwise).
@@ -64,10 +61,6 @@ impl PersonalBackend {
                 Ok(contacts.into_iter().map(|c| raw(c).fields).collect())
             })
     }
-}
-
-fn failed(error: crate::resources::ResourceError) -> Failure {
-    Failure::Request(error.to_string())
 }
 
 impl Backend for PersonalBackend {

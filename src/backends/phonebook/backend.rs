@@ -4,7 +4,10 @@
 //! numbers by equality of the value (the index on `value`, one query for many numbers), favorites
 //! by uuid.
 
-use crate::backends::{by_exten, like_literal, Backend, Context, Deps, RawContact, SourceSpec};
+use crate::backends::{
+    by_exten, like_literal, request_failed as failed, Backend, Context, Deps, RawContact,
+    SourceSpec,
+};
 use crate::resources::phonebooks::dao;
 use crate::resources::phonebooks::model::PhonebookContact;
 use crate::storage::contact_cache::{Owner, Snapshot};
@@ -39,10 +42,6 @@ pub(super) fn build(
             storage: deps.storage,
         }) as Arc<dyn Backend>)
     })
-}
-
-fn failed(error: impl std::fmt::Display) -> Failure {
-    Failure::Request(error.to_string())
 }
 
 impl PhonebookBackend {
