@@ -73,7 +73,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     bus.consume(
         &config.bus,
         bus::Queue::Own,
-        services::reactions::PEER_EVENTS.to_vec(),
+        services::reactions::own_queue_events(),
         services::reactions::peer_handler(
             std::sync::Arc::clone(&directory),
             storage.clone(),
@@ -142,11 +142,17 @@ fn build_directory(
             .unwrap_or(usize::MAX),
         ..actors::SupervisorConfig::default()
     };
+    let confd = backends::confd::ConfdHub::new(
+        config
+            .contact_cache
+            .then(|| std::time::Duration::from_secs_f64(config.confd_resync_interval)),
+    );
     let sources = SourceService::new(
         backends::enabled(&config.enabled_plugins.backends),
         supervision,
         storage.clone(),
         bus.clone(),
+        std::sync::Arc::new(confd),
     );
     let directory = services::directory::Directory {
         sources: std::sync::Arc::new(sources),

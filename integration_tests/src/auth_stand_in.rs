@@ -125,6 +125,14 @@ impl AuthStandIn {
         );
     }
 
+    /// Credentials whose login (`POST /0.1/token`) issues `token`, a token of `tenant_uuid`.
+    pub fn add_credentials(&self, username: &str, password: &str, token: &str, tenant_uuid: &str) {
+        self.add_token(token, None, tenant_uuid, &["__accept_all__"]);
+        self.lock()
+            .credentials
+            .insert(username.to_owned(), (password.to_owned(), token.to_owned()));
+    }
+
     /// How many calls `"HEAD /0.1/token/x"`-style keys received.
     pub fn calls(&self, key: &str) -> usize {
         self.lock().calls.get(key).copied().unwrap_or(0)

@@ -4,6 +4,7 @@
 pub mod api_setup;
 pub mod auth_stand_in;
 pub mod broker;
+pub mod confd_stand_in;
 pub mod csv_directory;
 pub mod daemon;
 pub mod postgres;

@@ -72,7 +72,7 @@ async fn eventually<F: std::future::Future<Output = bool>>(
 }
 
 #[tokio::test]
-async fn a_new_tenant_gets_its_display_and_default_profile_once() {
+async fn a_new_tenant_gets_wazo_dirds_sources_display_and_default_profile_once() {
     let s = setup().await;
     let tenant = json!({"uuid": NEW_TENANT, "name": "acme", "slug": "acme", "domain_names": []});
     send(&s, "auth_tenant_added", tenant.clone()).await;
@@ -114,18 +114,123 @@ async fn a_new_tenant_gets_its_display_and_default_profile_once() {
     assert_eq!(profile["name"], "default");
     assert_eq!(profile["display"]["uuid"], display["uuid"]);
     assert_eq!(profile["services"]["reverse"]["options"]["timeout"], 0.5);
-    let (status, body) = s
+
+    // The five sources wazo-dird creates, in its order, stored as they are (no defaults added).
+    let (_, sources) = s.dird.get("/0.1/sources", "t", Some(NEW_TENANT)).await;
+    assert_eq!(
+        sources["total"], 5,
+        "a repeated event creates no second set: {sources}"
+    );
+    let uuid_of = |name: &str| -> Value {
+        sources["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|i| i["name"] == name))
+            .map(|i| i["uuid"].clone())
+            .unwrap_or_else(|| panic!("no source {name}: {sources}"))
+    };
+    let expected: Vec<Value> = [
+        "auto_conference_acme",
+        "personal",
+        "auto_wazo_acme",
+        "auto_office365_acme",
+        "auto_google_acme",
+    ]
+    .iter()
+    .map(|name| json!({"uuid": uuid_of(name)}))
+    .collect();
+    for service in ["lookup", "favorites", "reverse"] {
+        assert_eq!(
+            profile["services"][service]["sources"],
+            json!(expected),
+            "{service}"
+        );
+    }
+    let (status, conference) = s
         .dird
         .get(
-            "/0.1/directories/lookup/default?term=x",
+            &format!(
+                "/0.1/backends/conference/sources/{}",
+                uuid_of("auto_conference_acme").as_str().unwrap_or_default()
+            ),
+            "t",
+            Some(NEW_TENANT),
+        )
+        .await;
+    assert_eq!(status, 200, "{conference}");
+    assert_eq!(
+        conference,
+        json!({
+            "uuid": uuid_of("auto_conference_acme"), "tenant_uuid": NEW_TENANT, "name": "auto_conference_acme",
+            "auth": {"host": "localhost", "port": 9497, "prefix": null, "https": false, "version": "0.1",
+                     "key_file": "/var/lib/wazo-auth-keys/wazo-dird-conference-backend-key.yml"},
+            "confd": {"host": "localhost", "port": 9486, "prefix": null, "https": false, "version": "1.1"},
+            "searched_columns": ["name", "extensions", "incalls"],
+            "first_matched_columns": ["extensions", "incalls"],
+            "format_columns": {"phone": "{extensions[0]}", "reverse": "{name}"},
+        })
+    );
+    let (_, wazo) = s
+        .dird
+        .get(
+            &format!(
+                "/0.1/backends/wazo/sources/{}",
+                uuid_of("auto_wazo_acme").as_str().unwrap_or_default()
+            ),
             "t",
             Some(NEW_TENANT),
         )
         .await;
     assert_eq!(
-        (status, body["column_headers"][0].clone()),
-        (200, json!("Nom")),
-        "the tenant's lookups work at once"
+        wazo["searched_columns"],
+        json!(["firstname", "lastname", "full_name", "exten"])
+    );
+    assert_eq!(
+        wazo["first_matched_columns"],
+        json!(["exten", "mobile_phone_number"])
+    );
+    assert_eq!(
+        wazo["auth"]["key_file"],
+        "/var/lib/wazo-auth-keys/wazo-dird-wazo-backend-key.yml"
+    );
+    // The tenant's lookups work at once, through its personal source (the wazo-confd sources of a
+    // stack without wazo-confd cost nothing but their results).
+    let (status, _) = s
+        .dird
+        .send(
+            reqwest::Method::POST,
+            "/0.1/personal",
+            "t",
+            Some(NEW_TENANT),
+            Some(r#"{"firstname": "Alice", "number": "1234"}"#),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, body) = s
+        .dird
+        .get(
+            "/0.1/directories/lookup/default?term=alice",
+            "t",
+            Some(NEW_TENANT),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["column_types"],
+        json!([
+            "name",
+            "firstname",
+            "lastname",
+            "number",
+            "number",
+            "voicemail",
+            "favorite",
+            "email"
+        ])
+    );
+    assert_eq!(
+        body["results"][0]["column_values"],
+        json!(["Alice", "Alice", null, "1234", null, null, false, null]),
+        "{body}"
     );
     clean_up(&s.exchange, Some(&s.queue)).await;
 }

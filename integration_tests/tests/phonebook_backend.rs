@@ -32,14 +32,12 @@ async fn phonebook_sources_follow_their_phonebook() {
             &source["phonebook_uuid"],
             &source["phonebook_name"],
             &source["phonebook_description"],
-            &source["backend"]
         ),
         (
             &json!("Société"),
             &json!(book),
             &json!("Société"),
             &json!("desc"),
-            &json!("phonebook")
         ),
         "the name is the phonebook's: {source}"
     );
@@ -71,12 +69,6 @@ async fn phonebook_sources_follow_their_phonebook() {
         (
             "admin",
             json!({"phonebook_uuid": "not-a-uuid"}),
-            400,
-            "invalid-data",
-        ),
-        (
-            "admin",
-            json!({"phonebook_uuid": book, "file": "/x"}),
             400,
             "invalid-data",
         ),

@@ -338,7 +338,7 @@ async fn imports_are_all_or_nothing_with_wazo_dirds_error_ids() {
         ),
         (
             "text/csv",
-            b"firstname,lastname\nA\n".to_vec(),
+            format!("firstname,lastname\nA,{}\n", "x".repeat(131_073)).into_bytes(),
             "phonebook-contact-import-invalid-file",
         ),
         (
@@ -359,6 +359,22 @@ async fn imports_are_all_or_nothing_with_wazo_dirds_error_ids() {
             "{body}"
         );
     }
+    // A row longer than the header is a bad contact (Python's csv files the extra values under a
+    // null key), reported with its index; a shorter row is a contact without the last fields.
+    let (status, body) = import(
+        &dird,
+        &path,
+        "text/csv",
+        b"firstname,lastname\nZed,Zorro\nAl,Bo,extra\n".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error_id"], "phonebook-contact-import-bad-contacts");
+    assert_eq!(
+        body["details"]["errors"],
+        json!([{"contact": {"firstname": "Al", "lastname": "Bo", "null": ["extra"]},
+                "message": "Contacts cannot have null keys", "index": 1}])
+    );
     let (_, listed) = call(
         &dird,
         Method::GET,

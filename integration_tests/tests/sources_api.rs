@@ -21,7 +21,10 @@ async fn source_crud_with_wazo_dirds_codes() {
         .await;
     assert_eq!(status, 200, "a source POST answers 200: {created}");
     assert_eq!(created["tenant_uuid"], MASTER_TENANT);
-    assert_eq!(created["backend"], "csv");
+    assert!(
+        created.get("backend").is_none(),
+        "wazo-dird's source bodies have no backend key: {created}"
+    );
     assert_eq!(created["separator"], ",", "defaults are filled");
     let uuid = created["uuid"].as_str().expect("uuid").to_owned();
 
@@ -56,12 +59,32 @@ async fn source_crud_with_wazo_dirds_codes() {
         (status, body["error_id"].clone()),
         (400, json!("invalid-data"))
     );
-    for field in ["name", "file", "colour"] {
+    for field in ["name", "file"] {
         assert!(
             body["details"].get(field).is_some(),
             "{field} not reported: {body}"
         );
     }
+    assert!(
+        body["details"].get("colour").is_none(),
+        "unknown keys are dropped silently, as wazo-dird does: {body}"
+    );
+    let mut with_extra = s.csv_source("zz-extra");
+    with_extra["colour"] = json!("blue");
+    with_extra["token"] = json!("x");
+    let (status, created) = s
+        .call(
+            Method::POST,
+            "/0.1/backends/csv/sources",
+            ADMIN,
+            Some(with_extra),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    assert!(
+        created.get("colour").is_none() && created.get("token").is_none(),
+        "{created}"
+    );
     let (status, _) = s
         .dird
         .send(

@@ -4,15 +4,19 @@
 //!
 //! The contract of [`Backend`] is in `docs/plugins.md`.
 
+pub mod confd;
+pub mod conference;
 pub mod csv;
 pub mod csv_ws;
+pub mod http;
 pub mod ldap;
 pub mod personal;
 pub mod phonebook;
 mod text;
 pub mod trigram;
+pub mod wazo;
 
-pub use text::{fold, fold_accents, like_literal};
+pub use text::{fold, fold_accents, like_literal, sort_by_field};
 
 use actors::Failure;
 use futures_util::future::BoxFuture;
@@ -159,10 +163,12 @@ pub type ValidateFn = fn(&Map<String, Value>) -> Result<Map<String, Value>, Fiel
 pub type BuildFn =
     fn(Arc<SourceSpec>, Deps) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>>;
 
-/// What backends may use besides their source: the daemon's own database (personal, phonebook).
+/// What backends may use besides their source: the daemon's own database (personal, phonebook),
+/// the tokens and copies of the backends that read wazo-confd (wazo, conference).
 #[derive(Debug, Clone)]
 pub struct Deps {
     pub storage: crate::storage::Storage,
+    pub confd: Arc<confd::ConfdHub>,
 }
 
 /// A backend kind.
@@ -179,6 +185,12 @@ pub struct Kind {
     /// The source's name is not its own but its phonebook's: `name` is neither required nor
     /// taken from the body, and needs not be unique.
     pub virtual_name: bool,
+    /// The kind's own fields: a REST body's other keys are dropped silently (as wazo-dird does);
+    /// a source declared in the YAML configuration is refused for them.
+    pub fields: &'static [&'static str],
+    /// The `timeout` a source of this kind has when none is given (csv_ws: its HTTP timeout,
+    /// which wazo-dird shows in the body).
+    pub default_timeout: Option<f64>,
 }
 
 /// Every backend kind built into the daemon.
@@ -188,6 +200,8 @@ pub const KINDS: &[&Kind] = &[
     &ldap::KIND,
     &personal::KIND,
     &phonebook::KIND,
+    &wazo::KIND,
+    &conference::KIND,
 ];
 
 /// The kind named `name`, if it is installed.

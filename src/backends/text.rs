@@ -28,6 +28,16 @@ pub fn fold_accents(text: &str) -> String {
     folded
 }
 
+/// Sorts `items` as wazo-dird sorts contact lists: by the value of a field, case- and
+/// accent-insensitively ("Élise" before "Mathilde"), contacts without the field (or with an empty
+/// value) last. The sort is stable.
+pub fn sort_by_field<T>(items: &mut [T], value: impl Fn(&T) -> Option<&str>) {
+    items.sort_by_cached_key(|item| match value(item).filter(|v| !v.is_empty()) {
+        Some(text) => (false, fold(text)),
+        None => (true, String::new()),
+    });
+}
+
 /// `text` for a LIKE pattern: its `%`, `_` and backslashes match literally.
 pub fn like_literal(text: &str) -> String {
     text.replace('\\', "\\\\")
@@ -44,6 +54,16 @@ mod tests {
         assert_eq!(fold_accents("Élodie ÆRØ Straße"), "elodie aero strasse");
         assert_eq!(fold_accents("Алиса Ёлкина"), "алиса елкина");
         assert_eq!(fold_accents("山田"), "山田");
+    }
+
+    #[test]
+    fn contact_lists_sort_without_case_or_accents_and_missing_last() {
+        let mut names = vec![Some("Mathilde"), None, Some("élise"), Some(""), Some("Bob")];
+        super::sort_by_field(&mut names, |n| *n);
+        assert_eq!(
+            names,
+            [Some("Bob"), Some("élise"), Some("Mathilde"), None, Some("")]
+        );
     }
 
     #[test]

@@ -55,8 +55,12 @@ pub struct Config {
     pub favorites_service: ServicePool,
     /// Supervision of the source actors.
     pub source_actors: SourceActors,
-    /// `contact_cache.enabled`: lookups in phonebooks and personal contacts read an in-memory copy.
+    /// `contact_cache.enabled`: lookups in phonebooks, personal contacts, wazo-confd users and
+    /// conference rooms read an in-memory copy.
     pub contact_cache: bool,
+    /// `contact_cache.resync_interval`: seconds between two full reloads of a wazo-confd copy
+    /// (the safety net behind wazo-confd's bus events).
+    pub confd_resync_interval: f64,
     /// The Consul agent used for service discovery.
     pub consul: Consul,
     /// Registration in Consul.
@@ -268,6 +272,7 @@ impl Config {
             reverse_service: read_service_pool(&mut r, "reverse_service"),
             favorites_service: read_service_pool(&mut r, "favorites_service"),
             contact_cache: r.bool("contact_cache.enabled"),
+            confd_resync_interval: r.positive_seconds("contact_cache.resync_interval"),
             source_actors: SourceActors {
                 restart_backoff_min: r.positive_seconds("source_actors.restart_backoff_min"),
                 restart_backoff_max: r.positive_seconds("source_actors.restart_backoff_max"),

@@ -162,13 +162,14 @@ impl<'a> Reader<'a> {
         .unwrap_or_default()
     }
 
-    /// One of a fixed set of words.
+    /// One of `choices` (lowercase), given in any case.
     pub fn choice(&mut self, key: &str, choices: &[&str]) -> String {
         let expected = format!("one of {}", choices.join(", "));
         self.typed(key, &expected, |v| {
+            // Python's logging takes level names in any case (`DEBUG`, `Info`).
             v.as_str()
-                .filter(|s| choices.contains(s))
-                .map(str::to_owned)
+                .map(str::to_lowercase)
+                .filter(|s| choices.contains(&s.as_str()))
         })
         .unwrap_or_else(|| choices[0].to_owned())
     }

@@ -193,7 +193,8 @@ impl From<ResourceError> for ApiError {
     }
 }
 
-fn now() -> f64 {
+/// Seconds since the epoch, as wazo-dird's error timestamps.
+pub fn now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())

@@ -151,7 +151,13 @@ pub fn load(
             ));
             continue;
         };
-        match source_validator::validate(kind, &Value::Object(item.clone()), uuid, tenant) {
+        match source_validator::validate(
+            kind,
+            &Value::Object(item.clone()),
+            uuid,
+            tenant,
+            source_validator::UnknownKeys::Refuse,
+        ) {
             Ok(source) => declared.sources.push(source),
             Err(details) => errors.push(format!("{label}: {}", describe(&details))),
         }

@@ -360,6 +360,7 @@ mod tests {
             actors::SupervisorConfig::default(),
             storage.clone(),
             bus.clone(),
+            Arc::new(crate::backends::confd::ConfdHub::new(None)),
         );
         sources.set_declared(vec![
             csv_source("a", &dir.join("a.csv")),

@@ -1,14 +1,15 @@
 //! How the daemon reacts to the events of other Wazo services:
-//! - `auth_tenant_added` (wazo-auth): a new tenant gets a display `auto_<name>` (wazo-dird's eight
-//!   French-titled columns) and a profile `default` (lookup, favorites, reverse with a 0.5 s
-//!   budget) over the sources wazo-dird would create, for the backends that exist here (none of
-//!   them yet: conference, personal, wazo, office365 and google come later);
+//! - `auth_tenant_added` (wazo-auth): a new tenant gets wazo-dird's sources (conference, personal,
+//!   wazo, office365, google: the last two are stored and listed, and get an actor once their
+//!   backends exist), a display `auto_<name>` (eight French-titled columns) and a profile
+//!   `default` (lookup, favorites, reverse with a 0.5 s budget) over them;
 //! - `localization_edited` (wazo-confd): the tenant's country is stored;
 //! - `user_deleted` (wazo-confd): the user is forgotten, with its personal contacts and favorites.
 //!
 //! Handlers are idempotent: an event delivered twice changes nothing more.
 
 use super::directory::Directory;
+use crate::backends::confd::{CONFERENCE_EVENTS, USER_EVENTS};
 use crate::bus::{Handler, HandlerError};
 use crate::resources::tenants::service::TenantService;
 use crate::resources::ResourceError;
@@ -58,9 +59,22 @@ fn contact_owner(name: &str, data: &Value) -> Option<Owner> {
     }
 }
 
+/// The events every instance follows: its peers' changes, and wazo-confd's changes to the users
+/// and conference rooms that its `wazo` and `conference` sources copy.
+pub fn own_queue_events() -> Vec<&'static str> {
+    let mut events: Vec<&'static str> = PEER_EVENTS.to_vec();
+    for event in USER_EVENTS.iter().chain(CONFERENCE_EVENTS) {
+        if !events.contains(event) {
+            events.push(event);
+        }
+    }
+    events
+}
+
 /// Another instance changed a source, display, profile or phonebook in the shared database: read
 /// them again (restarting the actors of changed sources); or it changed contacts: the cached copy
-/// of their owner is stale. Our own events are skipped: we reloaded already.
+/// of their owner is stale. Our own events are skipped: we reloaded already. wazo-confd changed
+/// users or conference rooms of a tenant: the copies of that tenant reload.
 pub fn peer_handler(directory: Arc<Directory>, storage: Storage, own_instance: String) -> Handler {
     Arc::new(move |name: String, body: Value| {
         let directory = Arc::clone(&directory);
@@ -71,6 +85,14 @@ pub fn peer_handler(directory: Arc<Directory>, storage: Storage, own_instance: S
                 return Ok(());
             }
             let data = body.get("data").cloned().unwrap_or(Value::Null);
+            if USER_EVENTS.contains(&name.as_str()) || CONFERENCE_EVENTS.contains(&name.as_str()) {
+                let tenant = body
+                    .get("tenant_uuid")
+                    .or_else(|| data.get("tenant_uuid"))
+                    .and_then(Value::as_str);
+                directory.sources.confd().changed(&name, tenant);
+                return Ok(());
+            }
             if let Some(owner) = contact_owner(&name, &data) {
                 storage.contacts_changed(owner);
                 if name != "phonebook_deleted" {
@@ -108,10 +130,124 @@ fn default_columns() -> Value {
     ])
 }
 
+/// wazo-auth and wazo-confd of the local stack, as wazo-dird's new-tenant sources reach them.
+fn local_auth(key_file: &str) -> Value {
+    json!({"host": "localhost", "port": 9497, "prefix": null, "https": false,
+           "key_file": format!("/var/lib/wazo-auth-keys/{key_file}"), "version": "0.1"})
+}
+
+fn local_confd() -> Value {
+    json!({"host": "localhost", "port": 9486, "prefix": null, "https": false, "version": "1.1"})
+}
+
+/// The sources wazo-dird creates for a new tenant named `name`, in its order: `(backend, name,
+/// searched, first matched, format columns, own fields)`. They are stored as they are, without
+/// the defaults a REST body would get.
+fn tenant_sources(name: &str) -> Vec<(&'static str, String, Value)> {
+    vec![
+        (
+            "conference",
+            format!("auto_conference_{name}"),
+            json!({
+                "searched_columns": ["name", "extensions", "incalls"],
+                "first_matched_columns": ["extensions", "incalls"],
+                "format_columns": {"phone": "{extensions[0]}", "reverse": "{name}"},
+                "auth": local_auth("wazo-dird-conference-backend-key.yml"), "confd": local_confd(),
+            }),
+        ),
+        (
+            "personal",
+            "personal".to_owned(),
+            json!({
+                "searched_columns": ["firstname", "lastname", "number", "mobile", "fax"],
+                "first_matched_columns": ["number", "mobile"],
+                "format_columns": {"phone": "{number}", "name": "{firstname} {lastname}",
+                                   "phone_mobile": "{mobile}", "reverse": "{firstname} {lastname}"},
+            }),
+        ),
+        (
+            "wazo",
+            format!("auto_wazo_{name}"),
+            json!({
+                "searched_columns": ["firstname", "lastname", "full_name", "exten"],
+                "first_matched_columns": ["exten", "mobile_phone_number"],
+                "format_columns": {"phone": "{exten}", "name": "{firstname} {lastname}",
+                                   "reverse": "{firstname} {lastname}"},
+                "auth": local_auth("wazo-dird-wazo-backend-key.yml"), "confd": local_confd(),
+            }),
+        ),
+        (
+            "office365",
+            format!("auto_office365_{name}"),
+            json!({
+                "searched_columns": ["givenName", "surname", "businessPhones", "homePhones", "mobilePhone"],
+                "first_matched_columns": ["businessPhones", "mobilePhone", "homePhones"],
+                "format_columns": {"name": "{givenName} {surname}", "phone_mobile": "{mobilePhone}",
+                                   "reverse": "{givenName} {surname}",
+                                   "phone": "{numbers_except_label[mobilePhone][0]}"},
+                "auth": local_auth("wazo-dird-wazo-backend-key.yml"),
+                "endpoint": "https://graph.microsoft.com/v1.0/me/contacts",
+            }),
+        ),
+        (
+            "google",
+            format!("auto_google_{name}"),
+            json!({
+                "searched_columns": ["name", "numbers", "familyName", "givenName"],
+                "first_matched_columns": ["numbers"],
+                "format_columns": {"phone_mobile": "{numbers_by_label[mobile]}", "reverse": "{name}",
+                                   "phone": "{numbers_except_label[mobile][0]}"},
+                "auth": local_auth("wazo-dird-wazo-backend-key.yml"),
+            }),
+        ),
+    ]
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A new tenant gets what wazo-dird gives it: five sources (conference, personal, wazo, office365,
+/// google), the display `auto_<name>` and the profile `default` looking up, listing favorites and
+/// reversing (0.5 s) over them. Whatever exists already by name is kept, so a redelivered event
+/// changes nothing.
 async fn tenant_added(directory: &Directory, data: &Value) -> Result<(), HandlerError> {
     let tenant = text(data, "uuid")?.to_owned();
     let name = text(data, "name")?;
     let tenants = [tenant.clone()];
+    let mut sources = Vec::new();
+    for (backend, source_name, body) in tenant_sources(name) {
+        let mut extra = body.as_object().cloned().unwrap_or_default();
+        let searched = extra.remove("searched_columns").unwrap_or_default();
+        let first = extra.remove("first_matched_columns").unwrap_or_default();
+        let format: std::collections::BTreeMap<String, String> =
+            serde_json::from_value(extra.remove("format_columns").unwrap_or_default())
+                .unwrap_or_default();
+        let source = crate::resources::sources::model::Source {
+            uuid: uuid::Uuid::new_v4().to_string(),
+            tenant_uuid: tenant.clone(),
+            name: source_name,
+            backend: backend.to_owned(),
+            searched_columns: strings(&searched),
+            first_matched_columns: strings(&first),
+            format_columns: format,
+            extra_fields: extra,
+            timeout: None,
+        };
+        match directory.sources.provision(source).await {
+            Ok(source) => sources.push(json!({"uuid": source.uuid})),
+            Err(error) => {
+                tracing::error!(%error, backend, %tenant, "cannot create the new tenant's source")
+            }
+        }
+    }
     let display_name = format!("auto_{name}");
     let display = match directory
         .displays
@@ -133,9 +269,9 @@ async fn tenant_added(directory: &Directory, data: &Value) -> Result<(), Handler
     directory.reload_stored().await.map_err(failed)?;
     if directory.profiles.get_by_name(&tenant, "default").is_none() {
         let body = json!({"name": "default", "display": {"uuid": display}, "services": {
-            "lookup": {"sources": []},
-            "favorites": {"sources": []},
-            "reverse": {"sources": [], "options": {"timeout": 0.5}},
+            "lookup": {"sources": sources},
+            "favorites": {"sources": sources},
+            "reverse": {"sources": sources, "options": {"timeout": 0.5}},
         }});
         directory
             .profiles
@@ -144,7 +280,7 @@ async fn tenant_added(directory: &Directory, data: &Value) -> Result<(), Handler
             .map_err(failed)?;
         directory.reload_stored().await.map_err(failed)?;
     }
-    tracing::info!(%tenant, name, "tenant provisioned: display and default profile");
+    tracing::info!(%tenant, name, "tenant provisioned: sources, display and default profile");
     Ok(())
 }
 

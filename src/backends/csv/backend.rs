@@ -236,6 +236,7 @@ mod tests {
     fn deps() -> crate::backends::Deps {
         crate::backends::Deps {
             storage: crate::storage::Storage::new(None, 2, true).expect("no storage"),
+            confd: std::sync::Arc::new(crate::backends::confd::ConfdHub::new(None)),
         }
     }
 

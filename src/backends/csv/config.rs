@@ -21,10 +21,12 @@ fn default_separator() -> String {
     ",".to_owned()
 }
 
+/// The fields of a `csv` source besides the common ones.
+pub const FIELDS: &[&str] = &["file", "separator", "unique_column"];
+
 /// Validates the fields and fills the defaults.
 pub fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, Map<String, Value>> {
-    let parsed =
-        super::super::parse_fields::<CsvConfig>(fields, &["file", "separator", "unique_column"])?;
+    let parsed = super::super::parse_fields::<CsvConfig>(fields, FIELDS)?;
     let mut errors = Map::new();
     if parsed
         .get("file")

@@ -15,4 +15,6 @@ pub const KIND: Kind = Kind {
     validate: config::validate,
     build: backend::build,
     virtual_name: false,
+    fields: config::FIELDS,
+    default_timeout: None,
 };

@@ -2,7 +2,7 @@
 //! rebuilt with backoff and skipped meanwhile); a slow one costs its timeout; any answer but 200
 //! means no contact (the reference web service answers 404 when nothing matches).
 
-use super::config::{CsvWsConfig, Verify};
+use super::config::CsvWsConfig;
 use crate::backends::{Backend, Context, Fields, RawContact, SourceSpec};
 use actors::Failure;
 use futures_util::future::BoxFuture;
@@ -28,26 +28,7 @@ pub(super) fn build(
         let config: CsvWsConfig = serde_json::from_value(Value::Object(spec.extra_fields.clone()))
             .map_err(|e| format!("invalid csv_ws source: {e}"))?;
         let timeout = Duration::from_secs_f64(spec.timeout.unwrap_or(DEFAULT_TIMEOUT));
-        let mut builder = reqwest::Client::builder()
-            .timeout(timeout)
-            .user_agent("wazo-dird");
-        match &config.verify_certificate {
-            Verify::Enabled(true) => {}
-            Verify::Enabled(false) => builder = builder.danger_accept_invalid_certs(true),
-            Verify::CaFile(path) => {
-                let pem = tokio::fs::read(path)
-                    .await
-                    .map_err(|e| format!("cannot read the CA bundle {path}: {e}"))?;
-                for certificate in reqwest::Certificate::from_pem_bundle(&pem)
-                    .map_err(|e| format!("invalid CA bundle {path}: {e}"))?
-                {
-                    builder = builder.add_root_certificate(certificate);
-                }
-            }
-        }
-        let http = builder
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let http = crate::backends::http::client(timeout, &config.verify_certificate).await?;
         Ok(Arc::new(CsvWsBackend { spec, config, http }) as Arc<dyn Backend>)
     })
 }

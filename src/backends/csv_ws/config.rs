@@ -4,19 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-/// Whether to check the web service's certificate: `true`, `false`, or the path of a CA bundle.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(untagged)]
-pub enum Verify {
-    Enabled(bool),
-    CaFile(String),
-}
-
-impl Default for Verify {
-    fn default() -> Self {
-        Verify::Enabled(true)
-    }
-}
+pub use crate::backends::http::Verify;
 
 /// Fields of a `csv_ws` source besides the common ones.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -41,7 +29,8 @@ fn default_delimiter() -> String {
     ",".to_owned()
 }
 
-const FIELDS: &[&str] = &[
+/// The fields of a `csv_ws` source besides the common ones (`timeout` is common).
+pub const FIELDS: &[&str] = &[
     "lookup_url",
     "list_url",
     "delimiter",

@@ -14,4 +14,6 @@ pub const KIND: Kind = Kind {
     validate: config::validate,
     build: backend::build,
     virtual_name: false,
+    fields: config::FIELDS,
+    default_timeout: Some(10.0),
 };

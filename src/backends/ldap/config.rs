@@ -69,7 +69,8 @@ fn default_connections() -> u8 {
     2
 }
 
-const FIELDS: &[&str] = &[
+/// The fields of an `ldap` source besides the common ones.
+pub const FIELDS: &[&str] = &[
     "ldap_uri",
     "ldap_base_dn",
     "ldap_username",

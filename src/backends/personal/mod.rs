@@ -14,6 +14,8 @@ pub const KIND: Kind = Kind {
     validate,
     build: backend::build,
     virtual_name: false,
+    fields: &[],
+    default_timeout: None,
 };
 
 fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, Map<String, Value>> {

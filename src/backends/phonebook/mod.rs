@@ -8,6 +8,9 @@ mod backend;
 use super::Kind;
 use serde_json::{Map, Value};
 
+/// The fields of a phonebook source besides the common ones.
+const FIELDS: &[&str] = &["phonebook_uuid", "phonebook_name", "phonebook_description"];
+
 /// Fields a phonebook source shows but never takes: a client may PUT back what it read.
 pub const READ_ONLY: &[&str] = &["phonebook_name", "phonebook_description"];
 
@@ -18,6 +21,8 @@ pub const KIND: Kind = Kind {
     validate,
     build: backend::build,
     virtual_name: true,
+    fields: FIELDS,
+    default_timeout: None,
 };
 
 fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, Map<String, Value>> {

@@ -4,6 +4,8 @@
 
 mod api;
 mod backends;
+mod confd_contacts;
+mod conference_contacts;
 mod config;
 mod directories;
 mod displays;
@@ -18,6 +20,7 @@ mod profile_sources;
 mod profiles;
 mod sources;
 mod status;
+mod wazo_contacts;
 
 use actix_web::web;
 use std::collections::BTreeMap;
@@ -110,6 +113,18 @@ const GROUPS: &[Group] = &[
         services: &["phonebook", "source"],
         configure: phonebook_backend::configure,
         doc: phonebook_backend::Doc::openapi,
+    },
+    Group {
+        name: "wazo_backend",
+        services: &["source"],
+        configure: wazo_contacts::configure,
+        doc: wazo_contacts::Doc::openapi,
+    },
+    Group {
+        name: "conference_view",
+        services: &["source"],
+        configure: conference_contacts::configure,
+        doc: conference_contacts::Doc::openapi,
     },
     Group {
         name: "profile_sources_view",

@@ -4,7 +4,6 @@
 use super::listing::{json_body, text_body};
 use crate::access;
 use crate::auth::Authorized;
-use crate::backends::fold;
 use crate::http::error::{ApiError, ErrorStyle};
 use crate::resources::personal::service::PersonalError;
 use crate::resources::personal::{to_body, Contact};
@@ -51,38 +50,53 @@ fn bad_request(reason: &str) -> ApiError {
     ApiError::legacy_handmade(StatusCode::BAD_REQUEST, reason.to_owned())
 }
 
-/// Sorts (case- and accent-insensitively by `order`) and pages the contacts as the query asks.
+/// A bad list argument: wazo-dird answers its message as a bare string (`reason` is not a list here).
+fn bad_argument(reason: String) -> ApiError {
+    ApiError::raw(
+        StatusCode::BAD_REQUEST,
+        json!({"reason": reason, "timestamp": [crate::http::error::now()], "status_code": 400}),
+    )
+}
+
+/// An integer argument as Python's `int()` reads it, with its error text.
+fn python_int(raw: &str) -> Result<i64, ApiError> {
+    raw.trim()
+        .parse::<i64>()
+        .map_err(|_| bad_argument(format!("invalid literal for int() with base 10: '{raw}'")))
+}
+
+/// Sorts (case- and accent-insensitively by `order`) and pages the contacts as the query asks,
+/// refusing bad arguments with wazo-dird's messages.
 fn arrange(
     mut contacts: Vec<Contact>,
     query: &HashMap<String, String>,
 ) -> Result<Vec<Contact>, ApiError> {
+    let offset = match query.get("offset") {
+        None => 0,
+        Some(raw) => usize::try_from(python_int(raw)?)
+            .map_err(|_| bad_argument("offset must be positive number".into()))?,
+    };
     let limit = match query.get("limit") {
         None => None,
         Some(raw) => Some(
-            raw.parse::<usize>()
+            usize::try_from(python_int(raw)?)
                 .ok()
                 .filter(|l| *l > 0)
-                .ok_or_else(|| bad_request("limit must be a positive number"))?,
+                .ok_or_else(|| bad_argument("limit must be a positive number".into()))?,
         ),
-    };
-    let offset = match query.get("offset") {
-        None => 0,
-        Some(raw) => raw
-            .parse::<usize>()
-            .map_err(|_| bad_request("offset must be a positive number"))?,
     };
     let descending = match query.get("direction").map(String::as_str) {
         None | Some("asc") => false,
         Some("desc") => true,
-        Some(_) => return Err(bad_request("direction must be asc or desc")),
+        Some(_) => return Err(bad_argument("direction must be asc or desc".into())),
     };
-    if let Some(order) = query.get("order") {
+    if let Some(order) = query.get("order").filter(|o| !o.is_empty()) {
         if !contacts.is_empty() && !contacts.iter().any(|c| c.contains_key(order)) {
-            return Err(bad_request(&format!(
-                "no contact has the field `{order}` to order by"
+            return Err(bad_argument(format!(
+                "order: column '{order}' was not found"
             )));
         }
-        contacts.sort_by_cached_key(|c| fold(c.get(order).map(String::as_str).unwrap_or_default()));
+        crate::backends::sort_by_field(&mut contacts, |c| c.get(order).map(String::as_str));
         if descending {
             contacts.reverse();
         }
@@ -102,7 +116,10 @@ fn to_csv(contacts: &[Contact]) -> Result<Vec<u8>, ApiError> {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Python's csv module ends lines with CRLF: an export re-imports as it is.
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     let failed = |e: csv::Error| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -288,8 +288,8 @@ pub(crate) async fn by_ids(
 }
 
 /// One page of a phonebook's contacts: `search` in any value but the id (accent- and
-/// case-insensitive, through the trigram index), sorted case-insensitively by the field `order`
-/// (absent fields first), then by uuid; limit and offset in SQL. Answers the number of contacts
+/// case-insensitive, through the trigram index), sorted case- and accent-insensitively by the field
+/// `order` (absent or empty fields last, first when descending, as wazo-dird sorts), then by uuid; limit and offset in SQL. Answers the number of contacts
 /// matching the search and the page.
 pub(crate) async fn page(
     client: &impl GenericClient,
@@ -319,8 +319,8 @@ pub(crate) async fn page(
         .query(
             &format!(
                 "SELECT c.uuid FROM dird_contact c WHERE c.phonebook_uuid = $1::text::uuid {filter} \
-                 ORDER BY coalesce((SELECT lower(o.value) FROM dird_contact_fields o \
-                 WHERE o.contact_uuid = c.uuid AND o.name = $3 LIMIT 1), '') {direction}, c.uuid {direction} \
+                 ORDER BY (SELECT nullif(lower(dird_unaccent(o.value)), '') FROM dird_contact_fields o \
+                 WHERE o.contact_uuid = c.uuid AND o.name = $3 LIMIT 1) {direction}, c.uuid {direction} \
                  LIMIT $4 OFFSET $5"
             ),
             &[&phonebook_uuid, &pattern, &order, &limit, &offset],

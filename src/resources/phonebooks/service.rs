@@ -94,6 +94,9 @@ pub struct ContactPage {
     pub items: Vec<PhonebookContact>,
 }
 
+/// The largest CSV field an import takes (Python's `csv.field_size_limit()` default).
+const FIELD_LIMIT: usize = 131_072;
+
 #[derive(Debug, Clone)]
 pub struct PhonebookService {
     storage: Storage,
@@ -281,7 +284,10 @@ impl PhonebookService {
         text: &str,
     ) -> Result<Vec<PhonebookContact>, PhonebookError> {
         let phonebook = self.get(uuid, tenant_uuid).await?;
-        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        // Rows may be longer or shorter than the header (checked below, as wazo-dird's DictReader).
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
         let header: Vec<String> = reader
             .headers()
             .map_err(|e| ImportError::InvalidFile(e.to_string()))?
@@ -299,12 +305,28 @@ impl PhonebookService {
         let mut bad = Vec::new();
         for (index, record) in reader.records().enumerate() {
             let record = record.map_err(|e| ImportError::InvalidFile(e.to_string()))?;
+            // Python's csv module refuses fields above its default limit.
+            if record.iter().any(|field| field.len() > FIELD_LIMIT) {
+                return Err(ImportError::InvalidFile(format!(
+                    "field larger than field limit ({FIELD_LIMIT})"
+                ))
+                .into());
+            }
             let fields: Map<String, Value> = header
                 .iter()
                 .zip(record.iter())
                 .filter(|(key, _)| key.as_str() != "id")
                 .map(|(key, value)| (key.clone(), Value::String(value.to_owned())))
                 .collect();
+            if record.len() > header.len() {
+                // Python's DictReader files the extra values under a `None` key, which JSON writes
+                // as "null", and wazo-dird refuses the contact.
+                let mut shown = fields.clone();
+                let extra: Vec<&str> = record.iter().skip(header.len()).collect();
+                shown.insert("null".into(), serde_json::json!(extra));
+                bad.push(serde_json::json!({"contact": shown, "message": "Contacts cannot have null keys", "index": index}));
+                continue;
+            }
             let checked = validator::contact(&Value::Object(fields.clone())).and_then(|fields| {
                 if fields
                     .values()

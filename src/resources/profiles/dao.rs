@@ -32,6 +32,7 @@ pub(crate) async fn load_all(client: &impl GenericClient) -> Result<Vec<Profile>
         let config: Value = row.get(3);
         let options = ServiceOptions {
             timeout: config["options"]["timeout"].as_f64(),
+            timeout_key: config["options"].get("timeout").is_some(),
         };
         let service = ProfileService {
             sources: sources_of
@@ -75,7 +76,7 @@ async fn insert_services(
             .await?
             .get(0);
         let profile_service_uuid = uuid::Uuid::new_v4().to_string();
-        let config = json!({"options": {"timeout": service.options.timeout}});
+        let config = json!({"options": service.options.to_json()});
         client
             .execute(
                 "INSERT INTO dird_profile_service (uuid, profile_uuid, profile_tenant_uuid, service_uuid, config) \

@@ -9,6 +9,22 @@ use std::collections::BTreeMap;
 pub struct ServiceOptions {
     /// Seconds the whole request may take (bounds every source's own timeout).
     pub timeout: Option<f64>,
+    /// Whether the options hold the `timeout` key (even `null`): wazo-dird gives options back as
+    /// they were stored, `{}` when the service was sent without options, `{"timeout": null}` when
+    /// it was sent with an empty `options`.
+    #[serde(skip)]
+    pub timeout_key: bool,
+}
+
+impl ServiceOptions {
+    /// The options as stored and shown.
+    pub fn to_json(&self) -> Value {
+        if self.timeout_key {
+            json!({"timeout": self.timeout})
+        } else {
+            json!({})
+        }
+    }
 }
 
 /// One service of a profile: the sources it asks, by uuid.
@@ -43,7 +59,7 @@ impl Profile {
                     .collect();
                 (
                     name.clone(),
-                    json!({"sources": sources, "options": {"timeout": service.options.timeout}}),
+                    json!({"sources": sources, "options": service.options.to_json()}),
                 )
             })
             .collect();

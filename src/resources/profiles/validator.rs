@@ -97,6 +97,7 @@ fn service(config: &Value) -> Result<ProfileService, Value> {
         Some(Value::Object(map)) => {
             let mut check = Checker::new(map);
             options.timeout = check.opt_positive_number("timeout");
+            options.timeout_key = true;
             for key in map.keys().filter(|key| key.as_str() != "timeout") {
                 check.fail(key, unknown_field());
             }

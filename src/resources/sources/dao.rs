@@ -36,15 +36,17 @@ fn from_row(row: &Row) -> Source {
             row.get::<_, Option<String>>(10).into(),
         );
     }
+    let backend: String = row.get(3);
     let timeout = extra_fields
         .get("timeout")
         .and_then(Value::as_f64)
-        .filter(|t| *t > 0.0);
+        .filter(|t| *t > 0.0)
+        .or_else(|| crate::backends::kind(&backend).and_then(|kind| kind.default_timeout));
     Source {
         uuid: row.get(0),
         tenant_uuid: row.get::<_, Option<String>>(1).unwrap_or_default(),
         name: row.get(2),
-        backend: row.get(3),
+        backend,
         searched_columns: row.get(4),
         first_matched_columns: row.get(5),
         format_columns: format_columns

@@ -6,8 +6,8 @@ use serde_json::{json, Map, Value};
 /// Keys never shown by a GET: secrets stay write-only.
 pub const SECRET_KEYS: &[&str] = &["ldap_password", "password"];
 
-/// The API body of a source: common fields, then the backend's own fields, secrets removed
-/// (at any depth, e.g. `auth.password`).
+/// The API body of a source: wazo-dird's keys (common fields, then the backend's own fields; the
+/// backend is in the path, not in the body), secrets removed (at any depth, e.g. `auth.password`).
 pub fn to_body(source: &Source) -> Value {
     let mut body = Map::new();
     for (key, value) in &source.extra_fields {
@@ -17,7 +17,6 @@ pub fn to_body(source: &Source) -> Value {
     body.insert("uuid".into(), json!(source.uuid));
     body.insert("tenant_uuid".into(), json!(source.tenant_uuid));
     body.insert("name".into(), json!(source.name));
-    body.insert("backend".into(), json!(source.backend));
     body.insert("searched_columns".into(), json!(source.searched_columns));
     body.insert(
         "first_matched_columns".into(),

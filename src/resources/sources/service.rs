@@ -23,6 +23,8 @@ pub struct SourceService {
     enabled_backends: Vec<String>,
     storage: Storage,
     bus: Bus,
+    /// Tokens and copies of the sources that read wazo-confd.
+    confd: Arc<crate::backends::confd::ConfdHub>,
 }
 
 impl SourceService {
@@ -32,6 +34,7 @@ impl SourceService {
         supervision: SupervisorConfig,
         storage: Storage,
         bus: Bus,
+        confd: Arc<crate::backends::confd::ConfdHub>,
     ) -> Self {
         SourceService {
             catalog: Catalog::default(),
@@ -39,8 +42,10 @@ impl SourceService {
                 supervision,
                 crate::backends::Deps {
                     storage: storage.clone(),
+                    confd: Arc::clone(&confd),
                 },
             ),
+            confd,
             enabled_backends,
             storage,
             bus,
@@ -95,6 +100,19 @@ impl SourceService {
         self.catalog.is_declared(uuid)
     }
 
+    /// What the sources that read wazo-confd share (their copies follow wazo-confd's events).
+    pub fn confd(&self) -> &Arc<crate::backends::confd::ConfdHub> {
+        &self.confd
+    }
+
+    /// What a backend may use, for the views that query a source outside its actor.
+    pub fn deps(&self) -> crate::backends::Deps {
+        crate::backends::Deps {
+            storage: self.storage.clone(),
+            confd: Arc::clone(&self.confd),
+        }
+    }
+
     /// The actor of a source, when its backend is enabled.
     pub fn address(&self, uuid: &str) -> Option<Address<SourceWorker>> {
         self.registry.get(&uuid.to_owned())
@@ -120,6 +138,7 @@ impl SourceService {
             body,
             uuid::Uuid::new_v4().to_string(),
             tenant_uuid.to_owned(),
+            validator::UnknownKeys::Drop,
         )
         .map_err(ResourceError::Invalid)?;
         if !kind.virtual_name && self.catalog.name_taken(tenant_uuid, &source.name, None) {
@@ -134,6 +153,25 @@ impl SourceService {
         self.bus
             .publish(notifier::changed(Change::Created, &source));
         Ok(source)
+    }
+
+    /// Stores a source as it is given, without validation or defaults (wazo-dird stores the
+    /// sources it creates for a new tenant so). The tenant's source of that name, if there is one
+    /// already, is answered instead: provisioning twice changes nothing.
+    pub async fn provision(&self, source: Source) -> Result<Arc<Source>, ResourceError> {
+        if let Some(existing) = self
+            .catalog
+            .in_tenants(std::slice::from_ref(&source.tenant_uuid))
+            .into_iter()
+            .find(|s| s.name == source.name)
+        {
+            return Ok(existing);
+        }
+        let client = self.storage.client().await?;
+        dao::create(&client, &source).await?;
+        self.bus
+            .publish(notifier::changed(Change::Created, &source));
+        Ok(Arc::new(source))
     }
 
     /// The source `uuid` of `backend` among `tenants`, refused when declared in the configuration.
@@ -166,6 +204,7 @@ impl SourceService {
             &body,
             existing.uuid.clone(),
             existing.tenant_uuid.clone(),
+            validator::UnknownKeys::Drop,
         )
         .map_err(ResourceError::Invalid)?;
         if !kind.virtual_name

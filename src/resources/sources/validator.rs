@@ -17,6 +17,15 @@ const COMMON_KEYS: &[&str] = &[
     "timeout",
 ];
 
+/// How keys that neither the common fields nor the kind know are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UnknownKeys {
+    /// Dropped silently: REST bodies, as wazo-dird does.
+    Drop,
+    /// Refused: sources declared in the YAML configuration, where a typo must not pass unseen.
+    Refuse,
+}
+
 /// Validates `body` as a source of `kind` in `tenant_uuid` (uuid and tenant in the body are ignored;
 /// the name of a kind whose sources are named after something else is optional).
 pub(crate) fn validate(
@@ -24,6 +33,7 @@ pub(crate) fn validate(
     body: &Value,
     uuid: String,
     tenant_uuid: String,
+    unknown: UnknownKeys,
 ) -> Result<Source, Map<String, Value>> {
     let body = object(body)?;
     let mut check = Checker::new(body);
@@ -40,10 +50,13 @@ pub(crate) fn validate(
     let searched_columns = check.string_list("searched_columns", 1, 128);
     let first_matched_columns = check.string_list("first_matched_columns", 1, 128);
     let format_columns = check.string_map("format_columns");
-    let timeout = check.opt_positive_number("timeout");
+    let timeout = check
+        .opt_positive_number("timeout")
+        .or(kind.default_timeout);
     let own: Map<String, Value> = body
         .iter()
         .filter(|(key, _)| !COMMON_KEYS.contains(&key.as_str()))
+        .filter(|(key, _)| unknown == UnknownKeys::Refuse || kind.fields.contains(&key.as_str()))
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
     let extra_fields = match (kind.validate)(&own) {
@@ -81,6 +94,7 @@ mod tests {
             &json!({"name": "n", "file": "/f.csv", "searched_columns": ["a"], "timeout": 0.5}),
             "u".into(),
             "t".into(),
+            UnknownKeys::Refuse,
         )
         .expect("valid");
         assert_eq!(source.extra_fields["file"], "/f.csv");
@@ -90,6 +104,7 @@ mod tests {
             &json!({"searched_columns": [""], "timeout": 0, "format_columns": {"a": 1}}),
             "u".into(),
             "t".into(),
+            UnknownKeys::Refuse,
         )
         .expect_err("invalid");
         for field in [
@@ -104,6 +119,11 @@ mod tests {
                 "{field} not reported: {details:?}"
             );
         }
-        assert!(validate(kind, &json!([]), "u".into(), "t".into()).is_err());
+        assert!(validate(kind, &json!([]), "u".into(), "t".into(), UnknownKeys::Drop).is_err());
+        let typo = json!({"name": "n", "file": "/f.csv", "fiel": "x"});
+        assert!(validate(kind, &typo, "u".into(), "t".into(), UnknownKeys::Refuse).is_err());
+        let dropped =
+            validate(kind, &typo, "u".into(), "t".into(), UnknownKeys::Drop).expect("dropped");
+        assert!(!dropped.extra_fields.contains_key("fiel"));
     }
 }

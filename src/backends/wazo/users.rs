@@ -1,0 +1,239 @@
+//! The users of a `wazo` source as lookups see them, indexed: wazo-confd's directory view turned
+//! into wazo-dird's fields and relations, the searched columns folded for substring search, the
+//! first-matched columns by exact value.
+
+use crate::backends::{fold, Fields, RawContact, Relations, SourceSpec};
+use crate::services::format;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// The fields a `wazo` contact has (wazo-dird's), besides `full_name`.
+const FIELDS: &[&str] = &[
+    "id",
+    "exten",
+    "firstname",
+    "lastname",
+    "userfield",
+    "email",
+    "description",
+    "mobile_phone_number",
+    "voicemail_number",
+];
+
+/// A user of wazo-confd's `view=directory` as a contact of this source.
+pub fn contact(user: &Value, xivo_id: &str) -> RawContact {
+    let mut fields = Fields::new();
+    for key in FIELDS {
+        fields.insert(
+            (*key).to_owned(),
+            user.get(*key).cloned().unwrap_or(Value::Null),
+        );
+    }
+    let part = |key: &str| {
+        user.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let full_name: Vec<&str> = [part("firstname"), part("lastname")]
+        .into_iter()
+        .flatten()
+        .collect();
+    fields.insert("full_name".into(), Value::String(full_name.join(" ")));
+    let relation = |key: &str| user.get(key).cloned().filter(|v| !v.is_null());
+    RawContact {
+        fields,
+        relations: Relations {
+            xivo_id: Some(Value::String(xivo_id.to_owned())),
+            agent_id: relation("agent_id"),
+            user_id: relation("id"),
+            user_uuid: relation("uuid"),
+            endpoint_id: relation("line_id"),
+        },
+    }
+}
+
+/// The fields with the source's format columns applied, as wazo-dird matches them.
+fn formatted(spec: &SourceSpec, fields: &Fields) -> Fields {
+    let mut formatted = fields.clone();
+    for (column, template) in &spec.format_columns {
+        let value = format::render(template, &formatted).map_or(Value::Null, Value::String);
+        formatted.insert(column.clone(), value);
+    }
+    formatted
+}
+
+fn text(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(value) => format::python_str(value),
+    }
+}
+
+/// A source's users, ready for its lookups.
+#[derive(Debug, Default)]
+pub struct Users {
+    contacts: Vec<RawContact>,
+    /// Per user, the folded values of the searched columns.
+    searched: Vec<Vec<String>>,
+    by_value: HashMap<String, Vec<u32>>,
+    by_id: HashMap<String, u32>,
+}
+
+impl Users {
+    /// Indexes `contacts` (in wazo-confd's order) for the source `spec`.
+    pub fn build(spec: &SourceSpec, contacts: Vec<RawContact>) -> Users {
+        let mut users = Users {
+            searched: Vec::with_capacity(contacts.len()),
+            ..Users::default()
+        };
+        for (row, contact) in contacts.iter().enumerate() {
+            let row = u32::try_from(row).unwrap_or(u32::MAX);
+            let fields = formatted(spec, &contact.fields);
+            users.searched.push(
+                spec.searched_columns
+                    .iter()
+                    .map(|column| fold(&text(fields.get(column))))
+                    .collect(),
+            );
+            for column in &spec.first_matched_columns {
+                if let Some(Value::String(value)) = fields.get(column) {
+                    let rows = users.by_value.entry(value.clone()).or_default();
+                    if rows.last() != Some(&row) {
+                        rows.push(row);
+                    }
+                }
+            }
+            users
+                .by_id
+                .entry(text(contact.fields.get("id")))
+                .or_insert(row);
+        }
+        users.contacts = contacts;
+        users
+    }
+
+    /// Users with `term` in a searched column (case- and accent-insensitive substring; an empty
+    /// term matches everyone), in wazo-confd's order.
+    pub fn search(&self, term: &str) -> Vec<RawContact> {
+        let needle = fold(term);
+        self.searched
+            .iter()
+            .zip(&self.contacts)
+            .filter(|(values, _)| values.iter().any(|value| value.contains(&needle)))
+            .map(|(_, contact)| contact.clone())
+            .collect()
+    }
+
+    /// The first user whose first-matched column equals `exten` exactly.
+    pub fn first_match(&self, exten: &str) -> Option<RawContact> {
+        let row = *self.by_value.get(exten)?.first()?;
+        self.contacts.get(row as usize).cloned()
+    }
+
+    /// For each of `extens`, its first user.
+    pub fn match_all(&self, extens: &[String]) -> HashMap<String, RawContact> {
+        extens
+            .iter()
+            .filter_map(|exten| Some((exten.clone(), self.first_match(exten)?)))
+            .collect()
+    }
+
+    /// The users whose id is one of `ids`.
+    pub fn list(&self, ids: &[String]) -> Vec<RawContact> {
+        let mut rows: Vec<u32> = ids
+            .iter()
+            .filter_map(|id| self.by_id.get(id).copied())
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        rows.into_iter()
+            .filter_map(|row| self.contacts.get(row as usize).cloned())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map};
+    use std::collections::BTreeMap;
+
+    fn spec() -> SourceSpec {
+        SourceSpec {
+            uuid: "s".into(),
+            tenant_uuid: "t".into(),
+            name: "wazo".into(),
+            backend: "wazo".into(),
+            searched_columns: vec![
+                "firstname".into(),
+                "lastname".into(),
+                "full_name".into(),
+                "reverse".into(),
+            ],
+            first_matched_columns: vec!["exten".into(), "mobile_phone_number".into()],
+            format_columns: BTreeMap::from([(
+                "reverse".to_owned(),
+                "{firstname} {lastname}".to_owned(),
+            )]),
+            extra_fields: Map::new(),
+            timeout: None,
+        }
+    }
+
+    fn users() -> Users {
+        let confd = [
+            json!({"id": 42, "uuid": "u-42", "line_id": 3, "agent_id": "2", "firstname": "Bob", "lastname": "Dylan", "exten": "1000", "mobile_phone_number": null}),
+            json!({"id": 43, "uuid": "u-43", "line_id": null, "agent_id": null, "firstname": "Pablo Ruiz", "lastname": "Picasso", "exten": "1001", "mobile_phone_number": "+33600000001"}),
+            json!({"id": 44, "uuid": "u-44", "firstname": "Paul", "lastname": "àccent", "exten": null}),
+        ];
+        Users::build(&spec(), confd.iter().map(|u| contact(u, "xivo")).collect())
+    }
+
+    fn ids(found: &[RawContact]) -> Vec<i64> {
+        found
+            .iter()
+            .filter_map(|c| c.fields["id"].as_i64())
+            .collect()
+    }
+
+    #[test]
+    fn search_folds_case_and_accents_over_full_names_and_formatted_columns() {
+        let users = users();
+        for term in ["dyl", "bob ", "Bob Dyl", " dyl"] {
+            assert_eq!(ids(&users.search(term)), [42], "{term}");
+        }
+        for term in ["pablo ruiz pic", " picasso"] {
+            assert_eq!(ids(&users.search(term)), [43], "{term}");
+        }
+        for term in ["paul àccent", "Paul À", "accént"] {
+            assert_eq!(ids(&users.search(term)), [44], "{term}");
+        }
+        assert!(users.search("frack").is_empty());
+        assert_eq!(users.search("").len(), 3, "an empty term matches everyone");
+    }
+
+    #[test]
+    fn numbers_match_exactly_and_relations_come_from_confd() {
+        let users = users();
+        let bob = users.first_match("1000").expect("bob");
+        assert_eq!(bob.fields["full_name"], "Bob Dylan");
+        assert_eq!(
+            bob.relations,
+            Relations {
+                xivo_id: Some(json!("xivo")),
+                agent_id: Some(json!("2")),
+                user_id: Some(json!(42)),
+                user_uuid: Some(json!("u-42")),
+                endpoint_id: Some(json!(3)),
+            }
+        );
+        assert!(users.first_match("100").is_none());
+        let found = users.match_all(&["1001".into(), "+33600000001".into(), "9".into()]);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found["+33600000001"].fields["id"], 43);
+        assert_eq!(
+            ids(&users.list(&["44".into(), "42".into(), "7".into()])),
+            [42, 44]
+        );
+    }
+}

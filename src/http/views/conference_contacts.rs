@@ -1,0 +1,48 @@
+//! `GET /0.1/backends/conference/sources/{source_uuid}/contacts`: the conference rooms a
+//! `conference` source reads, as wazo-confd lists them (see `confd_contacts`).
+
+use super::confd_contacts::{confd_query, listed, source};
+use crate::access;
+use crate::auth::Authorized;
+use crate::backends::conference;
+use crate::http::error::ApiError;
+use crate::http::list_params::{ListParams, ListSpec};
+use crate::state::AppState;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+
+crate::routes!(list_conference_contacts);
+
+access!(
+    ConferenceContactsRead,
+    "dird.backends.conference.sources.{source_uuid}.contacts.read",
+    New
+);
+
+/// The conference rooms a `conference` source reads, as wazo-confd lists them.
+#[utoipa::path(get, path = "/0.1/backends/conference/sources/{source_uuid}/contacts", tag = "sources",
+    description = "ACL `dird.backends.conference.sources.{source_uuid}.contacts.read`. `search`; order `name`; `direction`, `limit`, `offset`, `recurse` (default false); `id`, `name` exact filters. Items `{id, name, extensions: [{context, exten}], incalls: [{context, exten}]}`.",
+    params(("source_uuid" = String, Path)),
+    responses((status = 200, description = "`{total, filtered, items}`", body = Object), (status = 404, description = "unknown-source"), (status = 503, description = "wazo-confd-error")))]
+#[get("/0.1/backends/conference/sources/{source_uuid}/contacts")]
+async fn list_conference_contacts(
+    caller: Authorized<ConferenceContactsRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    const FILTERS: &[&str] = &["id", "name"];
+    let spec = ListSpec {
+        sort_columns: &["name"],
+        filter_columns: FILTERS,
+    };
+    let params = ListParams::parse(request.query_string(), spec)?;
+    let source = source(&caller, &state, "conference", &path).await?;
+    let client = conference::rooms_client(&source, &state.directory.sources.deps()).await;
+    listed(
+        client,
+        "conferences",
+        &confd_query(&params, FILTERS),
+        conference::contact_item,
+    )
+    .await
+}
