@@ -20,7 +20,7 @@ apt_install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-command -v cargo >/dev/null || { echo "cargo (Rust 1.85 or newer) is required: install it with rustup first" >&2; exit 1; }
+command -v cargo >/dev/null || { echo "cargo (Rust 1.89 or newer) is required: install it with rustup first" >&2; exit 1; }
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
 if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || ! command -v psql >/dev/null; then

@@ -103,7 +103,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     let personal = resources::personal::service::PersonalService::new(storage.clone(), bus.clone());
     let phonebooks =
         resources::phonebooks::service::PhonebookService::new(storage.clone(), bus.clone());
+    let graphql = services::graphql::schema(
+        std::sync::Arc::clone(&directory),
+        std::sync::Arc::clone(&auth),
+    );
     let state = web::Data::new(AppState {
+        graphql,
         phonebooks,
         personal,
         favorites,

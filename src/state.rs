@@ -27,6 +27,8 @@ pub struct AppState {
     pub personal: crate::resources::personal::service::PersonalService,
     /// Company phonebooks.
     pub phonebooks: crate::resources::phonebooks::service::PhonebookService,
+    /// The GraphQL schema (`/0.1/graphql`).
+    pub graphql: crate::services::graphql::DirdSchema,
     /// Users' favorites.
     pub favorites: Arc<crate::resources::favorites::service::FavoriteService>,
 }

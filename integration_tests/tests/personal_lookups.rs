@@ -28,11 +28,23 @@ async fn the_personal_backend_serves_lookups_reverse_and_the_personal_view() {
         Some(r#"{"name": "p2", "file": "/x"}"#),
     )
     .await;
-    assert_eq!(
-        (status, body["error_id"].clone()),
-        (400, json!("invalid-data")),
-        "personal has no field of its own"
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.get("file").is_none(),
+        "personal has no field of its own: unknown keys are dropped, as wazo-dird does: {body}"
     );
+    let (status, _) = call(
+        &dird,
+        Method::DELETE,
+        &format!(
+            "/0.1/backends/personal/sources/{}",
+            body["uuid"].as_str().unwrap_or_default()
+        ),
+        "alice",
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
     let columns = json!([{"title": "Nom", "field": "name"}, {"title": "Perso", "type": "personal", "field": "personal"}, {"title": "Favori", "type": "favorite", "field": "favorite"}]);
     let (_, display) = call(
         &dird,

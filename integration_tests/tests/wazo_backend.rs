@@ -232,6 +232,15 @@ async fn wazo_users_are_looked_up_reversed_and_listed_from_a_copy() {
     .await;
     assert_eq!(reverse["display"], Value::Null, "numbers match whole");
 
+    // GraphQL: a Wazo user is a WazoContact, its ids as strings.
+    let graphql = json!({"query": r#"{ me { contacts(profile: "default", extens: ["1000", "0"]) { edges { node { firstname wazoBackend ... on WazoContact { userUuid userId agentId endpointId } } } } } }"#});
+    let (status, body) = call_json(&s.dird, Method::POST, "/0.1/graphql", "alice", graphql).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"]["me"]["contacts"]["edges"],
+        json!([{"node": {"firstname": "Bob", "wazoBackend": "wazo", "userUuid": "u-42", "userId": "42", "agentId": "2", "endpointId": "3"}}, {"node": null}])
+    );
+
     let (status, _) = call_json(
         &s.dird,
         Method::PUT,

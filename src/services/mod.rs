@@ -2,6 +2,7 @@
 
 pub mod directory;
 pub mod format;
+pub mod graphql;
 pub mod reactions;
 pub mod results;
 pub mod source_actor;

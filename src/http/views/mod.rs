@@ -10,6 +10,7 @@ mod config;
 mod directories;
 mod displays;
 mod favorites;
+mod graphql;
 mod headers;
 mod listing;
 mod personal;
@@ -125,6 +126,12 @@ const GROUPS: &[Group] = &[
         services: &["source"],
         configure: conference_contacts::configure,
         doc: conference_contacts::Doc::openapi,
+    },
+    Group {
+        name: "graphql_view",
+        services: &["reverse", "profile"],
+        configure: graphql::configure,
+        doc: graphql::Doc::openapi,
     },
     Group {
         name: "profile_sources_view",

@@ -1,0 +1,96 @@
+//! `POST /0.1/graphql` and `GET /0.1/graphql?query=`: wazo-dird's GraphQL endpoint (schema in
+//! `services::graphql`). Authorization is per root field, inside the query: an unauthorized field
+//! is a GraphQL error with its data `null`, in a 200. A query that does not parse or validate is
+//! a 400, as wazo-dird's graphql-server answers; so is a GET without `query`.
+
+use crate::services::graphql::Caller;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use async_graphql_actix_web::GraphQLRequest;
+use serde_json::json;
+use std::collections::HashMap;
+
+crate::routes!(graphql_post, graphql_get);
+
+/// The token and `Wazo-Tenant` of the request.
+fn caller(request: &HttpRequest) -> Caller {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    Caller {
+        token: header("X-Auth-Token").unwrap_or_default(),
+        tenant: header("Wazo-Tenant"),
+    }
+}
+
+async fn execute(
+    state: &AppState,
+    request: &HttpRequest,
+    query: async_graphql::Request,
+) -> HttpResponse {
+    let response = state.graphql.execute(query.data(caller(request))).await;
+    // Errors without a path with no data: the query did not parse or validate.
+    let invalid = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let status = if invalid {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    HttpResponse::build(status).json(&response)
+}
+
+/// Runs a GraphQL query (`{query, variables, operationName}`).
+#[utoipa::path(post, path = "/0.1/graphql", tag = "graphql",
+    description = "Root fields `hello`, `me`, `user(uuid)`; `contacts(profile, extens)` on both users: one edge per exten, in order, `node: null` where nothing matched. Each root field needs the ACL `dird.graphql.<field>`; `__schema` needs none.",
+    request_body(content = Object, description = "`{query, variables, operationName}`"),
+    responses((status = 200, description = "`{data, errors}`", body = Object), (status = 400, description = "The query does not parse or validate")))]
+#[post("/0.1/graphql")]
+async fn graphql_post(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: GraphQLRequest,
+) -> HttpResponse {
+    execute(&state, &request, query.into_inner()).await
+}
+
+/// Runs the GraphQL query of `?query=` (with `variables` as JSON and `operationName`).
+#[utoipa::path(get, path = "/0.1/graphql", tag = "graphql",
+    description = "Same as the POST, the query in `?query=`; without one, 400.",
+    params(("query" = String, Query), ("variables" = Option<String>, Query), ("operationName" = Option<String>, Query)),
+    responses((status = 200, description = "`{data, errors}`", body = Object), (status = 400, description = "No query, or it does not parse or validate")))]
+#[get("/0.1/graphql")]
+async fn graphql_get(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    let params: HashMap<String, String> =
+        url::form_urlencoded::parse(request.query_string().as_bytes())
+            .into_owned()
+            .collect();
+    let Some(text) = params.get("query").filter(|q| !q.is_empty()) else {
+        return HttpResponse::BadRequest()
+            .json(json!({"errors": [{"message": "Must provide query string."}]}));
+    };
+    let mut query = async_graphql::Request::new(text.clone());
+    if let Some(variables) = params.get("variables") {
+        match serde_json::from_str(variables) {
+            Ok(variables) => {
+                query = query.variables(async_graphql::Variables::from_json(variables))
+            }
+            Err(_) => {
+                return HttpResponse::BadRequest()
+                    .json(json!({"errors": [{"message": "Variables are invalid JSON."}]}))
+            }
+        }
+    }
+    if let Some(operation) = params.get("operationName") {
+        query = query.operation_name(operation.clone());
+    }
+    execute(&state, &request, query).await
+}
