@@ -105,6 +105,16 @@ impl Caller {
     }
 }
 
+/// A request header as the token check reads it: trimmed, absent when empty or not text.
+pub fn header(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
 /// Extracts and authorizes the caller of a route whose rule is `A`.
 #[derive(Debug)]
 pub struct Authorized<A> {
@@ -127,16 +137,8 @@ impl<A: Access> FromRequest for Authorized<A> {
         let auth = req
             .app_data::<web::Data<AuthService>>()
             .map(|data| data.clone().into_inner());
-        let header = |name: &str| {
-            req.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        let token = header("X-Auth-Token").unwrap_or_default();
-        let tenant = header("Wazo-Tenant");
+        let token = header(req, "X-Auth-Token").unwrap_or_default();
+        let tenant = header(req, "Wazo-Tenant");
         let variables: HashMap<&str, &str> = req.match_info().iter().collect();
         let required = acl::render_template(A::ACL, &variables);
         Box::pin(async move {
@@ -232,16 +234,11 @@ fn unauthorized(details: serde_json::Value) -> ApiError {
 }
 
 fn unreachable(error: &Unreachable, style: ErrorStyle) -> ApiError {
-    tracing::warn!(host = %error.host, port = error.port, error = %error.original_error, "wazo-auth unreachable");
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "authentication-server-unreachable",
         "Authentication server unreachable",
     )
-    .details(json!({
-        "auth_server_host": error.host,
-        "auth_server_port": error.port,
-        "original_error": error.original_error,
-    }))
+    .details(error.details())
     .styled(style)
 }

@@ -41,6 +41,18 @@ pub struct Unreachable {
     pub original_error: String,
 }
 
+impl Unreachable {
+    /// Logs the failure and answers wazo-dird's `details` of `authentication-server-unreachable`.
+    pub fn details(&self) -> Value {
+        tracing::warn!(host = %self.host, port = self.port, error = %self.original_error, "wazo-auth unreachable");
+        serde_json::json!({
+            "auth_server_host": self.host,
+            "auth_server_port": self.port,
+            "original_error": self.original_error,
+        })
+    }
+}
+
 /// What a token says about its owner.
 #[derive(Debug, Clone)]
 pub struct TokenInfo {

@@ -8,6 +8,18 @@
 
 use serde_json::{Map, Value};
 
+/// Adds a source's `format_columns` to `fields`, in order: each may use the previous ones, as in
+/// wazo-dird; one that renders empty or fails is `null`.
+pub fn apply_columns(
+    format_columns: &std::collections::BTreeMap<String, String>,
+    fields: &mut Map<String, Value>,
+) {
+    for (column, template) in format_columns {
+        let value = render(template, fields).map_or(Value::Null, Value::String);
+        fields.insert(column.clone(), value);
+    }
+}
+
 /// Renders `template` against `fields`. `None` when the result is empty or the template fails.
 pub fn render(template: &str, fields: &Map<String, Value>) -> Option<String> {
     let rendered = render_strict(template, fields)?;

@@ -11,6 +11,7 @@
 use super::directory::Directory;
 use crate::backends::confd::{CONFERENCE_EVENTS, USER_EVENTS};
 use crate::bus::{Handler, HandlerError};
+use crate::resources::sources::model::Source;
 use crate::resources::tenants::service::TenantService;
 use crate::resources::ResourceError;
 use crate::storage::contact_cache::Owner;
@@ -141,8 +142,7 @@ fn local_confd() -> Value {
 }
 
 /// The sources wazo-dird creates for a new tenant named `name`, in its order: `(backend, name,
-/// searched, first matched, format columns, own fields)`. They are stored as they are, without
-/// the defaults a REST body would get.
+/// body)`. They are stored as they are, without the defaults a REST body would get.
 fn tenant_sources(name: &str) -> Vec<(&'static str, String, Value)> {
     vec![
         (
@@ -203,15 +203,28 @@ fn tenant_sources(name: &str) -> Vec<(&'static str, String, Value)> {
     ]
 }
 
-fn strings(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+/// A source from a body of [`tenant_sources`], taken as it is.
+fn stored_as_is(tenant: &str, backend: &str, name: String, body: Value) -> Source {
+    let mut extra = match body {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    let mut take = |key: &str| extra.remove(key).unwrap_or_default();
+    let searched_columns = serde_json::from_value(take("searched_columns")).unwrap_or_default();
+    let first_matched_columns =
+        serde_json::from_value(take("first_matched_columns")).unwrap_or_default();
+    let format_columns = serde_json::from_value(take("format_columns")).unwrap_or_default();
+    Source {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        tenant_uuid: tenant.to_owned(),
+        name,
+        backend: backend.to_owned(),
+        searched_columns,
+        first_matched_columns,
+        format_columns,
+        extra_fields: extra,
+        timeout: None,
+    }
 }
 
 /// A new tenant gets what wazo-dird gives it: five sources (conference, personal, wazo, office365,
@@ -224,23 +237,7 @@ async fn tenant_added(directory: &Directory, data: &Value) -> Result<(), Handler
     let tenants = [tenant.clone()];
     let mut sources = Vec::new();
     for (backend, source_name, body) in tenant_sources(name) {
-        let mut extra = body.as_object().cloned().unwrap_or_default();
-        let searched = extra.remove("searched_columns").unwrap_or_default();
-        let first = extra.remove("first_matched_columns").unwrap_or_default();
-        let format: std::collections::BTreeMap<String, String> =
-            serde_json::from_value(extra.remove("format_columns").unwrap_or_default())
-                .unwrap_or_default();
-        let source = crate::resources::sources::model::Source {
-            uuid: uuid::Uuid::new_v4().to_string(),
-            tenant_uuid: tenant.clone(),
-            name: source_name,
-            backend: backend.to_owned(),
-            searched_columns: strings(&searched),
-            first_matched_columns: strings(&first),
-            format_columns: format,
-            extra_fields: extra,
-            timeout: None,
-        };
+        let source = stored_as_is(&tenant, backend, source_name, body);
         match directory.sources.provision(source).await {
             Ok(source) => sources.push(json!({"uuid": source.uuid})),
             Err(error) => {

@@ -5,7 +5,6 @@ use super::format;
 use crate::backends::{self, Backend, Context, RawContact, Relations, SourceSpec};
 use actors::{Factory, Failure, Registry, SupervisorConfig, Worker};
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -83,10 +82,7 @@ impl SourceWorker {
             .and_then(|column| fields.get(column))
             .filter(|value| !value.is_null())
             .map(format::python_str);
-        for (column, template) in &self.spec.format_columns {
-            let value = format::render(template, &fields).map_or(Value::Null, Value::String);
-            fields.insert(column.clone(), value);
-        }
+        format::apply_columns(&self.spec.format_columns, &mut fields);
         SourceResult {
             source: self.spec.name.clone(),
             backend: self.spec.backend.clone(),

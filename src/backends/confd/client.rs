@@ -32,6 +32,15 @@ pub struct ConfdClient {
 }
 
 impl ConfdClient {
+    /// The client of a `wazo` or `conference` source, with the token of its credentials.
+    pub async fn for_source(
+        spec: &crate::backends::SourceSpec,
+        deps: &crate::backends::Deps,
+    ) -> Result<Self, String> {
+        let settings = ConfdSettings::from_fields(&spec.extra_fields)?;
+        Self::new(&settings, &spec.tenant_uuid, deps.confd.token(&settings)).await
+    }
+
     pub async fn new(
         settings: &ConfdSettings,
         tenant_uuid: &str,

@@ -6,7 +6,7 @@
 
 use super::client::ConfdError;
 use futures_util::future::BoxFuture;
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::{Arc, RwLock, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
@@ -37,9 +37,8 @@ pub trait Reloadable: Send + Sync + std::fmt::Debug {
 pub struct Copy<S> {
     kind: CopyKind,
     tenant_uuid: String,
-    current: RwLock<Option<(Arc<S>, Instant)>>,
+    current: RwLock<Option<Arc<S>>>,
     wake: Arc<Notify>,
-    last_error: Mutex<Option<String>>,
 }
 
 impl<S: Send + Sync + 'static> Copy<S> {
@@ -56,7 +55,6 @@ impl<S: Send + Sync + 'static> Copy<S> {
             tenant_uuid,
             current: RwLock::new(None),
             wake: Arc::new(Notify::new()),
-            last_error: Mutex::new(None),
         });
         tokio::spawn(resync(
             Arc::downgrade(&copy),
@@ -72,27 +70,14 @@ impl<S: Send + Sync + 'static> Copy<S> {
         self.current
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_ref()
-            .map(|(copy, _)| Arc::clone(copy))
+            .clone()
     }
 
     fn set(&self, copy: S) {
         *self
             .current
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some((Arc::new(copy), Instant::now()));
-        *self
-            .last_error
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-    }
-
-    fn failed(&self, error: String) {
-        *self
-            .last_error
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(error);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(copy));
     }
 }
 
@@ -128,7 +113,6 @@ async fn resync<S: Send + Sync + 'static>(
             }
             Err(error) => {
                 tracing::warn!(kind = ?live.kind, tenant = %live.tenant_uuid, %error, "cannot reload the wazo-confd copy, the last one keeps serving");
-                live.failed(error.to_string());
                 let next = retry.min(interval);
                 retry = (retry * 2).min(Duration::from_secs(30));
                 next.mul_f64(1.0 + fastrand::f64() * 0.2)

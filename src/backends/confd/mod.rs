@@ -86,14 +86,24 @@ impl ConfdHub {
         token
     }
 
-    /// Makes `copy` reachable by wazo-confd's events for as long as it lives.
-    pub fn register(&self, copy: &Arc<dyn Reloadable>) {
+    /// Starts a copy of `kind` for a source of `tenant_uuid`, reachable by wazo-confd's events for
+    /// as long as it lives; `None` when copies are off.
+    pub fn start_copy<S: Send + Sync + std::fmt::Debug + 'static>(
+        &self,
+        kind: CopyKind,
+        tenant_uuid: &str,
+        loader: copy::Loader<S>,
+    ) -> Option<Arc<copy::Copy<S>>> {
+        let interval = self.resync_interval?;
+        let started = copy::Copy::start(kind, tenant_uuid.to_owned(), interval, loader);
+        let reachable: Arc<dyn Reloadable> = started.clone();
         let mut copies = self
             .copies
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         copies.retain(|copy| copy.strong_count() > 0);
-        copies.push(Arc::downgrade(copy));
+        copies.push(Arc::downgrade(&reachable));
+        Some(started)
     }
 
     /// wazo-confd announced `event` in `tenant_uuid`: the copies it may change reload. A copy

@@ -2,8 +2,7 @@
 //! wazo-confd's whole list of rooms (as wazo-dird reads it on every call).
 
 use crate::backends::confd::client::{ConfdClient, ConfdError};
-use crate::backends::confd::config::ConfdSettings;
-use crate::backends::confd::copy::{Copy, CopyKind, Loader, Reloadable};
+use crate::backends::confd::copy::{Copy, CopyKind, Loader};
 use crate::backends::{
     fold, request_failed, Backend, Context, Deps, Fields, RawContact, SourceSpec,
 };
@@ -143,34 +142,20 @@ struct ConferenceBackend {
     copy: Option<Arc<Copy<Rooms>>>,
 }
 
-/// The wazo-confd client of a `conference` source (also used by its contacts route).
-pub(crate) async fn rooms_client(spec: &SourceSpec, deps: &Deps) -> Result<ConfdClient, String> {
-    let settings = ConfdSettings::from_fields(&spec.extra_fields)?;
-    ConfdClient::new(&settings, &spec.tenant_uuid, deps.confd.token(&settings)).await
-}
-
 pub(super) fn build(
     spec: Arc<SourceSpec>,
     deps: Deps,
 ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
     Box::pin(async move {
-        let client = Arc::new(rooms_client(&spec, &deps).await?);
-        let copy = deps.confd.resync_interval.map(|interval| {
-            let source = Arc::clone(&client);
-            let loader: Loader<Rooms> = Arc::new(move || {
-                let source = Arc::clone(&source);
-                Box::pin(async move { fetch(&source).await })
-            });
-            let copy = Copy::start(
-                CopyKind::Conferences,
-                spec.tenant_uuid.clone(),
-                interval,
-                loader,
-            );
-            let reachable: Arc<dyn Reloadable> = copy.clone();
-            deps.confd.register(&reachable);
-            copy
+        let client = Arc::new(ConfdClient::for_source(&spec, &deps).await?);
+        let source = Arc::clone(&client);
+        let loader: Loader<Rooms> = Arc::new(move || {
+            let source = Arc::clone(&source);
+            Box::pin(async move { fetch(&source).await })
         });
+        let copy = deps
+            .confd
+            .start_copy(CopyKind::Conferences, &spec.tenant_uuid, loader);
         Ok(Arc::new(ConferenceBackend { spec, client, copy }) as Arc<dyn Backend>)
     })
 }

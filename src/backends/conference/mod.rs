@@ -5,7 +5,7 @@
 
 mod backend;
 
-pub(crate) use backend::{contact_item, rooms_client};
+pub(crate) use backend::contact_item;
 
 use super::Kind;
 

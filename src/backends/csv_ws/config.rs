@@ -70,12 +70,8 @@ pub fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, Map<S
         errors.insert("delimiter".into(), json!({"constraint_id": "length", "constraint": {"equal": 1}, "message": "Length must be 1."}));
     }
     // wazo-dird accepts "true"/"false" strings for the boolean.
-    if let Some(Value::String(text)) = parsed.get("verify_certificate").cloned() {
-        match text.as_str() {
-            "true" | "True" => parsed.insert("verify_certificate".into(), json!(true)),
-            "false" | "False" => parsed.insert("verify_certificate".into(), json!(false)),
-            _ => None,
-        };
+    if let Some(verify) = parsed.get("verify_certificate").and_then(Verify::from_json) {
+        parsed.insert("verify_certificate".into(), json!(verify));
     }
     if errors.is_empty() {
         Ok(parsed)

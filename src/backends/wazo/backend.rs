@@ -3,8 +3,7 @@
 
 use super::users::{contact, Users};
 use crate::backends::confd::client::{ConfdClient, ConfdError};
-use crate::backends::confd::config::ConfdSettings;
-use crate::backends::confd::copy::{Copy, CopyKind, Loader, Reloadable};
+use crate::backends::confd::copy::{Copy, CopyKind, Loader};
 use crate::backends::{request_failed, Backend, Context, Deps, RawContact, SourceSpec};
 use actors::Failure;
 use futures_util::future::BoxFuture;
@@ -17,8 +16,8 @@ const BATCHED_COLUMNS: &[&str] = &["exten", "mobile_phone_number"];
 
 /// The wazo-confd side of a source: its client and the stack's uuid (`xivo_id`), asked once.
 #[derive(Debug)]
-pub(crate) struct Directory {
-    pub client: ConfdClient,
+struct Directory {
+    client: ConfdClient,
     spec: Arc<SourceSpec>,
     xivo_id: Mutex<Option<String>>,
 }
@@ -75,17 +74,14 @@ pub(super) fn build(
 ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
     Box::pin(async move {
         let directory = Arc::new(directory(&spec, &deps).await?);
-        let copy = deps.confd.resync_interval.map(|interval| {
-            let source = Arc::clone(&directory);
-            let loader: Loader<Users> = Arc::new(move || {
-                let source = Arc::clone(&source);
-                Box::pin(async move { source.indexed(&[]).await })
-            });
-            let copy = Copy::start(CopyKind::Users, spec.tenant_uuid.clone(), interval, loader);
-            let reachable: Arc<dyn Reloadable> = copy.clone();
-            deps.confd.register(&reachable);
-            copy
+        let source = Arc::clone(&directory);
+        let loader: Loader<Users> = Arc::new(move || {
+            let source = Arc::clone(&source);
+            Box::pin(async move { source.indexed(&[]).await })
         });
+        let copy = deps
+            .confd
+            .start_copy(CopyKind::Users, &spec.tenant_uuid, loader);
         Ok(Arc::new(WazoBackend {
             spec,
             directory,
@@ -94,13 +90,10 @@ pub(super) fn build(
     })
 }
 
-/// The wazo-confd side of a `wazo` source (also used by its contacts route).
-pub(crate) async fn directory(spec: &Arc<SourceSpec>, deps: &Deps) -> Result<Directory, String> {
-    let settings = ConfdSettings::from_fields(&spec.extra_fields)?;
-    let token = deps.confd.token(&settings);
-    let client = ConfdClient::new(&settings, &spec.tenant_uuid, token).await?;
+/// The wazo-confd side of a `wazo` source.
+async fn directory(spec: &Arc<SourceSpec>, deps: &Deps) -> Result<Directory, String> {
     Ok(Directory {
-        client,
+        client: ConfdClient::for_source(spec, deps).await?,
         spec: Arc::clone(spec),
         xivo_id: Mutex::new(None),
     })

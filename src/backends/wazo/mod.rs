@@ -7,7 +7,7 @@
 mod backend;
 mod users;
 
-pub(crate) use backend::{contact_item, directory};
+pub(crate) use backend::contact_item;
 
 use super::Kind;
 

@@ -52,16 +52,6 @@ pub fn contact(user: &Value, xivo_id: &str) -> RawContact {
     }
 }
 
-/// The fields with the source's format columns applied, as wazo-dird matches them.
-fn formatted(spec: &SourceSpec, fields: &Fields) -> Fields {
-    let mut formatted = fields.clone();
-    for (column, template) in &spec.format_columns {
-        let value = format::render(template, &formatted).map_or(Value::Null, Value::String);
-        formatted.insert(column.clone(), value);
-    }
-    formatted
-}
-
 fn text(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
@@ -88,7 +78,9 @@ impl Users {
         };
         for (row, contact) in contacts.iter().enumerate() {
             let row = u32::try_from(row).unwrap_or(u32::MAX);
-            let fields = formatted(spec, &contact.fields);
+            // wazo-dird matches the fields with the source's format columns applied.
+            let mut fields = contact.fields.clone();
+            format::apply_columns(&spec.format_columns, &mut fields);
             users.searched.push(
                 spec.searched_columns
                     .iter()

@@ -68,32 +68,33 @@ pub(super) fn confd_query(
     query
 }
 
-/// Lists `path` of wazo-confd as the source: `{total, filtered, items}`, or 503 `wazo-confd-error`.
+/// wazo-dird's answer when wazo-confd fails.
+fn confd_error(details: Value) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "wazo-confd-error",
+        "wazo-confd request error",
+    )
+    .details(details)
+}
+
+/// Lists `path` of wazo-confd as `source`: `{total, filtered, items}`, or 503 `wazo-confd-error`.
 pub(super) async fn listed(
-    client: Result<ConfdClient, String>,
+    source: &Source,
+    state: &AppState,
     path: &str,
     query: &[(&str, String)],
     item: fn(&Value) -> Value,
 ) -> Result<HttpResponse, ApiError> {
-    let client = client.map_err(|error| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "wazo-confd-error",
-            "wazo-confd request error",
-        )
-        .details(json!({"original_error": error}))
-    })?;
+    let client = ConfdClient::for_source(source, &state.directory.sources.deps())
+        .await
+        .map_err(|error| confd_error(json!({"original_error": error})))?;
     match client.list(path, query).await {
         Ok((items, total)) => {
             let items: Vec<Value> = items.iter().map(item).collect();
             Ok(HttpResponse::Ok().json(json!({"total": total, "filtered": total, "items": items})))
         }
-        Err(error) => Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "wazo-confd-error",
-            "wazo-confd request error",
-        )
-        .details(json!({
+        Err(error) => Err(confd_error(json!({
             "wazo_confd_config": {"host": client.host, "port": client.port, "timeout": client.timeout},
             "original_error": error.to_string(),
         }))),

@@ -37,9 +37,9 @@ async fn list_conference_contacts(
     };
     let params = ListParams::parse(request.query_string(), spec)?;
     let source = source(&caller, &state, "conference", &path).await?;
-    let client = conference::rooms_client(&source, &state.directory.sources.deps()).await;
     listed(
-        client,
+        &source,
+        &state,
         "conferences",
         &confd_query(&params, FILTERS),
         conference::contact_item,

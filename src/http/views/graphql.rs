@@ -3,6 +3,7 @@
 //! is a GraphQL error with its data `null`, in a 200. A query that does not parse or validate is
 //! a 400, as wazo-dird's graphql-server answers; so is a GET without `query`.
 
+use crate::auth::extractor::header;
 use crate::services::graphql::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -15,18 +16,9 @@ crate::routes!(graphql_post, graphql_get);
 
 /// The token and `Wazo-Tenant` of the request.
 fn caller(request: &HttpRequest) -> Caller {
-    let header = |name: &str| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
     Caller {
-        token: header("X-Auth-Token").unwrap_or_default(),
-        tenant: header("Wazo-Tenant"),
+        token: header(request, "X-Auth-Token").unwrap_or_default(),
+        tenant: header(request, "Wazo-Tenant"),
     }
 }
 

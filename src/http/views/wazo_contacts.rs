@@ -39,8 +39,5 @@ async fn list_wazo_contacts(
     let source = source(&caller, &state, "wazo", &path).await?;
     let mut query = vec![("view", "directory".to_owned())];
     query.extend(confd_query(&params, FILTERS));
-    let client = wazo::directory(&source, &state.directory.sources.deps())
-        .await
-        .map(|directory| directory.client);
-    listed(client, "users", &query, wazo::contact_item).await
+    listed(&source, &state, "users", &query, wazo::contact_item).await
 }
