@@ -2,7 +2,6 @@
 //! 204/403/404), token details, tenant lists scoped by `Wazo-Tenant`, and the service login. It counts
 //! the calls it receives and can be stopped and restarted on the same port ("unreachable").
 
-use actix_web::dev::ServerHandle;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -65,7 +64,7 @@ impl State {
 pub struct AuthStandIn {
     pub port: u16,
     state: Arc<Mutex<State>>,
-    handle: Mutex<Option<ServerHandle>>,
+    server: crate::server::Restartable<Mutex<State>>,
 }
 
 pub const MASTER_TENANT: &str = "eeeeeeee-eeee-4eee-8eee-eeeeeeeeee10";
@@ -83,10 +82,11 @@ impl AuthStandIn {
 
     /// Same as [`AuthStandIn::start`], on a chosen port.
     pub fn start_on(port: u16) -> Arc<Self> {
+        let state = Arc::new(Mutex::new(State::default()));
         let stand_in = Arc::new(AuthStandIn {
             port,
-            state: Arc::new(Mutex::new(State::default())),
-            handle: Mutex::new(None),
+            server: crate::server::Restartable::start(port, None, Arc::clone(&state), routes),
+            state,
         });
         stand_in.add_tenant(MASTER_TENANT, "master", MASTER_TENANT);
         stand_in.add_tenant(SUB_TENANT, "sub", MASTER_TENANT);
@@ -96,7 +96,6 @@ impl AuthStandIn {
             SERVICE_USERNAME.to_owned(),
             (SERVICE_PASSWORD.to_owned(), SERVICE_TOKEN.to_owned()),
         );
-        stand_in.resume();
         stand_in
     }
 
@@ -150,28 +149,12 @@ impl AuthStandIn {
 
     /// Stops answering: connections are refused.
     pub fn stop(&self) {
-        let handle = self
-            .handle
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if let Some(handle) = handle {
-            crate::server::stop(handle);
-        }
+        self.server.stop();
     }
 
     /// Answers again on the same port.
     pub fn resume(&self) {
-        let handle = crate::server::start(
-            self.port,
-            None,
-            web::Data::from(Arc::clone(&self.state)),
-            routes,
-        );
-        *self
-            .handle
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(handle);
+        self.server.resume();
     }
 }
 
@@ -180,12 +163,6 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/0.1/token/{token}", web::head().to(check_token))
         .route("/0.1/token/{token}", web::get().to(get_token))
         .route("/0.1/tenants", web::get().to(list_tenants));
-}
-
-impl Drop for AuthStandIn {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 fn count<'a>(state: &'a Mutex<State>, request: &HttpRequest) -> std::sync::MutexGuard<'a, State> {

@@ -4,7 +4,6 @@
 //! accepts the tokens it is told about (401 otherwise), counts the calls it receives, and can stop
 //! and come back on the same port. The tests change its data and publish wazo-confd's events.
 
-use actix_web::dev::ServerHandle;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -32,7 +31,7 @@ struct State {
 pub struct ConfdStandIn {
     pub port: u16,
     state: Arc<Mutex<State>>,
-    handle: Mutex<Option<ServerHandle>>,
+    server: crate::server::Restartable<Mutex<State>>,
 }
 
 /// A user of the directory view, with wazo-confd's thirteen keys.
@@ -68,16 +67,17 @@ pub fn conference(id: u64, name: &str, extens: &[&str], incalls: &[&str]) -> Val
 impl ConfdStandIn {
     /// A stand-in that accepts `token`, a token of `tenant`.
     pub fn start(token: &str, tenant: &str) -> Arc<Self> {
+        let port = crate::free_port();
+        let state = Arc::new(Mutex::new(State::default()));
         let stand_in = Arc::new(ConfdStandIn {
-            port: crate::free_port(),
-            state: Arc::new(Mutex::new(State::default())),
-            handle: Mutex::new(None),
+            port,
+            server: crate::server::Restartable::start(port, None, Arc::clone(&state), routes),
+            state,
         });
         stand_in
             .lock()
             .tokens
             .push((token.to_owned(), tenant.to_owned()));
-        stand_in.resume();
         stand_in
     }
 
@@ -128,34 +128,12 @@ impl ConfdStandIn {
 
     /// Stops answering: connections are refused.
     pub fn stop(&self) {
-        let handle = self
-            .handle
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if let Some(handle) = handle {
-            crate::server::stop(handle);
-        }
+        self.server.stop();
     }
 
     /// Answers again on the same port.
     pub fn resume(&self) {
-        let handle = crate::server::start(
-            self.port,
-            None,
-            web::Data::from(Arc::clone(&self.state)),
-            routes,
-        );
-        *self
-            .handle
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(handle);
-    }
-}
-
-impl Drop for ConfdStandIn {
-    fn drop(&mut self) {
-        self.stop();
+        self.server.resume();
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod api_setup;
 pub mod auth_stand_in;
 pub mod broker;
+pub mod confd_stack;
 pub mod confd_stand_in;
 pub mod csv_directory;
 pub mod daemon;
@@ -14,6 +15,7 @@ pub mod users;
 pub mod web_service;
 
 use std::net::TcpListener;
+use std::time::{Duration, Instant};
 
 /// A free TCP port on the loopback interface.
 pub fn free_port() -> u16 {
@@ -21,4 +23,22 @@ pub fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())
         .expect("a free loopback port")
+}
+
+/// Polls `check` every 20 ms until it holds, or fails the test after `timeout` naming `what`;
+/// answers how long it took.
+pub async fn eventually<F: std::future::Future<Output = bool>>(
+    timeout: Duration,
+    what: &str,
+    mut check: impl FnMut() -> F,
+) -> Duration {
+    let started = Instant::now();
+    while !check().await {
+        assert!(
+            started.elapsed() < timeout,
+            "{what} did not happen within {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    started.elapsed()
 }

@@ -71,3 +71,76 @@ pub fn stop(handle: ServerHandle) {
     });
     let _ = stopper.join();
 }
+
+/// A stand-in server that stops (connections refused) and comes back on the same port, serving
+/// the same data; stopped when dropped.
+pub struct Restartable<T> {
+    port: u16,
+    tls: Option<rustls::ServerConfig>,
+    data: web::Data<T>,
+    configure: fn(&mut web::ServiceConfig),
+    handle: std::sync::Mutex<Option<ServerHandle>>,
+}
+
+impl<T> std::fmt::Debug for Restartable<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Restartable(127.0.0.1:{})", self.port)
+    }
+}
+
+impl<T: Send + Sync + 'static> Restartable<T> {
+    /// Starts serving `data` with the routes of `configure` on `port`.
+    pub fn start(
+        port: u16,
+        tls: Option<rustls::ServerConfig>,
+        data: Arc<T>,
+        configure: fn(&mut web::ServiceConfig),
+    ) -> Self {
+        let server = Restartable {
+            port,
+            tls,
+            data: web::Data::from(data),
+            configure,
+            handle: std::sync::Mutex::new(None),
+        };
+        server.resume();
+        server
+    }
+
+    fn handle(&self) -> std::sync::MutexGuard<'_, Option<ServerHandle>> {
+        self.handle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Stops answering: connections are refused.
+    pub fn stop(&self) {
+        if let Some(handle) = self.handle().take() {
+            stop(handle);
+        }
+    }
+
+    /// Answers again on the same port.
+    pub fn resume(&self) {
+        let handle = start(
+            self.port,
+            self.tls.clone(),
+            self.data.clone(),
+            self.configure,
+        );
+        *self.handle() = Some(handle);
+    }
+}
+
+impl<T> Drop for Restartable<T> {
+    fn drop(&mut self) {
+        let handle = self
+            .handle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle {
+            stop(handle);
+        }
+    }
+}

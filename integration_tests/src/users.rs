@@ -105,10 +105,16 @@ pub async fn create_phonebook(dird: &Daemon, token: &str, name: &str) -> String 
 /// A profile `default` in `token`'s tenant looking up, reversing and listing favorites of
 /// `source`, shown as `[name, number, favorite]`.
 pub async fn create_profile(dird: &Daemon, token: &str, source: &Value) {
+    create_profile_over(dird, token, &[source]).await;
+}
+
+/// A profile `default` in `token`'s tenant looking up, reversing and listing favorites of
+/// `sources`, shown as `[name, number, favorite]`.
+pub async fn create_profile_over(dird: &Daemon, token: &str, sources: &[&Value]) {
     let columns = json!([{"title": "Nom", "field": "name"}, {"title": "Numéro", "field": "number"}, {"title": "Favori", "type": "favorite", "field": "favorite"}]);
     let display = json!({"name": "d", "columns": columns});
     let (_, display) = call_json(dird, Method::POST, "/0.1/displays", token, display).await;
-    let refs = json!([{"uuid": source["uuid"]}]);
+    let refs: Vec<Value> = sources.iter().map(|s| json!({"uuid": s["uuid"]})).collect();
     let body = json!({"name": "default", "display": {"uuid": display["uuid"]},
                       "services": {"lookup": {"sources": refs}, "reverse": {"sources": refs}, "favorites": {"sources": refs}}});
     let (status, created) = call_json(dird, Method::POST, "/0.1/profiles", token, body).await;

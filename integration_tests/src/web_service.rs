@@ -4,7 +4,6 @@
 //! body. Answers are `text/csv; charset=<charset>`, encoded in that charset. It can be made slow,
 //! and stopped.
 
-use actix_web::dev::ServerHandle;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -26,7 +25,7 @@ pub struct CsvWebService {
     pub port: u16,
     pub tls_certificate: Option<String>,
     state: Arc<Mutex<State>>,
-    handle: Mutex<Option<ServerHandle>>,
+    server: crate::server::Restartable<Mutex<State>>,
 }
 
 impl CsvWebService {
@@ -51,17 +50,13 @@ impl CsvWebService {
             }
             false => (None, None),
         };
-        let handle = crate::server::start(
-            port,
-            tls_config,
-            web::Data::from(Arc::clone(&state)),
-            routes,
-        );
+        let server =
+            crate::server::Restartable::start(port, tls_config, Arc::clone(&state), routes);
         Arc::new(CsvWebService {
             port,
             tls_certificate,
             state,
-            handle: Mutex::new(Some(handle)),
+            server,
         })
     }
 
@@ -93,20 +88,7 @@ impl CsvWebService {
 
     /// Stops answering: connections are refused.
     pub fn stop(&self) {
-        let handle = self
-            .handle
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if let Some(handle) = handle {
-            crate::server::stop(handle);
-        }
-    }
-}
-
-impl Drop for CsvWebService {
-    fn drop(&mut self) {
-        self.stop();
+        self.server.stop();
     }
 }
 

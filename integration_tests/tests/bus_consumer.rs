@@ -4,10 +4,10 @@
 
 use integration_tests::broker::{clean_up, publish};
 use integration_tests::daemon::{base_config, shared_tempdir, static_auth, Daemon};
-use integration_tests::free_port;
 use integration_tests::postgres::TestDatabase;
+use integration_tests::{eventually, free_port};
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const NEW_TENANT: &str = "20000000-0000-4000-8000-0000000000aa";
 const TOKENS: &str = "tokens:\n  t: {user_uuid: 10000000-0000-4000-8000-000000000001, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\ntenants:\n  - {uuid: 20000000-0000-4000-8000-000000000001, name: master, parent_uuid: null}\n  - {uuid: 20000000-0000-4000-8000-0000000000aa, name: acme, parent_uuid: 20000000-0000-4000-8000-000000000001}\n";
@@ -57,29 +57,14 @@ async fn send(setup: &Setup, name: &str, data: Value) {
     .await;
 }
 
-async fn eventually<F: std::future::Future<Output = bool>>(
-    mut check: impl FnMut() -> F,
-    what: &str,
-) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !check().await {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not happen within 10 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_new_tenant_gets_wazo_dirds_sources_display_and_default_profile_once() {
     let s = setup().await;
     let tenant = json!({"uuid": NEW_TENANT, "name": "acme", "slug": "acme", "domain_names": []});
     send(&s, "auth_tenant_added", tenant.clone()).await;
-    eventually(
-        || async { s.dird.get("/0.1/profiles", "t", Some(NEW_TENANT)).await.1["total"] == 1 },
-        "the default profile",
-    )
+    eventually(Duration::from_secs(10), "the default profile", || async {
+        s.dird.get("/0.1/profiles", "t", Some(NEW_TENANT)).await.1["total"] == 1
+    })
     .await;
     send(&s, "auth_tenant_added", tenant).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -262,6 +247,8 @@ async fn country_user_deletion_and_a_poison_message() {
     .await;
     send(&s, "user_deleted", json!({"id": 7, "uuid": "30000000-0000-4000-8000-000000000001", "tenant_uuid": NEW_TENANT, "subscription_type": 0})).await;
     eventually(
+        Duration::from_secs(10),
+        "the country update after a poison message",
         || async {
             let row = client
                 .query_one(
@@ -272,10 +259,11 @@ async fn country_user_deletion_and_a_poison_message() {
                 .expect("tenant");
             row.get::<_, Option<String>>(0).as_deref() == Some("CA")
         },
-        "the country update after a poison message",
     )
     .await;
     eventually(
+        Duration::from_secs(10),
+        "the user's contacts removal",
         || async {
             client
                 .query_one("SELECT count(*) FROM dird_contact", &[])
@@ -284,7 +272,6 @@ async fn country_user_deletion_and_a_poison_message() {
                 .get::<_, i64>(0)
                 == 0
         },
-        "the user's contacts removal",
     )
     .await;
     assert!(
@@ -335,6 +322,8 @@ async fn the_consumer_reconnects_by_itself_and_handles_what_came_meanwhile() {
         .await;
     let client = database.client().await;
     eventually(
+        Duration::from_secs(10),
+        "the event published during the outage",
         || async {
             let rows = client
                 .query(
@@ -348,7 +337,6 @@ async fn the_consumer_reconnects_by_itself_and_handles_what_came_meanwhile() {
                 .as_deref()
                 == Some("FR")
         },
-        "the event published during the outage",
     )
     .await;
     clean_up(&exchange, Some(&queue)).await;
