@@ -19,7 +19,7 @@ pub const OTHER_ADMIN: &str = "other-admin-token";
 #[derive(Debug)]
 pub struct Setup {
     pub dird: Daemon,
-    _auth: std::sync::Arc<AuthStandIn>,
+    pub auth: std::sync::Arc<AuthStandIn>,
     _database: TestDatabase,
     pub csv: String,
 }
@@ -69,7 +69,7 @@ pub async fn setup(declared: Value) -> Setup {
         .await;
     Setup {
         dird,
-        _auth: auth,
+        auth,
         _database: database,
         csv: csv.to_string_lossy().into_owned(),
     }

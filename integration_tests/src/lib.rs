@@ -8,6 +8,7 @@ pub mod confd_stack;
 pub mod confd_stand_in;
 pub mod csv_directory;
 pub mod daemon;
+pub mod dird_client;
 pub mod postgres;
 pub mod server;
 pub mod slapd;

@@ -3,86 +3,43 @@
 //! sent, and the configuration's `log_level` in any case.
 
 use integration_tests::api_setup::{setup, ADMIN};
+use integration_tests::dird_client::{keys, set, upstream};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-
-fn keys(body: &Value) -> BTreeSet<String> {
-    body.as_object()
-        .map(|map| map.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
-fn set(names: &[&str]) -> BTreeSet<String> {
-    names.iter().map(|n| (*n).to_owned()).collect()
-}
-
-const COMMON: &[&str] = &[
-    "uuid",
-    "tenant_uuid",
-    "name",
-    "first_matched_columns",
-    "searched_columns",
-    "format_columns",
-];
 
 #[tokio::test]
 async fn source_bodies_have_upstreams_keys() {
     let s = setup(json!({"log_level": "DEBUG"})).await;
     let auth = json!({"key_file": "/var/lib/wazo-auth-keys/k.yml"});
     for (backend, body, own) in [
-        (
-            "csv",
-            s.csv_source("c"),
-            vec!["file", "separator", "unique_column"],
-        ),
+        ("csv", s.csv_source("c"), upstream::CSV_SOURCE),
         (
             "csv_ws",
             json!({"name": "w", "lookup_url": "http://localhost/ws"}),
-            vec![
-                "lookup_url",
-                "list_url",
-                "verify_certificate",
-                "delimiter",
-                "timeout",
-                "unique_column",
-            ],
+            upstream::CSV_WS_SOURCE,
         ),
-        // Upstream's ldap keys, less the write-only `ldap_password`, plus our `ldap_starttls`,
-        // `ldap_verify_certificate` and `ldap_connections` (docs/configuration.md).
         (
             "ldap",
             json!({"name": "l", "ldap_uri": "ldap://localhost", "ldap_base_dn": "dc=x", "ldap_password": "s"}),
-            vec![
-                "ldap_uri",
-                "ldap_base_dn",
-                "ldap_username",
-                "ldap_custom_filter",
-                "ldap_network_timeout",
-                "ldap_timeout",
-                "unique_column",
-                "unique_column_format",
-                "ldap_starttls",
-                "ldap_verify_certificate",
-                "ldap_connections",
-            ],
+            upstream::LDAP_SOURCE,
         ),
-        ("personal", json!({"name": "p"}), vec![]),
+        ("personal", json!({"name": "p"}), &[]),
         (
             "wazo",
             json!({"name": "wz", "auth": auth}),
-            vec!["auth", "confd"],
+            upstream::CONFD_SOURCE,
         ),
         (
             "conference",
             json!({"name": "cf", "auth": auth, "token": "ignored"}),
-            vec!["auth", "confd"],
+            upstream::CONFD_SOURCE,
         ),
     ] {
         let path = format!("/0.1/backends/{backend}/sources");
         let (status, created) = s.call(Method::POST, &path, ADMIN, Some(body)).await;
         assert_eq!(status, 200, "{backend}: {created}");
-        let expected: BTreeSet<String> = set(COMMON).union(&set(&own)).cloned().collect();
+        let expected: BTreeSet<String> = set(upstream::SOURCE).union(&set(own)).cloned().collect();
         assert_eq!(keys(&created), expected, "{backend}: {created}");
         let uuid = created["uuid"].as_str().unwrap_or_default().to_owned();
         let (_, read) = s
@@ -141,10 +98,21 @@ async fn profile_options_come_back_as_sent() {
         .call(Method::POST, "/0.1/profiles", ADMIN, Some(body))
         .await;
     assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        keys(&created),
+        set(&["uuid", "tenant_uuid", "name", "services"]),
+        "upstream answers a POST without display with no display key"
+    );
     let uuid = created["uuid"].as_str().unwrap_or_default();
     let (_, read) = s
         .call(Method::GET, &format!("/0.1/profiles/{uuid}"), ADMIN, None)
         .await;
+    assert_eq!(
+        read["display"],
+        Value::Null,
+        "reads show the missing display as null"
+    );
+    assert!(read.as_object().is_some_and(|r| r.contains_key("display")));
     assert_eq!(read["services"]["lookup"]["options"], json!({}));
     assert_eq!(
         read["services"]["reverse"]["options"],

@@ -73,7 +73,14 @@ async fn create_profile(
         .create(&body, &caller.tenant_uuid, state.directory.as_ref())
         .await?;
     state.directory.reload_stored().await?;
-    Ok(HttpResponse::Created().json(profile.to_body()))
+    let mut created = profile.to_body();
+    // Upstream answers with what it was sent: no `display` key when none was (reads show `null`).
+    if body.get("display").is_none() {
+        if let Some(created) = created.as_object_mut() {
+            created.remove("display");
+        }
+    }
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// One profile.
