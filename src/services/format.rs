@@ -7,6 +7,7 @@
 //! positional field, a bad template) gives `None`. Values render as Python's `str()` would.
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Adds a source's `format_columns` to `fields`, in order: each may use the previous ones, as in
 /// wazo-dird; one that renders empty or fails is `null`.
@@ -59,7 +60,7 @@ fn render_strict(template: &str, fields: &Map<String, Value>) -> Option<String> 
                         other => field.push(other),
                     }
                 }
-                output.push_str(&replacement(&field, fields)?);
+                replacement(&field, fields, &mut output)?;
             }
             other => output.push(other),
         }
@@ -67,8 +68,8 @@ fn render_strict(template: &str, fields: &Map<String, Value>) -> Option<String> 
     Some(output)
 }
 
-/// One `{...}` replacement field: `name[key][0]!conversion:spec`.
-fn replacement(field: &str, fields: &Map<String, Value>) -> Option<String> {
+/// One `{...}` replacement field (`name[key][0]!conversion:spec`), appended to `output`.
+fn replacement(field: &str, fields: &Map<String, Value>, output: &mut String) -> Option<()> {
     let (field, spec) = split_outside_brackets(field, ':');
     let (field, conversion) = split_outside_brackets(field, '!');
     let (name, mut rest) = match field.find(['[', '.']) {
@@ -79,30 +80,47 @@ fn replacement(field: &str, fields: &Map<String, Value>) -> Option<String> {
         // Positional fields: wazo-dird passes no positional arguments.
         return None;
     }
+    const EMPTY: Value = Value::String(String::new());
     let mut value = match fields.get(name) {
-        None | Some(Value::Null) => Value::String(String::new()),
-        Some(value) => value.clone(),
+        None | Some(Value::Null) => Cow::Borrowed(&EMPTY),
+        Some(value) => Cow::Borrowed(value),
     };
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix('[') {
             let end = after.find(']')?;
             let key = &after[..end];
-            value = index(&value, key)?;
+            value = index(value, key)?;
             rest = &after[end + 1..];
         } else if let Some(after) = rest.strip_prefix('.') {
             let end = after.find(['[', '.']).unwrap_or(after.len());
-            value = value.as_object()?.get(&after[..end])?.clone();
+            value = member(value, &after[..end])?;
             rest = &after[end..];
         } else {
             return None;
         }
     }
-    let text = match conversion {
-        None | Some("s") => python_str(&value),
-        Some("r" | "a") => python_repr(&value),
-        Some(_) => return None,
-    };
-    apply_spec(&text, spec)
+    let spec = spec.filter(|s| !s.is_empty());
+    match (conversion, &*value, spec) {
+        // The common case, `{name}` on a string: no copy but the one into the output.
+        (None | Some("s"), Value::String(text), None) => output.push_str(text),
+        _ => {
+            let text = match conversion {
+                None | Some("s") => python_str(&value),
+                Some("r" | "a") => python_repr(&value),
+                Some(_) => return None,
+            };
+            output.push_str(&apply_spec(&text, spec)?);
+        }
+    }
+    Some(())
+}
+
+/// `value.key` of an object, borrowed when `value` is.
+fn member<'a>(value: Cow<'a, Value>, key: &str) -> Option<Cow<'a, Value>> {
+    match value {
+        Cow::Borrowed(value) => value.as_object()?.get(key).map(Cow::Borrowed),
+        Cow::Owned(value) => value.as_object()?.get(key).cloned().map(Cow::Owned),
+    }
 }
 
 fn split_outside_brackets(text: &str, separator: char) -> (&str, Option<&str>) {
@@ -119,25 +137,28 @@ fn split_outside_brackets(text: &str, separator: char) -> (&str, Option<&str>) {
 }
 
 /// Python's `value[key]` as `str.format` does it: digits index lists, anything else is a dict key.
-fn index(value: &Value, key: &str) -> Option<Value> {
+fn index<'a>(value: Cow<'a, Value>, key: &str) -> Option<Cow<'a, Value>> {
     if !key.is_empty() && key.chars().all(|c| c.is_ascii_digit()) {
         let position: usize = key.parse().ok()?;
         return match value {
-            Value::Array(items) => items.get(position).cloned(),
-            Value::String(text) => text
-                .chars()
-                .nth(position)
-                .map(|c| Value::String(c.to_string())),
-            Value::Object(map) => map.get(key).cloned(),
-            _ => None,
+            Cow::Borrowed(Value::Array(items)) => items.get(position).map(Cow::Borrowed),
+            Cow::Owned(Value::Array(items)) => items.get(position).cloned().map(Cow::Owned),
+            Cow::Borrowed(Value::Object(_)) | Cow::Owned(Value::Object(_)) => member(value, key),
+            other => match &*other {
+                Value::String(text) => text
+                    .chars()
+                    .nth(position)
+                    .map(|c| Cow::Owned(Value::String(c.to_string()))),
+                _ => None,
+            },
         };
     }
-    value.as_object()?.get(key).cloned()
+    member(value, key)
 }
 
 /// A format spec: only fill, alignment and width are supported (what templates use, if anything).
 fn apply_spec(text: &str, spec: Option<&str>) -> Option<String> {
-    let Some(spec) = spec.filter(|s| !s.is_empty()) else {
+    let Some(spec) = spec else {
         return Some(text.to_owned());
     };
     let mut chars: Vec<char> = spec.chars().collect();

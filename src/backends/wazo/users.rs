@@ -2,6 +2,7 @@
 //! into wazo-dird's fields and relations, the searched columns folded for substring search, the
 //! first-matched columns by exact value.
 
+use crate::backends::trigram::TrigramIndex;
 use crate::backends::{fold, Fields, RawContact, Relations, SourceSpec};
 use crate::services::format;
 use serde_json::Value;
@@ -65,6 +66,8 @@ pub struct Users {
     contacts: Vec<RawContact>,
     /// Per user, the folded values of the searched columns.
     searched: Vec<Vec<String>>,
+    /// The trigrams of `searched`, so a search checks only the users that can match.
+    index: TrigramIndex,
     by_value: HashMap<String, Vec<u32>>,
     by_id: HashMap<String, u32>,
 }
@@ -100,6 +103,7 @@ impl Users {
                 .entry(text(contact.fields.get("id")))
                 .or_insert(row);
         }
+        users.index = TrigramIndex::build(users.searched.iter().map(Vec::as_slice));
         users.contacts = contacts;
         users
     }
@@ -108,11 +112,15 @@ impl Users {
     /// term matches everyone), in wazo-confd's order.
     pub fn search(&self, term: &str) -> Vec<RawContact> {
         let needle = fold(term);
-        self.searched
-            .iter()
-            .zip(&self.contacts)
-            .filter(|(values, _)| values.iter().any(|value| value.contains(&needle)))
-            .map(|(_, contact)| contact.clone())
+        self.index
+            .candidates(&needle)
+            .into_iter()
+            .filter(|&row| {
+                self.searched
+                    .get(row as usize)
+                    .is_some_and(|values| values.iter().any(|value| value.contains(&needle)))
+            })
+            .filter_map(|row| self.contacts.get(row as usize).cloned())
             .collect()
     }
 
