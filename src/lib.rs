@@ -70,6 +70,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         bus.clone(),
     )?);
     directory.spawn_reload_on_database_ready(&storage);
+    let favorites = std::sync::Arc::new(resources::favorites::service::FavoriteService::new(
+        storage.clone(),
+        bus.clone(),
+        config.uuid.clone().unwrap_or_default(),
+        std::sync::Arc::clone(&directory.sources),
+    ));
     bus.consume(
         &config.bus,
         bus::Queue::Own,
@@ -77,6 +83,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         services::reactions::peer_handler(
             std::sync::Arc::clone(&directory),
             storage.clone(),
+            std::sync::Arc::clone(&favorites),
             bus.instance_uuid().to_owned(),
         ),
     );
@@ -94,12 +101,6 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         std::sync::Arc::clone(&directory),
         std::sync::Arc::clone(&auth),
     )?;
-    let favorites = std::sync::Arc::new(resources::favorites::service::FavoriteService::new(
-        storage.clone(),
-        bus.clone(),
-        config.uuid.clone().unwrap_or_default(),
-        std::sync::Arc::clone(&directory.sources),
-    ));
     let personal = resources::personal::service::PersonalService::new(storage.clone(), bus.clone());
     let phonebooks =
         resources::phonebooks::service::PhonebookService::new(storage.clone(), bus.clone());

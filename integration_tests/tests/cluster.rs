@@ -281,3 +281,90 @@ async fn contacts_changed_through_one_instance_are_looked_up_on_the_other_at_onc
     eprintln!("contact propagation: added {added:?}, deleted {deleted:?}, personal {personal:?}");
     clean_up(&exchange, Some(&format!("{exchange}-queue"))).await;
 }
+
+/// Whether the first result of a lookup of `term` on `dird` is marked favorite (column 1).
+async fn first_is_favorite(dird: &Daemon, term: &str) -> Option<bool> {
+    let (_, body) = dird
+        .get(
+            &format!("/0.1/directories/lookup/default?term={term}"),
+            "t",
+            None,
+        )
+        .await;
+    body["results"][0]["column_values"][1].as_bool()
+}
+
+#[tokio::test]
+async fn a_favorite_changed_through_one_instance_is_marked_on_the_other_at_once() {
+    let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
+    let database = TestDatabase::create().await;
+    let a = instance(&database, &exchange).await;
+    let b = instance(&database, &exchange).await;
+
+    let (_, book) = send(
+        &a,
+        Method::POST,
+        "/0.1/phonebooks".into(),
+        json!({"name": "company"}),
+    )
+    .await;
+    let contacts = format!(
+        "/0.1/phonebooks/{}/contacts",
+        book["uuid"].as_str().expect("uuid")
+    );
+    let (_, alice) = send(
+        &a,
+        Method::POST,
+        contacts,
+        json!({"firstname": "Alice", "lastname": "Martin"}),
+    )
+    .await;
+    let (_, source) = send(
+        &a,
+        Method::POST,
+        "/0.1/backends/phonebook/sources".into(),
+        json!({"phonebook_uuid": book["uuid"], "searched_columns": ["firstname"]}),
+    )
+    .await;
+    let (_, display) = send(
+        &a,
+        Method::POST,
+        "/0.1/displays".into(),
+        json!({"name": "d", "columns": [{"field": "firstname"}, {"field": "favorite", "type": "favorite"}]}),
+    )
+    .await;
+    let refs = json!([{"uuid": source["uuid"]}]);
+    let (status, _) = send(&a, Method::POST, "/0.1/profiles".into(), json!({"name": "default", "display": {"uuid": display["uuid"]}, "services": {"lookup": {"sources": refs}, "favorites": {"sources": refs}}})).await;
+    assert_eq!(status, 201);
+    within_a_second("the profile", || async {
+        first_is_favorite(&b, "ali").await == Some(false)
+    })
+    .await;
+    // b now holds the user's (empty) favorites in memory.
+    assert_eq!(first_is_favorite(&b, "ali").await, Some(false));
+
+    let favorite = format!(
+        "/0.1/directories/favorites/company/{}",
+        alice["id"].as_str().expect("id")
+    );
+    let (status, _) = send(&a, Method::PUT, favorite.clone(), Value::Null).await;
+    assert_eq!(status, 204);
+    within_a_second("the new favorite", || async {
+        first_is_favorite(&b, "ali").await == Some(true)
+    })
+    .await;
+    assert_eq!(
+        first_is_favorite(&a, "ali").await,
+        Some(true),
+        "at once where it was made"
+    );
+
+    let (status, _) = send(&a, Method::DELETE, favorite, Value::Null).await;
+    assert_eq!(status, 204);
+    assert_eq!(first_is_favorite(&a, "ali").await, Some(false));
+    within_a_second("the removed favorite", || async {
+        first_is_favorite(&b, "ali").await == Some(false)
+    })
+    .await;
+    clean_up(&exchange, Some(&format!("{exchange}-queue"))).await;
+}

@@ -11,6 +11,7 @@
 use super::directory::Directory;
 use crate::backends::confd::{CONFERENCE_EVENTS, USER_EVENTS};
 use crate::bus::{Handler, HandlerError};
+use crate::resources::favorites::service::FavoriteService;
 use crate::resources::sources::model::Source;
 use crate::resources::tenants::service::TenantService;
 use crate::resources::ResourceError;
@@ -44,6 +45,9 @@ pub const PEER_EVENTS: &[&str] = &[
     "personal_contact_edited",
     "personal_contact_deleted",
     "personal_contacts_purged",
+    // Favorites kept in memory for lookups.
+    "favorite_added",
+    "favorite_deleted",
 ];
 
 /// The owner whose contacts an event says changed.
@@ -74,12 +78,19 @@ pub fn own_queue_events() -> Vec<&'static str> {
 
 /// Another instance changed a source, display, profile or phonebook in the shared database: read
 /// them again (restarting the actors of changed sources); or it changed contacts: the cached copy
-/// of their owner is stale. Our own events are skipped: we reloaded already. wazo-confd changed
-/// users or conference rooms of a tenant: the copies of that tenant reload.
-pub fn peer_handler(directory: Arc<Directory>, storage: Storage, own_instance: String) -> Handler {
+/// of their owner is stale, or a user's favorites: they are read again. Our own events are skipped:
+/// we reloaded already. wazo-confd changed users or conference rooms of a tenant: the copies of
+/// that tenant reload.
+pub fn peer_handler(
+    directory: Arc<Directory>,
+    storage: Storage,
+    favorites: Arc<FavoriteService>,
+    own_instance: String,
+) -> Handler {
     Arc::new(move |name: String, body: Value| {
         let directory = Arc::clone(&directory);
         let storage = storage.clone();
+        let favorites = Arc::clone(&favorites);
         let own = body.get("instance_uuid").and_then(Value::as_str) == Some(own_instance.as_str());
         Box::pin(async move {
             if own {
@@ -92,6 +103,10 @@ pub fn peer_handler(directory: Arc<Directory>, storage: Storage, own_instance: S
                     .or_else(|| data.get("tenant_uuid"))
                     .and_then(Value::as_str);
                 directory.sources.confd().changed(&name, tenant);
+                return Ok(());
+            }
+            if name.starts_with("favorite_") {
+                favorites.invalidate(text(&data, "user_uuid")?);
                 return Ok(());
             }
             if let Some(owner) = contact_owner(&name, &data) {

@@ -1,13 +1,34 @@
 //! Adding, removing and listing favorites. A favorite names a source of the caller's own tenant
 //! (wazo-dird matches the name across all tenants: a defect we do not copy).
+//!
+//! Every lookup whose display has a favorites column needs the caller's favorites, so each user's
+//! are kept in memory once read: dropped at once by a change through this instance or a peer's
+//! `favorite_added` / `favorite_deleted`, read again when older than [`MAX_AGE`] (a safety net for
+//! missed events), forgotten when not used for [`IDLE`].
 
 use super::{dao, notifier};
 use crate::bus::Bus;
 use crate::resources::sources::service::SourceService;
 use crate::resources::ResourceError;
 use crate::storage::Storage;
+use dashmap::DashMap;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A user's favorites read longer ago than this are read again.
+pub const MAX_AGE: Duration = Duration::from_secs(60);
+/// Favorites of users who stopped calling are forgotten after this.
+const IDLE: Duration = Duration::from_secs(600);
+
+/// A user's favorites as read from the database: (source uuid, contact id). Source names are
+/// resolved at each read, so a renamed or deleted source applies at once.
+#[derive(Debug)]
+struct Cached {
+    pairs: Arc<Vec<(String, String)>>,
+    loaded_at: Instant,
+}
 
 /// Why a favorite change was refused.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +49,10 @@ pub struct FavoriteService {
     bus: Bus,
     xivo_uuid: String,
     sources: Arc<SourceService>,
+    cache: DashMap<String, Cached>,
+    /// Bumped by every invalidation: a read that raced with a change does not store its answer.
+    changes: AtomicU64,
+    last_sweep: Mutex<Instant>,
 }
 
 impl FavoriteService {
@@ -37,7 +62,16 @@ impl FavoriteService {
             bus,
             xivo_uuid,
             sources,
+            cache: DashMap::new(),
+            changes: AtomicU64::new(0),
+            last_sweep: Mutex::new(Instant::now()),
         }
+    }
+
+    /// The user's favorites changed (here, on a peer, or in the database): read them again.
+    pub fn invalidate(&self, user_uuid: &str) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
+        self.cache.remove(user_uuid);
     }
 
     /// The stored source named `name` in `tenant_uuid`.
@@ -62,6 +96,7 @@ impl FavoriteService {
         if !dao::add(&client, tenant_uuid, user_uuid, &source_uuid, contact_id).await? {
             return Err(FavoriteError::Duplicate);
         }
+        self.invalidate(user_uuid);
         self.bus.publish(notifier::changed(
             true,
             &self.xivo_uuid,
@@ -85,6 +120,7 @@ impl FavoriteService {
         if !dao::remove(&client, user_uuid, &source_uuid, contact_id).await? {
             return Err(FavoriteError::NoSuchFavorite(contact_id.to_owned()));
         }
+        self.invalidate(user_uuid);
         self.bus.publish(notifier::changed(
             false,
             &self.xivo_uuid,
@@ -101,20 +137,58 @@ impl FavoriteService {
         &self,
         user_uuid: &str,
     ) -> Result<HashMap<String, Vec<String>>, ResourceError> {
-        let client = match self.storage.client().await {
-            Ok(client) => client,
-            Err(crate::storage::StorageError::NotConfigured) => return Ok(HashMap::new()),
-            Err(error) => return Err(error.into()),
+        let pairs = match self.cached(user_uuid) {
+            Some(pairs) => pairs,
+            None => {
+                let before = self.changes.load(Ordering::Acquire);
+                let client = match self.storage.client().await {
+                    Ok(client) => client,
+                    Err(crate::storage::StorageError::NotConfigured) => return Ok(HashMap::new()),
+                    Err(error) => return Err(error.into()),
+                };
+                let pairs = Arc::new(dao::list(&client, user_uuid).await?);
+                if self.changes.load(Ordering::Acquire) == before {
+                    self.sweep();
+                    self.cache.insert(
+                        user_uuid.to_owned(),
+                        Cached {
+                            pairs: Arc::clone(&pairs),
+                            loaded_at: Instant::now(),
+                        },
+                    );
+                }
+                pairs
+            }
         };
         let mut by_source: HashMap<String, Vec<String>> = HashMap::new();
-        for (source_uuid, contact_id) in dao::list(&client, user_uuid).await? {
-            if let Some(source) = self.sources.get_any(&source_uuid) {
+        for (source_uuid, contact_id) in pairs.iter() {
+            if let Some(source) = self.sources.get_any(source_uuid) {
                 by_source
                     .entry(source.name.clone())
                     .or_default()
-                    .push(contact_id);
+                    .push(contact_id.clone());
             }
         }
         Ok(by_source)
+    }
+
+    /// The user's favorites if read less than [`MAX_AGE`] ago.
+    fn cached(&self, user_uuid: &str) -> Option<Arc<Vec<(String, String)>>> {
+        let entry = self.cache.get(user_uuid)?;
+        (entry.loaded_at.elapsed() < MAX_AGE).then(|| Arc::clone(&entry.pairs))
+    }
+
+    /// At most once per [`IDLE`], forgets the users whose favorites were not read again since.
+    fn sweep(&self) {
+        let mut last = self
+            .last_sweep
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last.elapsed() < IDLE {
+            return;
+        }
+        *last = Instant::now();
+        self.cache
+            .retain(|_, cached| cached.loaded_at.elapsed() < IDLE);
     }
 }
