@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10s}
-command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
+. scripts/bench-common.sh
+ensure_wrk
 
 cargo build --release --bin wazo-dird -p wazo-dird
 cargo build --release -p integration_tests --bin auth-stand-in --bin csv-ws-stand-in
@@ -16,7 +17,6 @@ chmod 755 "$work"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 token=bench-token
 master=eeeeeeee-eeee-4eee-8eee-eeeeeeeeee10
 

@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 duration=${1:-10s}
 server=${PGURI:-postgresql://postgres@127.0.0.1:5432}
 database=wazo_dird_bench
-command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
+. scripts/bench-common.sh
+ensure_wrk
 
 cargo build --release --bin wazo-dird -p wazo-dird
 

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-15s}
 connections=${2:-64}
-command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
+. scripts/bench-common.sh
+ensure_wrk
 
 cargo build --release --bin wazo-dird --example hello_world -p wazo-dird
 cargo build --release -p integration_tests --bin auth-stand-in
@@ -17,7 +18,6 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 auth_port=$(free_port); dird_port=$(free_port); hello_port=$(free_port)
 token=bench-token
 
