@@ -12,3 +12,34 @@ ensure_wrk() {
 
 # A free TCP port on the loopback.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# The daemon's API at $base with $token: `api METHOD PATH [JSON]` prints the answer's body.
+api() {
+    curl -sf -X "$1" -H "X-Auth-Token: $token" -H 'Content-Type: application/json' ${3:+-d "$3"} "$base$2"
+}
+
+# The `uuid` of the JSON object on stdin.
+uuid_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["uuid"])'; }
+
+# `contacts_csv COUNT PREFIX`: COUNT contacts with accented names, number PREFIX<i:06>, a mobile
+# and an email, as CSV with a header row.
+contacts_csv() {
+    python3 - "$1" "$2" <<'PY'
+import sys
+count, prefix = int(sys.argv[1]), sys.argv[2]
+first = ["Alice", "Bob", "Élodie", "François", "Jürgen", "Søren", "Zoë", "Marc", "Marie", "Ahmed", "Yuki", "Olga"]
+last = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Lefèvre", "Müller"]
+print("firstname,lastname,number,mobile,email")
+for i in range(count):
+    print(f"{first[i % 12]}{i % 97},{last[i % 11]}{i},{prefix}{i:06d},+336{prefix}{i:06d},{prefix}.{i}@example.com")
+PY
+}
+
+# `import_csv PATH FILE`: POSTs FILE as UTF-8 CSV to PATH; prints the seconds it took.
+import_csv() {
+    local start end
+    start=$(date +%s.%N)
+    curl -sf -X POST -H "X-Auth-Token: $token" -H 'Content-Type: text/csv; charset=utf-8' --data-binary "@$2" "$base$1" >/dev/null
+    end=$(date +%s.%N)
+    python3 -c "print(f'{$end - $start:.2f}')"
+}

@@ -26,7 +26,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 token=bench-token
 user_uuid=11111111-1111-4111-8111-111111111111
 tenant=00000000-0000-4000-8000-000000000001
@@ -56,38 +56,16 @@ dird_pid=$!
 base="http://127.0.0.1:$port/0.1"
 for _ in $(seq 100); do curl -sf -H "X-Auth-Token: $token" "$base/status" | grep -q '"database":{"status":"ok"' && break; sleep 0.1; done
 
-api() {  # method path [json]
-    curl -sf -X "$1" -H "X-Auth-Token: $token" -H 'Content-Type: application/json' ${3:+-d "$3"} "$base$2"
-}
-uuid_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["uuid"])'; }
-contacts_csv() {  # count prefix
-    python3 - "$1" "$2" <<'PY'
-import sys
-count, prefix = int(sys.argv[1]), sys.argv[2]
-first = ["Alice", "Bob", "Élodie", "François", "Jürgen", "Søren", "Zoë", "Marc", "Marie", "Ahmed", "Yuki", "Olga"]
-last = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Lefèvre", "Müller"]
-print("firstname,lastname,number,mobile,email")
-for i in range(count):
-    print(f"{first[i % 12]}{i % 97},{last[i % 11]}{i},{prefix}{i:06d},+336{prefix}{i:06d},{prefix}.{i}@example.com")
-PY
-}
-import() {  # path file → prints the seconds taken
-    local start end
-    start=$(date +%s.%N)
-    curl -sf -X POST -H "X-Auth-Token: $token" -H 'Content-Type: text/csv; charset=utf-8' --data-binary "@$2" "$base$1" >/dev/null
-    end=$(date +%s.%N)
-    python3 -c "print(f'{$end - $start:.2f}')"
-}
 
 echo "### imports"
 small=$(api POST /phonebooks '{"name": "ten-thousand"}' | uuid_of)
 contacts_csv 10000 2 > "$work/small.csv"
-echo "10,000 phonebook contacts imported in $(import "/phonebooks/$small/contacts/import" "$work/small.csv") s"
+echo "10,000 phonebook contacts imported in $(import_csv "/phonebooks/$small/contacts/import" "$work/small.csv") s"
 book=$(api POST /phonebooks '{"name": "company"}' | uuid_of)
 contacts_csv 25000 1 > "$work/book.csv"
-echo "25,000 phonebook contacts imported in $(import "/phonebooks/$book/contacts/import" "$work/book.csv") s"
+echo "25,000 phonebook contacts imported in $(import_csv "/phonebooks/$book/contacts/import" "$work/book.csv") s"
 contacts_csv 1000 9 > "$work/personal.csv"
-echo "1,000 personal contacts imported in $(import /personal/import "$work/personal.csv") s"
+echo "1,000 personal contacts imported in $(import_csv /personal/import "$work/personal.csv") s"
 
 columns='"searched_columns": ["firstname", "lastname", "email"], "first_matched_columns": ["number", "mobile"], "format_columns": {"name": "{firstname} {lastname}", "reverse": "{firstname} {lastname}"}'
 phonebook_source=$(api POST /backends/phonebook/sources "{\"phonebook_uuid\": \"$book\", $columns}" | uuid_of)
