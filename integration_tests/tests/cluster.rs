@@ -171,15 +171,11 @@ async fn names(dird: &Daemon, term: &str) -> Vec<String> {
     names
 }
 
-#[tokio::test]
-async fn contacts_changed_through_one_instance_are_looked_up_on_the_other_at_once() {
-    let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
-    let database = TestDatabase::create().await;
-    let a = instance(&database, &exchange).await;
-    let b = instance(&database, &exchange).await;
-
+/// A phonebook `company` holding Alice Martin, made through `dird`: the phonebook, the path of its
+/// contacts and Alice.
+async fn phonebook_of_alice(dird: &Daemon) -> (Value, String, Value) {
     let (_, book) = send(
-        &a,
+        dird,
         Method::POST,
         "/0.1/phonebooks".into(),
         json!({"name": "company"}),
@@ -190,12 +186,22 @@ async fn contacts_changed_through_one_instance_are_looked_up_on_the_other_at_onc
         book["uuid"].as_str().expect("uuid")
     );
     let (_, alice) = send(
-        &a,
+        dird,
         Method::POST,
         contacts.clone(),
         json!({"firstname": "Alice", "lastname": "Martin"}),
     )
     .await;
+    (book, contacts, alice)
+}
+
+#[tokio::test]
+async fn contacts_changed_through_one_instance_are_looked_up_on_the_other_at_once() {
+    let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
+    let database = TestDatabase::create().await;
+    let a = instance(&database, &exchange).await;
+    let b = instance(&database, &exchange).await;
+    let (book, contacts, alice) = phonebook_of_alice(&a).await;
     let columns = json!({"searched_columns": ["firstname"], "format_columns": {"name": "{firstname} {lastname}"}});
     let mut phonebook_source = columns.clone();
     phonebook_source["phonebook_uuid"] = book["uuid"].clone();
@@ -300,25 +306,7 @@ async fn a_favorite_changed_through_one_instance_is_marked_on_the_other_at_once(
     let database = TestDatabase::create().await;
     let a = instance(&database, &exchange).await;
     let b = instance(&database, &exchange).await;
-
-    let (_, book) = send(
-        &a,
-        Method::POST,
-        "/0.1/phonebooks".into(),
-        json!({"name": "company"}),
-    )
-    .await;
-    let contacts = format!(
-        "/0.1/phonebooks/{}/contacts",
-        book["uuid"].as_str().expect("uuid")
-    );
-    let (_, alice) = send(
-        &a,
-        Method::POST,
-        contacts,
-        json!({"firstname": "Alice", "lastname": "Martin"}),
-    )
-    .await;
+    let (book, _, alice) = phonebook_of_alice(&a).await;
     let (_, source) = send(
         &a,
         Method::POST,

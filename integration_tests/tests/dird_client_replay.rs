@@ -496,6 +496,145 @@ async fn admin_command_groups_answer_as_upstream() {
     assert_keys(&reply.body, upstream::ERROR, "displays.create error");
 }
 
+/// A `get` that answers `created`, then an `edit` with `body` (200 and the new body, as the
+/// phonebook commands expect); answers what the edit answered.
+async fn get_then_edit(
+    client: &DirdClient,
+    path: &str,
+    created: &Value,
+    body: Value,
+    commands: &str,
+) -> Value {
+    let read = client
+        .call(Method::GET, path, &[], Body::None)
+        .await
+        .expect(200, commands);
+    assert_eq!(&read, created, "{commands}");
+    client
+        .call(Method::PUT, path, &[], Body::Json(body))
+        .await
+        .expect(200, commands)
+}
+
+/// The phonebook commands of `group` (`phonebook` or `phonebook_deprecated`) under `base`, where a
+/// phonebook is addressed by its `key` and an import answers `import_status`: create, list, get,
+/// edit, create_contact, get_contact, edit_contact, import_csv, list_contacts, delete_contact,
+/// delete.
+async fn replay_phonebook_commands(
+    client: &DirdClient,
+    group: &str,
+    base: &str,
+    key: &str,
+    import_status: u16,
+) {
+    let book = client
+        .call(
+            Method::POST,
+            base,
+            &[],
+            Body::Json(json!({"name": "company", "description": "desc"})),
+        )
+        .await
+        .expect(201, &format!("{group}.create"));
+    assert_keys(&book, upstream::PHONEBOOK, &format!("{group}.create"));
+    let listed = client
+        .call(Method::GET, base, &[("search", "comp")], Body::None)
+        .await
+        .expect(200, &format!("{group}.list"));
+    assert_keys(&listed, upstream::PHONEBOOK_LIST, &format!("{group}.list"));
+    assert_keys(
+        &listed["items"][0],
+        upstream::PHONEBOOK,
+        &format!("{group}.list item"),
+    );
+    let id = match &book[key] {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let one = format!("{base}/{id}");
+    let edited = get_then_edit(
+        client,
+        &one,
+        &book,
+        json!({"name": "company", "description": "everyone"}),
+        &format!("{group}.get / {group}.edit"),
+    )
+    .await;
+    assert_keys(&edited, upstream::PHONEBOOK, &format!("{group}.edit"));
+    assert_eq!(edited["description"], "everyone");
+
+    let contacts = format!("{one}/contacts");
+    let contact = client
+        .call(
+            Method::POST,
+            &contacts,
+            &[],
+            Body::Json(json!({"firstname": "Alice", "number": "1001"})),
+        )
+        .await
+        .expect(201, &format!("{group}.create_contact"));
+    assert_keys(
+        &contact,
+        &["id", "firstname", "number"],
+        &format!("{group}.create_contact"),
+    );
+    let contact_path = format!("{contacts}/{}", contact["id"].as_str().unwrap_or_default());
+    let edited = get_then_edit(
+        client,
+        &contact_path,
+        &contact,
+        json!({"firstname": "Alicia", "number": "1001"}),
+        &format!("{group}.get_contact / {group}.edit_contact"),
+    )
+    .await;
+    assert_eq!(edited["firstname"], "Alicia");
+    let imported = client
+        .call(
+            Method::POST,
+            &format!("{contacts}/import"),
+            &[],
+            Body::Csv("firstname,number\nBob,1002\n", Some("utf-8")),
+        )
+        .await;
+    // The client checks for 200 but finds no error body in a 201 and returns it as well.
+    assert_eq!(imported.status, import_status, "{}", imported.text);
+    assert!(!imported.raises());
+    assert_keys(
+        &imported.body,
+        upstream::IMPORT,
+        &format!("{group}.import_csv"),
+    );
+    let listed = client
+        .call(
+            Method::GET,
+            &contacts,
+            &[("order", "firstname")],
+            Body::None,
+        )
+        .await
+        .expect(200, &format!("{group}.list_contacts"));
+    assert_keys(
+        &listed,
+        upstream::PHONEBOOK_LIST,
+        &format!("{group}.list_contacts"),
+    );
+    assert_eq!(listed["total"], 2, "{listed}");
+    assert_eq!(listed["items"][0]["firstname"], "Alicia");
+
+    let reply = client
+        .call(Method::DELETE, &contact_path, &[], Body::None)
+        .await;
+    assert_eq!(reply.status, 204, "{group}.delete_contact");
+    let reply = client.call(Method::DELETE, &one, &[], Body::None).await;
+    assert_eq!(reply.status, 204, "{group}.delete");
+    let missing = client.call(Method::GET, &one, &[], Body::None).await;
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.raises(),
+        "{group}.get of a deleted phonebook raises"
+    );
+}
+
 #[tokio::test]
 async fn user_data_command_groups_answer_as_upstream() {
     let (_s, _confd, client) = stack().await;
@@ -589,199 +728,17 @@ async fn user_data_command_groups_answer_as_upstream() {
         "personal.get unknown",
     );
 
-    // phonebook: create, list, get, edit, contacts, import, delete
-    let book = client
-        .call(
-            Method::POST,
-            "/phonebooks",
-            &[],
-            Body::Json(json!({"name": "company", "description": "desc"})),
-        )
-        .await
-        .expect(201, "phonebook.create");
-    assert_keys(&book, upstream::PHONEBOOK, "phonebook.create");
-    let listed = client
-        .call(
-            Method::GET,
-            "/phonebooks",
-            &[("search", "comp")],
-            Body::None,
-        )
-        .await
-        .expect(200, "phonebook.list");
-    assert_keys(&listed, upstream::PHONEBOOK_LIST, "phonebook.list");
-    assert_keys(
-        &listed["items"][0],
-        upstream::PHONEBOOK,
-        "phonebook.list item",
-    );
-    let one = format!("/phonebooks/{}", uuid_of(&book));
-    let read = client
-        .call(Method::GET, &one, &[], Body::None)
-        .await
-        .expect(200, "phonebook.get");
-    assert_eq!(read, book);
-    let edited = client
-        .call(
-            Method::PUT,
-            &one,
-            &[],
-            Body::Json(json!({"name": "company", "description": "everyone"})),
-        )
-        .await
-        .expect(200, "phonebook.edit");
-    assert_keys(&edited, upstream::PHONEBOOK, "phonebook.edit");
-    let contacts = format!("{one}/contacts");
-    let contact = client
-        .call(
-            Method::POST,
-            &contacts,
-            &[],
-            Body::Json(json!({"firstname": "Alice", "number": "1001"})),
-        )
-        .await
-        .expect(201, "phonebook.create_contact");
-    assert_keys(
-        &contact,
-        &["id", "firstname", "number"],
-        "phonebook.create_contact",
-    );
-    let contact_path = format!("{contacts}/{}", contact["id"].as_str().unwrap_or_default());
-    let read = client
-        .call(Method::GET, &contact_path, &[], Body::None)
-        .await
-        .expect(200, "phonebook.get_contact");
-    assert_eq!(read, contact);
-    let edited = client
-        .call(
-            Method::PUT,
-            &contact_path,
-            &[],
-            Body::Json(json!({"firstname": "Alicia", "number": "1001"})),
-        )
-        .await
-        .expect(200, "phonebook.edit_contact");
-    assert_eq!(edited["firstname"], "Alicia");
-    let imported = client
-        .call(
-            Method::POST,
-            &format!("{contacts}/import"),
-            &[],
-            Body::Csv("firstname,number\nBob,1002\n", None),
-        )
-        .await;
-    // The client checks for 200 but then finds no error body and returns it: upstream's 201 works.
-    assert_eq!(imported.status, 201, "{}", imported.text);
-    assert!(!imported.raises());
-    assert_keys(&imported.body, upstream::IMPORT, "phonebook.import_csv");
-    let listed = client
-        .call(
-            Method::GET,
-            &contacts,
-            &[("order", "firstname")],
-            Body::None,
-        )
-        .await
-        .expect(200, "phonebook.list_contacts");
-    assert_keys(&listed, upstream::PHONEBOOK_LIST, "phonebook.list_contacts");
-    assert_eq!(listed["total"], 2);
-    assert_eq!(listed["items"][0]["firstname"], "Alicia");
-    let reply = client
-        .call(Method::DELETE, &contact_path, &[], Body::None)
-        .await;
-    assert_eq!(reply.status, 204, "phonebook.delete_contact");
-    let reply = client.call(Method::DELETE, &one, &[], Body::None).await;
-    assert_eq!(reply.status, 204, "phonebook.delete");
-
-    // phonebook_deprecated: the same under /tenants/{name}/phonebooks, integer ids
-    let base = "/tenants/master/phonebooks";
-    let old = client
-        .call(
-            Method::POST,
-            base,
-            &[],
-            Body::Json(json!({"name": "old", "description": "d"})),
-        )
-        .await
-        .expect(201, "phonebook_deprecated.create");
-    assert_keys(&old, upstream::PHONEBOOK, "phonebook_deprecated.create");
-    let listed = client
-        .call(Method::GET, base, &[], Body::None)
-        .await
-        .expect(200, "phonebook_deprecated.list");
-    assert_keys(
-        &listed,
-        upstream::PHONEBOOK_LIST,
-        "phonebook_deprecated.list",
-    );
-    let one = format!("{base}/{}", old["id"]);
-    let read = client
-        .call(Method::GET, &one, &[], Body::None)
-        .await
-        .expect(200, "phonebook_deprecated.get");
-    assert_eq!(read, old);
-    let edited = client
-        .call(
-            Method::PUT,
-            &one,
-            &[],
-            Body::Json(json!({"name": "older", "description": "d"})),
-        )
-        .await
-        .expect(200, "phonebook_deprecated.edit");
-    assert_eq!(edited["name"], "older");
-    let contacts = format!("{one}/contacts");
-    let contact = client
-        .call(
-            Method::POST,
-            &contacts,
-            &[],
-            Body::Json(json!({"firstname": "Zoé"})),
-        )
-        .await
-        .expect(201, "phonebook_deprecated.create_contact");
-    let contact_path = format!("{contacts}/{}", contact["id"].as_str().unwrap_or_default());
-    client
-        .call(Method::GET, &contact_path, &[], Body::None)
-        .await
-        .expect(200, "phonebook_deprecated.get_contact");
-    client
-        .call(
-            Method::PUT,
-            &contact_path,
-            &[],
-            Body::Json(json!({"firstname": "Zoë"})),
-        )
-        .await
-        .expect(200, "phonebook_deprecated.edit_contact");
-    let imported = client
-        .call(
-            Method::POST,
-            &format!("{contacts}/import"),
-            &[],
-            Body::Csv("firstname\nYann\n", Some("utf-8")),
-        )
-        .await
-        .expect(200, "phonebook_deprecated.import_csv");
-    assert_keys(
-        &imported,
-        upstream::IMPORT,
-        "phonebook_deprecated.import_csv",
-    );
-    let listed = client
-        .call(Method::GET, &contacts, &[], Body::None)
-        .await
-        .expect(200, "phonebook_deprecated.list_contacts");
-    assert_eq!(listed["total"], 2, "{listed}");
-    let reply = client
-        .call(Method::DELETE, &contact_path, &[], Body::None)
-        .await;
-    assert_eq!(reply.status, 204, "phonebook_deprecated.delete_contact");
-    let reply = client.call(Method::DELETE, &one, &[], Body::None).await;
-    assert_eq!(reply.status, 204, "phonebook_deprecated.delete");
-    let missing = client.call(Method::GET, &one, &[], Body::None).await;
-    assert_eq!(missing.status, 404);
-    assert!(missing.raises());
+    // phonebook, then phonebook_deprecated: the same commands under /tenants/{name}/phonebooks,
+    // by integer id, whose import answers 200.
+    replay_phonebook_commands(&client, "phonebook", "/phonebooks", "uuid", 201).await;
+    replay_phonebook_commands(
+        &client,
+        "phonebook_deprecated",
+        "/tenants/master/phonebooks",
+        "id",
+        200,
+    )
+    .await;
 }
 
 #[tokio::test]
