@@ -79,7 +79,7 @@ wrk.headers["X-Auth-Token"] = "$token"
 LUA
 run() {  # $1 = connections
     echo "== $1 connection(s), $duration"
-    wrk -t"$(( $1 < 2 ? 1 : 2 ))" -c"$1" -d"$duration" --latency -s "$work/token.lua" "$url" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors"
+    wrk -t"$(( $1 < 2 ? 1 : 2 ))" -c"$1" -d"$duration" --latency -s "$work/token.lua" "$url" | grep -E "Requests/sec|^ +50%|^ +99%|Non-2xx|Socket errors"
     echo "RSS: $(ps -o rss= -p "$dird_pid") KiB"
 }
 

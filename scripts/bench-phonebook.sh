@@ -95,7 +95,7 @@ wrk.headers["X-Auth-Token"] = "$token"
 LUA
 run() {  # name url
     echo "== $1, 64 connections, $duration"
-    wrk -t2 -c64 -d"$duration" --latency -s "$work/token.lua" "$2" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors"
+    wrk -t2 -c64 -d"$duration" --latency -s "$work/token.lua" "$2" | grep -E "Requests/sec|^ +50%|^ +99%|Non-2xx|Socket errors"
     echo "RSS: $(ps -o rss= -p "$dird_pid") KiB"
 }
 run lookup "$lookup"
