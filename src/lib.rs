@@ -8,6 +8,7 @@ pub mod backends;
 pub mod bus;
 pub mod config;
 pub mod http;
+pub mod input;
 pub mod logging;
 mod privileges;
 pub mod resources;

@@ -6,6 +6,7 @@
 
 use super::{acl, AuthService, CheckOutcome, Unreachable};
 use crate::http::error::{ApiError, ErrorStyle};
+use crate::input::NUL_MESSAGE;
 use actix_web::http::StatusCode;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
@@ -137,6 +138,8 @@ impl<A: Access> FromRequest for Authorized<A> {
         let auth = req
             .app_data::<web::Data<AuthService>>()
             .map(|data| data.clone().into_inner());
+        // Checked after the token, so that a caller without one learns nothing more than a 401.
+        let refused = refuse_bad_input(req, A::STYLE);
         let token = header(req, "X-Auth-Token").unwrap_or_default();
         let tenant = header(req, "Wazo-Tenant");
         let variables: HashMap<&str, &str> = req.match_info().iter().collect();
@@ -150,6 +153,9 @@ impl<A: Access> FromRequest for Authorized<A> {
                 )
             })?;
             let caller = authorize(auth, token, tenant, required, A::STYLE, A::MASTER_ONLY).await?;
+            if let Some(refused) = refused {
+                return Err(refused);
+            }
             Ok(Authorized {
                 caller,
                 rule: PhantomData,
@@ -227,6 +233,49 @@ async fn authorize(
         style,
         auth,
     })
+}
+
+/// Input that must not reach wazo-auth or PostgreSQL, refused in the route's error style: a path
+/// variable holding a NUL character names nothing (404); a query parameter holding one is invalid
+/// (400); a `Wazo-Tenant` that is not visible ASCII names no tenant the token can see (401, as
+/// wazo-auth would answer).
+fn refuse_bad_input(req: &HttpRequest, style: ErrorStyle) -> Option<ApiError> {
+    if req
+        .match_info()
+        .iter()
+        .any(|(_, value)| value.contains('\0'))
+    {
+        return Some(
+            ApiError::new(StatusCode::NOT_FOUND, "not-found", "No such resource")
+                .details(json!({"reason": NUL_MESSAGE}))
+                .styled(style),
+        );
+    }
+    let query = req.query_string();
+    if query.contains('\0') || query.contains("%00") {
+        let names: Vec<String> = url::form_urlencoded::parse(query.as_bytes())
+            .filter(|(name, value)| name.contains('\0') || value.contains('\0'))
+            .map(|(name, _)| name.replace('\0', "\\u0000"))
+            .collect();
+        let details: serde_json::Map<String, serde_json::Value> = names
+            .into_iter()
+            .map(|name| (name, json!({"constraint_id": "nul", "constraint": "no NUL character", "message": NUL_MESSAGE})))
+            .collect();
+        return Some(ApiError::invalid_data(details.into()).styled(style));
+    }
+    if let Some(tenant) = req.headers().get("Wazo-Tenant") {
+        if !tenant
+            .as_bytes()
+            .iter()
+            .all(|b| b.is_ascii_graphic() || *b == b' ')
+        {
+            return Some(
+                unauthorized(json!({"reason": "missing_permission_or_invalid_tenant"}))
+                    .styled(style),
+            );
+        }
+    }
+    None
 }
 
 fn unauthorized(details: serde_json::Value) -> ApiError {

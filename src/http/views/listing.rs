@@ -4,6 +4,8 @@
 
 use crate::http::error::ApiError;
 use crate::http::list_params::{Direction, ListParams};
+use crate::input;
+use actix_web::http::StatusCode;
 use serde_json::{json, Value};
 
 /// Filters, sorts and pages `items` (JSON objects); `search_fields` are the fields `search` looks in.
@@ -41,14 +43,48 @@ pub fn respond(items: Vec<Value>, params: &ListParams, search_fields: &[&str]) -
     json!({"total": total, "filtered": filtered, "items": params.paginate(matching)})
 }
 
-/// A JSON body, whatever the Content-Type; missing or invalid is `400 invalid-data`.
-pub fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
+/// Why a JSON body is refused.
+enum BodyError {
+    NotJson,
+    /// A key or string holds a NUL character, at this path.
+    Nul(String),
+}
+
+fn parse_body(bytes: &[u8]) -> Result<Value, BodyError> {
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Null) | Err(_) => Err(ApiError::invalid_data(
-            json!({"_schema": {"constraint_id": "type", "constraint": "object", "message": "The body must be a JSON object"}}),
-        )),
-        Ok(value) => Ok(value),
+        Ok(Value::Null) | Err(_) => Err(BodyError::NotJson),
+        Ok(value) => match input::nul_in(&value) {
+            Some(path) => Err(BodyError::Nul(path)),
+            None => Ok(value),
+        },
     }
+}
+
+/// A JSON body, whatever the Content-Type; missing or invalid, or holding a NUL character, is
+/// `400 invalid-data`.
+pub fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
+    parse_body(bytes).map_err(|error| match error {
+        BodyError::NotJson => ApiError::invalid_data(
+            json!({"_schema": {"constraint_id": "type", "constraint": "object", "message": "The body must be a JSON object"}}),
+        ),
+        BodyError::Nul(path) => {
+            let field = if path.is_empty() { "_schema".to_owned() } else { path };
+            ApiError::invalid_data(
+                json!({field: {"constraint_id": "nul", "constraint": "no NUL character", "message": input::NUL_MESSAGE}}),
+            )
+        }
+    })
+}
+
+/// The same for the legacy routes (personal contacts, phonebooks): `400 {reason: [...]}`.
+pub fn legacy_json_body(bytes: &[u8]) -> Result<Value, ApiError> {
+    parse_body(bytes).map_err(|error| {
+        let reason = match error {
+            BodyError::NotJson => "The body must be a JSON object".to_owned(),
+            BodyError::Nul(path) => format!("{path}: {}", input::NUL_MESSAGE),
+        };
+        ApiError::legacy_handmade(StatusCode::BAD_REQUEST, reason)
+    })
 }
 
 /// A text body decoded with the charset its Content-Type names (UTF-8 when it names none);

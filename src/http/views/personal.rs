@@ -1,7 +1,7 @@
 //! Personal contacts of the token's user: `/0.1/personal` and `/0.1/personal/{contact_id}` (legacy
 //! error bodies, wazo-dird's codes: POST 201, PUT 200 with the contact, DELETE 204).
 
-use super::listing::{json_body, text_body};
+use super::listing::{legacy_json_body, text_body};
 use crate::access;
 use crate::auth::Authorized;
 use crate::http::error::{ApiError, ErrorStyle};
@@ -199,7 +199,7 @@ async fn create_personal(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.required_user_uuid().await?;
-    let body = json_body(&body).map_err(|_| bad_request("The body must be a JSON object"))?;
+    let body = legacy_json_body(&body)?;
     let contact = state
         .personal
         .create(&caller.tenant_uuid, &user, &body)
@@ -281,7 +281,7 @@ async fn update_personal(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.required_user_uuid().await?;
-    let body = json_body(&body).map_err(|_| bad_request("The body must be a JSON object"))?;
+    let body = legacy_json_body(&body)?;
     let contact = state
         .personal
         .update(&caller.tenant_uuid, &user, &path, &body)

@@ -2,7 +2,7 @@
 //! `Wazo-Tenant` or the token's; item routes do not recurse. PUT answers 200 with the body
 //! (wazo-dird's behaviour). The routes' own errors use the legacy body, as wazo-dird's.
 
-use super::listing::{json_body, text_body};
+use super::listing::{legacy_json_body, text_body};
 use crate::access;
 use crate::auth::Authorized;
 use crate::http::error::{ApiError, ErrorStyle};
@@ -97,15 +97,6 @@ pub(super) fn legacy(error: PhonebookError) -> ApiError {
     ApiError::legacy_handmade(status, reason)
 }
 
-pub(super) fn body_of(bytes: &[u8]) -> Result<Value, ApiError> {
-    json_body(bytes).map_err(|_| {
-        ApiError::legacy_handmade(
-            StatusCode::BAD_REQUEST,
-            "The body must be a JSON object".into(),
-        )
-    })
-}
-
 /// `{items, total}` with `total` counting the matches, as wazo-dird's phonebook lists.
 fn page(
     mut items: Vec<Value>,
@@ -171,7 +162,7 @@ async fn create_phonebook(
 ) -> Result<HttpResponse, ApiError> {
     let created = state
         .phonebooks
-        .create(&caller.tenant_uuid, &body_of(&body)?)
+        .create(&caller.tenant_uuid, &legacy_json_body(&body)?)
         .await
         .map_err(legacy)?;
     Ok(HttpResponse::Created().json(created))
@@ -207,7 +198,7 @@ async fn update_phonebook(
 ) -> Result<HttpResponse, ApiError> {
     let updated = state
         .phonebooks
-        .update(&path, &caller.tenant_uuid, &body_of(&body)?)
+        .update(&path, &caller.tenant_uuid, &legacy_json_body(&body)?)
         .await
         .map_err(legacy)?;
     // Its sources are named after it.
@@ -279,7 +270,7 @@ async fn create_contact(
 ) -> Result<HttpResponse, ApiError> {
     let contact = state
         .phonebooks
-        .create_contact(&path, &caller.tenant_uuid, &body_of(&body)?)
+        .create_contact(&path, &caller.tenant_uuid, &legacy_json_body(&body)?)
         .await
         .map_err(legacy)?;
     Ok(HttpResponse::Created().json(contact))
@@ -340,7 +331,12 @@ async fn update_contact(
     let (phonebook, contact) = path.into_inner();
     let updated = state
         .phonebooks
-        .update_contact(&phonebook, &caller.tenant_uuid, &contact, &body_of(&body)?)
+        .update_contact(
+            &phonebook,
+            &caller.tenant_uuid,
+            &contact,
+            &legacy_json_body(&body)?,
+        )
         .await
         .map_err(legacy)?;
     Ok(HttpResponse::Ok().json(updated))

@@ -5,8 +5,9 @@
 //! and `offset` must be non-negative integers (0 means none) and the contact order may name any
 //! field. Every error uses the legacy body; each call logs a deprecation warning.
 
+use super::listing::legacy_json_body;
 use super::listing::text_body;
-use super::phonebooks::{body_of, contact_query, legacy, phonebooks_page};
+use super::phonebooks::{contact_query, legacy, phonebooks_page};
 use crate::access;
 use crate::auth::extractor::Caller;
 use crate::auth::Authorized;
@@ -212,7 +213,7 @@ async fn create_phonebook(
     let tenant = tenant_of(&caller, &path).await?;
     let created = state
         .phonebooks
-        .create(&tenant, &body_of(&body)?)
+        .create(&tenant, &legacy_json_body(&body)?)
         .await
         .map_err(legacy)?;
     Ok(HttpResponse::Created().json(created))
@@ -254,7 +255,7 @@ async fn update_phonebook(
     let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
     let updated = state
         .phonebooks
-        .update(&phonebook.uuid, &tenant, &body_of(&body)?)
+        .update(&phonebook.uuid, &tenant, &legacy_json_body(&body)?)
         .await
         .map_err(legacy)?;
     state.directory.reload_stored().await?;
@@ -327,7 +328,7 @@ async fn create_contact(
     let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
     let contact = state
         .phonebooks
-        .create_contact(&phonebook.uuid, &tenant, &body_of(&body)?)
+        .create_contact(&phonebook.uuid, &tenant, &legacy_json_body(&body)?)
         .await
         .map_err(legacy)?;
     Ok(HttpResponse::Created().json(contact))
@@ -400,7 +401,12 @@ async fn update_contact(
     let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
     let updated = state
         .phonebooks
-        .update_contact(&phonebook.uuid, &tenant, &contact, &body_of(&body)?)
+        .update_contact(
+            &phonebook.uuid,
+            &tenant,
+            &contact,
+            &legacy_json_body(&body)?,
+        )
         .await
         .map_err(legacy)?;
     Ok(HttpResponse::Ok().json(updated))

@@ -3,6 +3,7 @@
 
 use super::{dao, notifier, validator, Contact};
 use crate::bus::Bus;
+use crate::input::NUL_MESSAGE;
 use crate::resources::ResourceError;
 use crate::storage::contact_cache::Owner;
 use crate::storage::Storage;
@@ -169,6 +170,11 @@ impl PersonalService {
                 "the header row must name every column".into(),
             ));
         }
+        if header.iter().any(|name| name.contains('\0')) {
+            return Err(PersonalError::Invalid(format!(
+                "the header row: {NUL_MESSAGE}"
+            )));
+        }
         let mut client = self.storage.client().await?;
         let transaction = client.transaction().await?;
         let mut known = dao::hashes(&transaction, user_uuid).await?;
@@ -200,6 +206,13 @@ impl PersonalService {
                 .cloned()
                 .zip(record.iter().map(str::to_owned))
                 .collect();
+            if let Some((field, _)) = contact.iter().find(|(_, value)| value.contains('\0')) {
+                report.failed.push(ImportFailure {
+                    line,
+                    errors: vec![format!("{field}: {NUL_MESSAGE}")],
+                });
+                continue;
+            }
             if let Some(id) = contact.get("id") {
                 if dao::exists(&transaction, id).await? {
                     report.failed.push(ImportFailure {

@@ -2,6 +2,7 @@
 //! contact, as in wazo-dird.
 
 use super::Contact;
+use crate::input::{nul_in, NUL_MESSAGE};
 use serde_json::Value;
 
 /// The contact, or the reason wazo-dird gives for refusing it.
@@ -9,11 +10,15 @@ pub(crate) fn validate(body: &Value) -> Result<Contact, String> {
     let Some(object) = body.as_object() else {
         return Err("The body must be a JSON object".into());
     };
+    if let Some(path) = nul_in(body) {
+        return Err(format!("{path}: {NUL_MESSAGE}"));
+    }
     let mut contact = Contact::new();
     for (key, value) in object {
         if key.is_empty() {
             return Err("Empty keys are not allowed".into());
         }
+
         match value {
             Value::String(text) => {
                 contact.insert(key.clone(), text.clone());

@@ -1,5 +1,6 @@
 //! Phonebook and phonebook contact bodies.
 
+use crate::input::{nul_in, NUL_MESSAGE};
 use crate::resources::validation::{object, Checker};
 use serde_json::{Map, Value};
 
@@ -35,6 +36,9 @@ pub(crate) fn contact(body: &Value) -> Result<Map<String, Value>, String> {
     }
     if fields.keys().any(String::is_empty) {
         return Err("Empty keys are not allowed".into());
+    }
+    if let Some(path) = nul_in(body) {
+        return Err(format!("{path}: {NUL_MESSAGE}"));
     }
     Ok(fields)
 }

@@ -1,0 +1,50 @@
+//! Checks on raw input shared by every layer (a leaf: it depends on nothing of the crate).
+
+use serde_json::Value;
+
+/// What a NUL character gets: PostgreSQL's text cannot hold one, so it is refused before it
+/// reaches the database.
+pub const NUL_MESSAGE: &str = "NUL characters (\\u0000) are not accepted";
+
+/// The path (`name`, `columns.0.title`…) of the first key or string of `value` that holds a NUL
+/// character, if any.
+pub fn nul_in(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => text.contains('\0').then(String::new),
+        Value::Array(items) => items.iter().enumerate().find_map(|(index, item)| {
+            nul_in(item).map(|inner| join_path(&index.to_string(), &inner))
+        }),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                return Some(key.replace('\0', "\\u0000"));
+            }
+            nul_in(item).map(|inner| join_path(key, &inner))
+        }),
+        _ => None,
+    }
+}
+
+fn join_path(head: &str, tail: &str) -> String {
+    if tail.is_empty() {
+        head.to_owned()
+    } else {
+        format!("{head}.{tail}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_path_of_the_first_nul_is_named() {
+        assert_eq!(nul_in(&json!({"name": "a\u{0}b"})).as_deref(), Some("name"));
+        assert_eq!(
+            nul_in(&json!({"columns": [{"title": "ok"}, {"title": "x\u{0}"}]})).as_deref(),
+            Some("columns.1.title")
+        );
+        assert_eq!(nul_in(&json!({"a\u{0}": "v"})).as_deref(), Some("a\\u0000"));
+        assert_eq!(nul_in(&json!({"n": 1, "list": ["a", "b"]})), None);
+    }
+}
