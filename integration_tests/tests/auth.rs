@@ -130,6 +130,15 @@ async fn wazo_auth_down_is_a_prompt_503_and_recovery_is_automatic() {
     assert_eq!(body["message"], "Authentication server unreachable");
     assert_eq!(body["details"]["auth_server_host"], "127.0.0.1");
     assert!(
+        !body.to_string().contains(ADMIN),
+        "the token is not in the error: {body}"
+    );
+    assert!(
+        !dird.stderr().contains(ADMIN),
+        "the token is in no log line:\n{}",
+        dird.stderr()
+    );
+    assert!(
         started.elapsed() < Duration::from_secs(3),
         "took {:?}",
         started.elapsed()
@@ -181,12 +190,16 @@ async fn config_is_for_the_master_tenant_only_and_masks_secrets() {
     auth.add_token("sub-admin", None, SUB_TENANT, &["__accept_all__"]);
     let dird = daemon(
         &auth,
-        json!({"db_uri": "postgresql://asterisk:proformatique@localhost:1/asterisk", "bus": {"password": "bus-secret"}}),
+        json!({"db_uri": "postgresql://asterisk:proformatique@localhost:1/asterisk", "bus": {"password": "bus-secret"},
+               "sources": [{"backend": "ldap", "name": "corp", "tenant_uuid": MASTER_TENANT, "ldap_uri": "ldap://127.0.0.1:1", "ldap_base_dn": "dc=x",
+                            "ldap_username": "cn=reader", "ldap_password": "ldap-secret"}]}),
     )
     .await;
     dird.wait_for_status(ADMIN, "master_tenant", "ok", Duration::from_secs(10))
         .await;
     let (status, body) = dird.get("/0.1/config", ADMIN, None).await;
+    assert_eq!(body["sources"][0]["ldap_password"], "********", "{body}");
+    assert_eq!(body["sources"][0]["ldap_username"], "cn=reader");
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["rest_api"]["port"], dird.port);
     assert_eq!(body["auth"]["password"], "********");
@@ -196,7 +209,12 @@ async fn config_is_for_the_master_tenant_only_and_masks_secrets() {
         "postgresql://asterisk:********@localhost:1/asterisk"
     );
     let text = body.to_string();
-    for secret in [SERVICE_PASSWORD, "bus-secret", "proformatique"] {
+    for secret in [
+        SERVICE_PASSWORD,
+        "bus-secret",
+        "proformatique",
+        "ldap-secret",
+    ] {
         assert!(!text.contains(secret), "{secret} leaked in {text}");
     }
     let (status, body) = dird.get("/0.1/config", "sub-admin", None).await;

@@ -43,6 +43,12 @@ impl WazoAuthClient {
         url
     }
 
+    /// A request that got no answer. reqwest names the URL in its errors, and a token check's URL
+    /// holds the token: it is left out, so that no log line or error body ever shows a token.
+    fn request_failed(&self, error: reqwest::Error) -> Unreachable {
+        self.unreachable(error.without_url())
+    }
+
     fn unreachable(&self, error: impl ToString) -> Unreachable {
         Unreachable {
             host: self.host.clone(),
@@ -76,7 +82,7 @@ impl WazoAuthClient {
             .header("X-Auth-Token", token)
             .send()
             .await
-            .map_err(|e| self.unreachable(e))?;
+            .map_err(|e| self.request_failed(e))?;
         match response.status() {
             StatusCode::NO_CONTENT | StatusCode::OK => Ok(CheckOutcome::Valid),
             StatusCode::NOT_FOUND => Ok(CheckOutcome::NotFound),
@@ -93,13 +99,13 @@ impl WazoAuthClient {
         request: reqwest::RequestBuilder,
         what: &str,
     ) -> Result<Option<Value>, Unreachable> {
-        let response = request.send().await.map_err(|e| self.unreachable(e))?;
+        let response = request.send().await.map_err(|e| self.request_failed(e))?;
         match response.status() {
             StatusCode::OK => response
                 .json()
                 .await
                 .map(Some)
-                .map_err(|e| self.unreachable(e)),
+                .map_err(|e| self.request_failed(e)),
             StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => Ok(None),
             other => Err(self.unreachable(format!("unexpected status {other} from {what}"))),
         }

@@ -165,6 +165,8 @@ pub struct Bus {
     pub backlog_size: usize,
     /// The durable queue the instances of a cluster share to consume other services' events.
     pub queue_name: String,
+    /// Attempts of a consumed event whose handler fails, before it goes to the dead-letter queue.
+    pub handler_attempts: u32,
 }
 
 /// `enabled_plugins` section: name → on/off. Unknown names are tolerated, as in wazo-dird.
@@ -234,6 +236,9 @@ pub const LOG_LEVELS: &[&str] = &["critical", "error", "warning", "info", "debug
 /// Keys that hold secrets: masked by `GET /config`, never logged.
 pub const SECRET_KEYS: &[&str] = &["auth.password", "bus.password", "consul.token"];
 
+/// The keys of a declared source (an item of `sources`) that hold a secret.
+pub const SOURCE_SECRET_KEYS: &[&str] = &["ldap_password", "auth.password", "password"];
+
 impl Config {
     /// Validates a merged tree. Returns the config and the unknown keys (warnings), or every error.
     pub fn from_tree(tree: &Tree) -> Result<(Config, UnknownKeys), Vec<ConfigError>> {
@@ -258,6 +263,9 @@ impl Config {
                 ),
                 backlog_size: usize::try_from(r.uint("bus.backlog_size")).unwrap_or(usize::MAX),
                 queue_name: r.string("bus.queue_name"),
+                handler_attempts: u32::try_from(r.uint("bus.handler_attempts"))
+                    .unwrap_or(u32::MAX)
+                    .max(1),
             },
             enabled_plugins: EnabledPlugins {
                 backends: r.bool_map("enabled_plugins.backends"),
