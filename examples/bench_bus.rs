@@ -23,6 +23,7 @@ fn config(port: u16, exchange: &str) -> BusConfig {
         exchange_type: "headers".into(),
         backlog_size: 1_000_000,
         queue_name: format!("{exchange}-queue"),
+        handler_attempts: 10,
     }
 }
 

@@ -186,9 +186,11 @@ pub async fn clean_up(exchange: &str, queue: Option<&str>) {
     };
     if let Ok(channel) = connection.create_channel().await {
         if let Some(queue) = queue {
-            let _ = channel
-                .queue_delete(queue.into(), lapin::options::QueueDeleteOptions::default())
-                .await;
+            for name in [queue.to_owned(), format!("{queue}-dead-letter")] {
+                let _ = channel
+                    .queue_delete(name.into(), lapin::options::QueueDeleteOptions::default())
+                    .await;
+            }
         }
         let _ = channel
             .exchange_delete(
@@ -198,6 +200,34 @@ pub async fn clean_up(exchange: &str, queue: Option<&str>) {
             .await;
     }
     let _ = connection.close(200, "done".into()).await;
+}
+
+/// Takes one message from `queue` (acknowledged): its body and the text of its header `header`.
+pub async fn take_one(queue: &str, header: &str) -> Option<(Vec<u8>, Option<String>)> {
+    let connection = Connection::connect(&uri(), ConnectionProperties::default())
+        .await
+        .expect("broker");
+    let channel = connection.create_channel().await.expect("channel");
+    let message = channel
+        .basic_get(
+            queue.into(),
+            lapin::options::BasicGetOptions { no_ack: true },
+        )
+        .await
+        .ok()
+        .flatten()?;
+    let text = message
+        .delivery
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|headers| headers.inner().get(header))
+        .and_then(|value| match value {
+            lapin::types::AMQPValue::LongString(text) => Some(text.to_string()),
+            _ => None,
+        });
+    let _ = connection.close(200, "done".into()).await;
+    Some((message.delivery.data, text))
 }
 
 /// A TCP proxy to the broker whose connections can be cut.

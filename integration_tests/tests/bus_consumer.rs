@@ -2,9 +2,9 @@
 //! profile (once, even when the event comes twice), a tenant's country is stored, a deleted user is
 //! forgotten with its data, and a poison message is rejected without stopping the consumer.
 
-use integration_tests::broker::{clean_up, publish};
-use integration_tests::daemon::{base_config, shared_tempdir, static_auth, Daemon};
-use integration_tests::postgres::TestDatabase;
+use integration_tests::broker::{clean_up, publish, take_one};
+use integration_tests::daemon::{base_config, merge, shared_tempdir, static_auth, Daemon};
+use integration_tests::postgres::{Cluster, TestDatabase};
 use integration_tests::{eventually, free_port};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -20,24 +20,8 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
-    let queue = format!("{exchange}-queue");
     let database = TestDatabase::create().await;
-    let dir = shared_tempdir();
-    let auth = static_auth(dir.path(), TOKENS);
-    let config = base_config(
-        free_port(),
-        json!({
-            "auth": auth,
-            "db_uri": database.uri(),
-            "bus": {"enabled": true, "host": "127.0.0.1", "port": 5672, "exchange_name": exchange, "queue_name": queue},
-        }),
-    );
-    let dird = Daemon::start_in(dir, config, &[]).await;
-    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
-        .await;
-    dird.wait_for_status("t", "bus_consumer", "ok", Duration::from_secs(15))
-        .await;
+    let (dird, exchange, queue) = daemon_on(&database.uri(), json!({})).await;
     Setup {
         dird,
         database,
@@ -46,9 +30,34 @@ async fn setup() -> Setup {
     }
 }
 
+/// A daemon on `db_uri` consuming from a test exchange and queue of its own (`bus` merged into its
+/// bus section), once its database and its consumer are up. Answers it, the exchange and the queue.
+async fn daemon_on(db_uri: &str, bus: Value) -> (Daemon, String, String) {
+    let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
+    let queue = format!("{exchange}-queue");
+    let dir = shared_tempdir();
+    let auth = static_auth(dir.path(), TOKENS);
+    let mut bus_section = json!({"enabled": true, "host": "127.0.0.1", "port": 5672, "exchange_name": exchange, "queue_name": queue});
+    merge(&mut bus_section, bus);
+    let config = base_config(
+        free_port(),
+        json!({"auth": auth, "db_uri": db_uri, "bus": bus_section}),
+    );
+    let dird = Daemon::start_in(dir, config, &[]).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
+    dird.wait_for_status("t", "bus_consumer", "ok", Duration::from_secs(15))
+        .await;
+    (dird, exchange, queue)
+}
+
 async fn send(setup: &Setup, name: &str, data: Value) {
+    send_to(&setup.exchange, name, data).await;
+}
+
+async fn send_to(exchange: &str, name: &str, data: Value) {
     publish(
-        &setup.exchange,
+        exchange,
         name,
         json!({"name": name, "origin_uuid": "wazo-auth", "data": data})
             .to_string()
@@ -224,14 +233,7 @@ async fn a_new_tenant_gets_wazo_dirds_sources_display_and_default_profile_once()
 async fn country_user_deletion_and_a_poison_message() {
     let s = setup().await;
     let client = s.database.client().await;
-    client
-        .batch_execute(&format!(
-            "INSERT INTO dird_tenant (uuid) VALUES ('{NEW_TENANT}');
-             INSERT INTO dird_user VALUES ('30000000-0000-4000-8000-000000000001', '{NEW_TENANT}');
-             INSERT INTO dird_contact (uuid, user_uuid, hash) VALUES ('c1', '30000000-0000-4000-8000-000000000001', 'h');"
-        ))
-        .await
-        .expect("fixture");
+    user_with_a_contact(&client).await;
     publish(&s.exchange, "localization_edited", b"{not json").await;
     publish(
         &s.exchange,
@@ -264,14 +266,7 @@ async fn country_user_deletion_and_a_poison_message() {
     eventually(
         Duration::from_secs(10),
         "the user's contacts removal",
-        || async {
-            client
-                .query_one("SELECT count(*) FROM dird_contact", &[])
-                .await
-                .expect("count")
-                .get::<_, i64>(0)
-                == 0
-        },
+        || async { contacts(&client).await == 0 },
     )
     .await;
     assert!(
@@ -336,6 +331,141 @@ async fn the_consumer_reconnects_by_itself_and_handles_what_came_meanwhile() {
                 .and_then(|row| row.get::<_, Option<String>>(0))
                 .as_deref()
                 == Some("FR")
+        },
+    )
+    .await;
+    clean_up(&exchange, Some(&queue)).await;
+}
+
+/// The tenant, user and personal contact that `user_deleted` of that user removes.
+async fn user_with_a_contact(client: &tokio_postgres::Client) {
+    client
+        .batch_execute(&format!(
+            "INSERT INTO dird_tenant (uuid) VALUES ('{NEW_TENANT}');
+             INSERT INTO dird_user VALUES ('30000000-0000-4000-8000-000000000001', '{NEW_TENANT}');
+             INSERT INTO dird_contact (uuid, user_uuid, hash) VALUES ('c1', '30000000-0000-4000-8000-000000000001', 'h');"
+        ))
+        .await
+        .expect("fixture");
+}
+
+async fn contacts(client: &tokio_postgres::Client) -> i64 {
+    client
+        .query_one("SELECT count(*) FROM dird_contact", &[])
+        .await
+        .expect("count")
+        .get(0)
+}
+
+#[tokio::test]
+async fn an_event_that_fails_while_the_database_is_down_is_applied_once_it_is_back() {
+    let cluster = Cluster::init(free_port());
+    cluster.start();
+    let (dird, exchange, queue) = daemon_on(&cluster.uri(), json!({})).await;
+    let client = integration_tests::postgres::connect(&cluster.uri()).await;
+    user_with_a_contact(&client).await;
+    drop(client);
+
+    cluster.stop();
+    dird.wait_for_status("t", "database", "fail", Duration::from_secs(15))
+        .await;
+    publish(
+        &exchange,
+        "user_deleted",
+        json!({"name": "user_deleted", "data": {"id": 7, "uuid": "30000000-0000-4000-8000-000000000001", "tenant_uuid": NEW_TENANT}})
+            .to_string()
+            .as_bytes(),
+    )
+    .await;
+    eventually(Duration::from_secs(10), "a failed attempt", || async {
+        dird.stderr().contains("will try again")
+    })
+    .await;
+
+    cluster.start();
+    let client = integration_tests::postgres::connect(&cluster.uri()).await;
+    eventually(
+        Duration::from_secs(40),
+        "the user's contacts removed once the database is back",
+        || async { contacts(&client).await == 0 },
+    )
+    .await;
+    assert!(
+        take_one(&format!("{queue}-dead-letter"), "x-wazo-dird-error")
+            .await
+            .is_none(),
+        "nothing was dead-lettered"
+    );
+    clean_up(&exchange, Some(&queue)).await;
+}
+
+#[tokio::test]
+async fn an_event_that_keeps_failing_goes_to_the_dead_letter_queue_with_its_reason() {
+    let database = TestDatabase::create().await;
+    let (dird, exchange, queue) = daemon_on(&database.uri(), json!({"handler_attempts": 2})).await;
+    // A tenant uuid longer than dird_tenant.uuid can hold: the database refuses it every time.
+    let body = json!({"name": "localization_edited", "data": {"tenant_uuid": "x".repeat(100), "country": "CA"}});
+    publish(
+        &exchange,
+        "localization_edited",
+        body.to_string().as_bytes(),
+    )
+    .await;
+    let dead_letters = format!("{queue}-dead-letter");
+    let started = std::time::Instant::now();
+    let (data, reason) = loop {
+        if let Some(taken) = take_one(&dead_letters, "x-wazo-dird-error").await {
+            break taken;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "nothing in the dead-letter queue: {}",
+            dird.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        serde_json::from_slice::<Value>(&data).expect("json"),
+        body,
+        "the event as it came"
+    );
+    assert!(
+        reason.is_some_and(|r| !r.is_empty()),
+        "the reason is in its headers"
+    );
+    assert!(
+        dird.stderr().contains("moved to the dead-letter queue"),
+        "{}",
+        dird.stderr()
+    );
+    // The consumer goes on.
+    let client = database.client().await;
+    client
+        .batch_execute(&format!(
+            "INSERT INTO dird_tenant (uuid) VALUES ('{NEW_TENANT}')"
+        ))
+        .await
+        .expect("tenant");
+    send_to(
+        &exchange,
+        "localization_edited",
+        json!({"tenant_uuid": NEW_TENANT, "country": "BE"}),
+    )
+    .await;
+    eventually(
+        Duration::from_secs(10),
+        "the next event applied",
+        || async {
+            client
+                .query_one(
+                    "SELECT country FROM dird_tenant WHERE uuid = $1",
+                    &[&NEW_TENANT],
+                )
+                .await
+                .expect("tenant")
+                .get::<_, Option<String>>(0)
+                .as_deref()
+                == Some("BE")
         },
     )
     .await;

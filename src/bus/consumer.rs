@@ -1,19 +1,25 @@
 //! The bus actor's consuming side: one durable queue shared by the instances of a cluster (each
-//! event is handled once), bound to the events the daemon reacts to, reconnecting with backoff. A
-//! handler that fails is logged and the message acknowledged (the consumer goes on); a malformed
-//! message is rejected without requeue, so it cannot loop forever.
+//! event is handled once), bound to the events the daemon reacts to, reconnecting with backoff.
+//!
+//! A message is acknowledged only once its handler succeeded. A handler that fails (the database is
+//! down, say) is tried again after a growing, jittered pause, `bus.handler_attempts` times in all;
+//! an event that still fails goes, with the reason in its headers, to the durable queue
+//! `<queue_name>-dead-letter` (logged), then is acknowledged. A malformed message is rejected
+//! without requeue, so it cannot loop forever.
 
 use super::BusStatus;
 use crate::config::Bus as BusConfig;
 use actors::Backoff;
+use backon::BackoffBuilder;
 use futures_util::future::BoxFuture;
 use futures_util::StreamExt;
+use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicQosOptions, BasicRejectOptions,
-    ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, BasicRejectOptions,
+    ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString};
-use lapin::{Connection, ConnectionProperties, ExchangeKind};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
 use serde_json::Value;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -25,7 +31,7 @@ pub enum HandlerError {
     /// The message cannot be understood: rejected, never retried.
     #[error("malformed event: {0}")]
     Malformed(String),
-    /// Handling failed: logged, acknowledged.
+    /// Handling failed: tried again, then dead-lettered.
     #[error("{0}")]
     Failed(String),
 }
@@ -143,30 +149,117 @@ async fn consume(
         status.consuming.store(true, Ordering::Release);
     }
     tracing::info!(queue = %queue_name, events = ?events, "bus consumer ready");
+    let dead_letters = dead_letter_queue(&channel, config).await?;
     while let Some(delivery) = deliveries.next().await {
         let delivery = delivery?;
-        let outcome = match serde_json::from_slice::<Value>(&delivery.data) {
+        let event = match serde_json::from_slice::<Value>(&delivery.data) {
             Ok(body) => match body.get("name").and_then(Value::as_str).map(str::to_owned) {
-                Some(name) => handler(name, body).await,
+                Some(name) => Ok((name, body)),
                 None => Err(HandlerError::Malformed("no `name` in the body".into())),
             },
             Err(error) => Err(HandlerError::Malformed(format!("not JSON: {error}"))),
         };
+        let outcome = match event {
+            Ok((name, body)) => handle(handler, &name, body, config.handler_attempts).await,
+            Err(error) => Err(error),
+        };
         match outcome {
-            Ok(()) => {
-                delivery.ack(BasicAckOptions::default()).await?;
-            }
+            Ok(()) => {}
             Err(HandlerError::Failed(error)) => {
-                tracing::error!(%error, "bus event handler failed");
-                delivery.ack(BasicAckOptions::default()).await?;
+                tracing::error!(%error, queue = %dead_letters, "bus event handler kept failing: event moved to the dead-letter queue");
+                dead_letter(&channel, &dead_letters, &delivery, &error).await?;
             }
             Err(error @ HandlerError::Malformed(_)) => {
                 tracing::error!(%error, "bus event rejected");
                 delivery
                     .reject(BasicRejectOptions { requeue: false })
                     .await?;
+                continue;
             }
         }
+        delivery.ack(BasicAckOptions::default()).await?;
     }
+    Ok(())
+}
+
+/// The pauses between the attempts of a failing handler: 0.5 s doubling to 30 s, jittered, so that
+/// the instances of a cluster do not retry in step.
+fn retry_delays(attempts: u32) -> impl Iterator<Item = Duration> {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(500))
+        .with_max_delay(Duration::from_secs(30))
+        .with_max_times(attempts.saturating_sub(1) as usize)
+        .with_jitter()
+        .build()
+}
+
+/// Runs the handler until it succeeds, the message turns out malformed, or `attempts` are spent.
+async fn handle(
+    handler: &Handler,
+    name: &str,
+    body: Value,
+    attempts: u32,
+) -> Result<(), HandlerError> {
+    let mut delays = retry_delays(attempts);
+    loop {
+        match handler(name.to_owned(), body.clone()).await {
+            Err(HandlerError::Failed(error)) => match delays.next() {
+                Some(delay) => {
+                    tracing::warn!(%error, event = %name, retry_in = ?delay, "bus event handler failed: will try again");
+                    tokio::time::sleep(delay).await;
+                }
+                None => return Err(HandlerError::Failed(error)),
+            },
+            outcome => return outcome,
+        }
+    }
+}
+
+/// Declares the durable dead-letter queue of `bus.queue_name` (and puts the channel in confirm
+/// mode, for what is published to it); answers its name.
+async fn dead_letter_queue(channel: &Channel, config: &BusConfig) -> Result<String, lapin::Error> {
+    let name = format!("{}-dead-letter", config.queue_name);
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
+    channel
+        .queue_declare(
+            name.clone().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    Ok(name)
+}
+
+/// Publishes a copy of `delivery` (persistent, its headers kept, the reason added as
+/// `x-wazo-dird-error`) to the dead-letter queue, confirmed by the broker.
+async fn dead_letter(
+    channel: &Channel,
+    queue: &str,
+    delivery: &Delivery,
+    error: &str,
+) -> Result<(), lapin::Error> {
+    let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+    headers.insert(
+        "x-wazo-dird-error".into(),
+        AMQPValue::LongString(LongString::from(error)),
+    );
+    channel
+        .basic_publish(
+            "".into(),
+            queue.to_owned().into(),
+            BasicPublishOptions::default(),
+            &delivery.data,
+            BasicProperties::default()
+                .with_headers(headers)
+                .with_delivery_mode(2)
+                .with_content_type("application/json".into()),
+        )
+        .await?
+        .await?;
     Ok(())
 }
