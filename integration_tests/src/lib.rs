@@ -12,6 +12,7 @@ pub mod dird_client;
 pub mod postgres;
 pub mod server;
 pub mod slapd;
+pub mod tcp_proxy;
 pub mod users;
 pub mod web_service;
 

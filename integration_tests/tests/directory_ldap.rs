@@ -6,6 +6,7 @@ use integration_tests::daemon::{base_config, set_mode, shared_tempdir, static_au
 use integration_tests::free_port;
 use integration_tests::postgres::TestDatabase;
 use integration_tests::slapd::{Slapd, ADMIN_DN, ADMIN_PASSWORD, BASE_DN};
+use integration_tests::tcp_proxy::FreezingProxy;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -356,4 +357,45 @@ async fn ldaps_and_starttls() {
         ["ldaps", "starttls"],
         "a self-signed certificate is refused unless verification is off: {body}"
     );
+}
+
+#[tokio::test]
+async fn a_directory_that_stops_answering_is_cut_then_served_again_once_it_answers() {
+    let slapd = Slapd::start();
+    let proxy = FreezingProxy::start(&format!("127.0.0.1:{}", slapd.port)).await;
+    let source = ldap_source(
+        &slapd,
+        json!({"ldap_uri": format!("ldap://127.0.0.1:{}/", proxy.port), "ldap_timeout": 0.3, "ldap_network_timeout": 0.3}),
+    );
+    let dird = start(vec![source], json!({"lookup_service": {"timeout": 1}})).await;
+    assert_eq!(lookup(&dird, "Ali").await.len(), 2);
+
+    // Packets dropped: the LDAP source costs at most the request's budget, the CSV answers.
+    proxy.freeze();
+    for _ in 0..3 {
+        let started = Instant::now();
+        assert_eq!(
+            lookup(&dird, "Ali").await,
+            [json!(["Alicia", "Local", "2001"])]
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(1500),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    // The path is back: the connections that hung stay hung, new ones work.
+    proxy.thaw();
+    let back = Instant::now();
+    loop {
+        if lookup(&dird, "Ali").await.len() == 2 {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(5),
+            "LDAP results did not come back within 5 s of the directory answering again"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -1,6 +1,6 @@
 //! Talking to the directory. Each source keeps `ldap_connections` bound connections; ldap3
-//! multiplexes concurrent operations on each, so there is no lock. A lost connection breaks the
-//! source: its actor reconnects with backoff, and lookups skip it meanwhile.
+//! multiplexes concurrent operations on each, so there is no lock. A lost connection, or one that
+//! timed out, breaks the source: its actor reconnects with backoff, and lookups skip it meanwhile.
 
 use super::config::{LdapConfig, UniqueColumnFormat};
 use super::filter;
@@ -100,11 +100,13 @@ pub(super) fn build(
 }
 
 /// A result code means the server answered (bad filter, no such base…): that request failed, the
-/// connection is fine. Anything else (I/O, closed, timeout of the transport) breaks the source.
+/// connection is fine. Anything else breaks the source, whose actor then connects anew: an I/O
+/// error or a closed connection, and a timeout too, because a connection that timed out may be
+/// stuck for minutes (a firewall dropping packets leaves TCP in its retransmission backoff) and
+/// must not be used again.
 fn failure(source: &str, error: LdapError) -> Failure {
     match error {
         LdapError::LdapResult { .. } => Failure::Request(format!("{source}: {error}")),
-        LdapError::Timeout { .. } => Failure::Request(format!("{source}: {error}")),
         other => Failure::Broken(format!("{source}: {other}")),
     }
 }
