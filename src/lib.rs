@@ -85,6 +85,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             std::sync::Arc::clone(&directory),
             storage.clone(),
             std::sync::Arc::clone(&favorites),
+            std::sync::Arc::clone(&auth),
             bus.instance_uuid().to_owned(),
         ),
     );

@@ -32,6 +32,8 @@ struct State {
     credentials: HashMap<String, (String, String)>,
     /// "METHOD /path" (without query) → count
     calls: HashMap<String, usize>,
+    /// How long token checks take to answer.
+    check_delay: std::time::Duration,
 }
 
 impl State {
@@ -132,6 +134,16 @@ impl AuthStandIn {
             .insert(username.to_owned(), (password.to_owned(), token.to_owned()));
     }
 
+    /// Forgets a token (its session ended): it is unknown from now on.
+    pub fn remove_token(&self, token: &str) {
+        self.lock().tokens.remove(token);
+    }
+
+    /// Token checks answer after `delay` from now on.
+    pub fn set_check_delay(&self, delay: std::time::Duration) {
+        self.lock().check_delay = delay;
+    }
+
     /// How many calls `"HEAD /0.1/token/x"`-style keys received.
     pub fn calls(&self, key: &str) -> usize {
         self.lock().calls.get(key).copied().unwrap_or(0)
@@ -225,7 +237,13 @@ async fn check_token(
     request: HttpRequest,
     token: web::Path<String>,
 ) -> HttpResponse {
-    let state = count(&state, &request);
+    let delay = count(&state, &request).check_delay;
+    if !delay.is_zero() {
+        actix_web::rt::time::sleep(delay).await;
+    }
+    let state = state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     match verdict(&state, &token, &request) {
         200 => HttpResponse::NoContent().finish(),
         403 => HttpResponse::Forbidden().finish(),

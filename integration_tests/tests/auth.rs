@@ -277,3 +277,85 @@ async fn patch_config_switches_debug_live() {
     let (_, body) = dird.get("/0.1/config", ADMIN, None).await;
     assert_eq!(body["debug"], true, "a refused patch changes nothing");
 }
+
+#[tokio::test]
+async fn concurrent_requests_with_a_new_token_make_one_check() {
+    let auth = stand_in();
+    auth.add_token("fresh", None, MASTER_TENANT, &["__accept_all__"]);
+    auth.set_check_delay(Duration::from_millis(300));
+    let dird = daemon(&auth, json!({"auth": {"cache_ttl": 60}})).await;
+    let requests = (0..50).map(|_| dird.get("/0.1/status", "fresh", None));
+    for (status, body) in futures_util::future::join_all(requests).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(
+        auth.calls("HEAD /0.1/token/fresh"),
+        1,
+        "50 concurrent misses make one call to wazo-auth"
+    );
+}
+
+#[tokio::test]
+async fn a_token_in_use_is_checked_again_before_it_expires_without_waiting() {
+    let auth = stand_in();
+    let dird = daemon(&auth, json!({"auth": {"cache_ttl": 1}})).await;
+    let (status, _) = dird.get("/0.1/status", ADMIN, None).await;
+    assert_eq!(status, 200);
+    // From now on wazo-auth takes 400 ms: a request that waited for it would show.
+    auth.set_check_delay(Duration::from_millis(400));
+    let run = Instant::now();
+    let mut slowest = Duration::ZERO;
+    while run.elapsed() < Duration::from_millis(2500) {
+        let started = Instant::now();
+        let (status, body) = dird.get("/0.1/status", ADMIN, None).await;
+        assert_eq!(status, 200, "{body}");
+        slowest = slowest.max(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        slowest < Duration::from_millis(300),
+        "no request waited for wazo-auth across two expiries: slowest {slowest:?}"
+    );
+    assert!(
+        auth.calls(&format!("HEAD /0.1/token/{ADMIN}")) >= 3,
+        "refreshed in the background: {} checks",
+        auth.calls(&format!("HEAD /0.1/token/{ADMIN}"))
+    );
+}
+
+#[tokio::test]
+async fn an_ended_session_drops_the_cached_checks_at_once() {
+    let auth = stand_in();
+    let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
+    let dird = daemon(
+        &auth,
+        json!({"auth": {"cache_ttl": 600},
+               "bus": {"enabled": true, "host": "127.0.0.1", "port": 5672, "exchange_name": exchange, "queue_name": format!("{exchange}-queue")}}),
+    )
+    .await;
+    dird.wait_for_status(ADMIN, "bus_consumer", "ok", Duration::from_secs(15))
+        .await;
+    let (status, _) = dird.get("/0.1/status", ADMIN, None).await;
+    assert_eq!(status, 200);
+    auth.remove_token(ADMIN);
+    let (status, _) = dird.get("/0.1/status", ADMIN, None).await;
+    assert_eq!(
+        status, 200,
+        "still cached: the session end is not known yet"
+    );
+    let event = json!({"name": "auth_session_deleted", "origin_uuid": "wazo-auth",
+                       "data": {"uuid": "5e55a000-0000-4000-8000-000000000001", "user_uuid": "aaaaaaaa-0000-4000-8000-000000000001", "tenant_uuid": MASTER_TENANT}});
+    integration_tests::broker::publish(
+        &exchange,
+        "auth_session_deleted",
+        event.to_string().as_bytes(),
+    )
+    .await;
+    integration_tests::eventually(
+        Duration::from_secs(2),
+        "the token refused after its session ended",
+        || async { dird.get("/0.1/status", ADMIN, None).await.0 == 401 },
+    )
+    .await;
+    integration_tests::broker::clean_up(&exchange, Some(&format!("{exchange}-queue"))).await;
+}

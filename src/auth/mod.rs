@@ -170,29 +170,43 @@ impl AuthService {
         acl: &str,
         tenant: Option<&str>,
     ) -> Result<CheckOutcome, Unreachable> {
-        let key = (token.to_owned(), acl.to_owned(), tenant.map(str::to_owned));
-        if let Some(outcome) = self.checks.get(&key) {
-            return Ok(outcome);
+        match &self.verifier {
+            Verifier::Static(tokens) => Ok(tokens.check(token, acl, tenant)),
+            Verifier::WazoAuth(client) => {
+                let key = (token.to_owned(), acl.to_owned(), tenant.map(str::to_owned));
+                let ask = key.clone();
+                self.checks
+                    .get_or_load(key, || {
+                        let (client, (token, acl, tenant)) = (client.clone(), ask.clone());
+                        async move { client.check(&token, &acl, tenant.as_deref()).await }
+                    })
+                    .await
+            }
         }
-        let outcome = match &self.verifier {
-            Verifier::WazoAuth(client) => client.check(token, acl, tenant).await?,
-            Verifier::Static(tokens) => tokens.check(token, acl, tenant),
-        };
-        self.checks.insert(key, outcome);
-        Ok(outcome)
     }
 
     /// The token's user and tenant; `None` for an unknown token.
     pub async fn token_info(&self, token: &str) -> Result<Option<TokenInfo>, Unreachable> {
-        if let Some(info) = self.infos.get(&token.to_owned()) {
-            return Ok(info);
+        match &self.verifier {
+            Verifier::Static(tokens) => Ok(tokens.token_info(token)),
+            Verifier::WazoAuth(client) => {
+                self.infos
+                    .get_or_load(token.to_owned(), || {
+                        let (client, token) = (client.clone(), token.to_owned());
+                        async move { client.token_info(&token).await }
+                    })
+                    .await
+            }
         }
-        let info = match &self.verifier {
-            Verifier::WazoAuth(client) => client.token_info(token).await?,
-            Verifier::Static(tokens) => tokens.token_info(token),
-        };
-        self.infos.insert(token.to_owned(), info.clone());
-        Ok(info)
+    }
+
+    /// A wazo-auth session ended (`auth_session_deleted`): its tokens must stop working at once.
+    /// The cached checks do not say which session a token belongs to, so all of them are dropped:
+    /// each token in use costs one more check.
+    pub fn session_deleted(&self) {
+        self.checks.clear();
+        self.infos.clear();
+        self.tenants.clear();
     }
 
     /// The tenants `token` sees from `tenant` down (for `recurse=true`). A token that may not list
@@ -237,16 +251,18 @@ impl AuthService {
         token: &str,
         tenant: &str,
     ) -> Result<Option<Vec<Tenant>>, Unreachable> {
-        let key = (token.to_owned(), tenant.to_owned());
-        if let Some(listed) = self.tenants.get(&key) {
-            return Ok(listed);
+        match &self.verifier {
+            Verifier::Static(tokens) => Ok(tokens.visible_tenants(token, tenant)),
+            Verifier::WazoAuth(client) => {
+                self.tenants
+                    .get_or_load((token.to_owned(), tenant.to_owned()), || {
+                        let (client, token, tenant) =
+                            (client.clone(), token.to_owned(), tenant.to_owned());
+                        async move { client.tenants(&token, &tenant).await }
+                    })
+                    .await
+            }
         }
-        let listed = match &self.verifier {
-            Verifier::WazoAuth(client) => client.tenants(token, tenant).await?,
-            Verifier::Static(tokens) => tokens.visible_tenants(token, tenant),
-        };
-        self.tenants.insert(key, listed.clone());
-        Ok(listed)
     }
 
     /// The master tenant, once known (configured, or the tenant of the daemon's own token).

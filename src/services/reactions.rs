@@ -9,6 +9,7 @@
 //! Handlers are idempotent: an event delivered twice changes nothing more.
 
 use super::directory::Directory;
+use crate::auth::AuthService;
 use crate::backends::confd::{CONFERENCE_EVENTS, USER_EVENTS};
 use crate::bus::{Handler, HandlerError};
 use crate::resources::favorites::service::FavoriteService;
@@ -50,6 +51,10 @@ pub const PEER_EVENTS: &[&str] = &[
     "favorite_deleted",
 ];
 
+/// wazo-auth ended a session: its tokens stop working, so cached token checks are dropped (on
+/// every instance, hence on the per-instance queue).
+pub const SESSION_DELETED: &str = "auth_session_deleted";
+
 /// The owner whose contacts an event says changed.
 fn contact_owner(name: &str, data: &Value) -> Option<Owner> {
     let text = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_owned);
@@ -68,6 +73,7 @@ fn contact_owner(name: &str, data: &Value) -> Option<Owner> {
 /// and conference rooms that its `wazo` and `conference` sources copy.
 pub fn own_queue_events() -> Vec<&'static str> {
     let mut events: Vec<&'static str> = PEER_EVENTS.to_vec();
+    events.push(SESSION_DELETED);
     for event in USER_EVENTS.iter().chain(CONFERENCE_EVENTS) {
         if !events.contains(event) {
             events.push(event);
@@ -85,9 +91,14 @@ pub fn peer_handler(
     directory: Arc<Directory>,
     storage: Storage,
     favorites: Arc<FavoriteService>,
+    auth: Arc<AuthService>,
     own_instance: String,
 ) -> Handler {
     Arc::new(move |name: String, body: Value| {
+        if name == SESSION_DELETED {
+            auth.session_deleted();
+            return Box::pin(async { Ok(()) });
+        }
         let directory = Arc::clone(&directory);
         let storage = storage.clone();
         let favorites = Arc::clone(&favorites);
