@@ -148,6 +148,9 @@ fn build_directory(
         max_backoff: std::time::Duration::from_secs_f64(config.source_actors.restart_backoff_max),
         max_concurrency: usize::try_from(config.source_actors.max_concurrency)
             .unwrap_or(usize::MAX),
+        breaker_threshold: u32::try_from(config.source_actors.breaker_threshold)
+            .unwrap_or(u32::MAX),
+        probe_timeout: std::time::Duration::from_secs_f64(config.source_actors.probe_timeout),
         ..actors::SupervisorConfig::default()
     };
     let confd = backends::confd::ConfdHub::new(

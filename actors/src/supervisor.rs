@@ -3,18 +3,23 @@
 //! The supervisor task owns the mailbox. For each request it spawns a task (at most
 //! `max_concurrency` at once) that runs the worker under the request's deadline, so a slow request
 //! never blocks the mailbox and a hung one is cut at its deadline. A panic in the worker is caught by
-//! the task boundary and answered as [`CallError::Failed`]; a panic or a [`Failure::Broken`] makes
-//! the supervisor drop the worker and build a new one after an exponential backoff. Meanwhile the
-//! actor is marked down and [`Address::call`] answers [`CallError::Unavailable`] at once, so callers
-//! skip it instead of waiting for a deadline (a circuit breaker); it stays down during the rebuild
-//! attempts, so a dead backend never costs a caller its connect timeout. While the first worker is
-//! being built, requests wait in the mailbox (bounded by their deadline) instead of being refused.
-//! The [`Address`] outlives restarts.
+//! the task boundary and answered as [`CallError::Failed`].
+//!
+//! A circuit breaker: a panic, a [`Failure::Broken`], or `breaker_threshold` timeouts or failed
+//! requests in a row open it. The supervisor drops the worker and the actor is marked down:
+//! [`Address::call`] answers [`CallError::Unavailable`] at once, so callers skip it instead of
+//! waiting for a deadline. After a jittered exponential backoff the supervisor builds a new worker
+//! and probes it in the background ([`Worker::probe`], under `probe_timeout`; half-open) while
+//! callers are still refused; the breaker closes when the probe succeeds, else the next wait is
+//! longer. The backoff starts over only once a worker has served a request, so a backend that
+//! breaks at once never spins in a tight loop. While the first worker is being built, requests wait
+//! in the mailbox (bounded by their deadline) instead of being refused. The [`Address`] outlives
+//! restarts.
 
 use crate::Backoff;
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, Semaphore};
@@ -49,6 +54,12 @@ pub trait Worker: Send + Sync + 'static {
         self: Arc<Self>,
         request: Self::Request,
     ) -> impl Future<Output = Result<Self::Response, Failure>> + Send + 'static;
+
+    /// Whether a rebuilt worker really serves (a cheap request to the backend), before the breaker
+    /// closes. Any error keeps it open.
+    fn probe(self: Arc<Self>) -> impl Future<Output = Result<(), Failure>> + Send + 'static {
+        async { Ok(()) }
+    }
 }
 
 /// Builds (and rebuilds after a failure) the worker of an actor.
@@ -97,6 +108,10 @@ pub struct SupervisorConfig {
     pub max_concurrency: usize,
     /// Requests waiting in the mailbox before callers get [`CallError::Overloaded`].
     pub mailbox: usize,
+    /// Timeouts or failed requests in a row that open the breaker (0: only a broken worker does).
+    pub breaker_threshold: u32,
+    /// How long the probe of a rebuilt worker may take.
+    pub probe_timeout: Duration,
 }
 
 impl Default for SupervisorConfig {
@@ -106,6 +121,8 @@ impl Default for SupervisorConfig {
             max_backoff: Duration::from_secs(30),
             max_concurrency: 256,
             mailbox: 4096,
+            breaker_threshold: 5,
+            probe_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -125,6 +142,8 @@ pub struct Stats {
     pub failures: AtomicU64,
     pub timeouts: AtomicU64,
     pub restarts: AtomicU64,
+    /// Times the breaker opened on timeouts or failures in a row.
+    pub breaker_opens: AtomicU64,
     last_error: Mutex<Option<String>>,
 }
 
@@ -137,6 +156,15 @@ impl Stats {
     /// Whether the actor is waiting to rebuild a broken worker (callers are refused at once).
     pub fn is_down(&self) -> bool {
         self.state.load(Ordering::Acquire) == DOWN
+    }
+
+    /// `starting`, `up` or `down` (breaker open: refused at once, rebuilt and probed behind).
+    pub fn state_name(&self) -> &'static str {
+        match self.state.load(Ordering::Acquire) {
+            UP => "up",
+            DOWN => "down",
+            _ => "starting",
+        }
     }
 
     /// The last reason the worker was broken or could not be built.
@@ -207,10 +235,8 @@ impl<W: Worker> Address<W> {
         match tokio::time::timeout_at(deadline, answer).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(CallError::Stopped),
-            Err(_) => {
-                self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
-                Err(CallError::Timeout)
-            }
+            // Counted by the task that serves it (or finds its deadline passed), once.
+            Err(_) => Err(CallError::Timeout),
         }
     }
 
@@ -256,9 +282,37 @@ struct Supervisor<F: Factory> {
     stop: CancellationToken,
 }
 
+/// Counts the timeouts and failed requests of one worker in a row.
+struct Breaker {
+    threshold: u32,
+    in_a_row: AtomicU32,
+    /// The worker answered at least one request.
+    served: AtomicBool,
+}
+
+impl Breaker {
+    fn succeeded(&self) {
+        self.in_a_row.store(0, Ordering::Release);
+        self.served.store(true, Ordering::Release);
+    }
+
+    /// One more timeout or failure; the one that reaches the threshold opens the breaker.
+    fn failed(&self, stats: &Stats, broken: &mpsc::UnboundedSender<String>, what: &str) {
+        let in_a_row = self.in_a_row.fetch_add(1, Ordering::AcqRel) + 1;
+        if self.threshold > 0 && in_a_row == self.threshold {
+            stats.breaker_opens.fetch_add(1, Ordering::Relaxed);
+            let _ = broken.send(format!("{in_a_row} {what} in a row: the breaker opened"));
+        }
+    }
+}
+
 /// Why the serving loop ended.
 enum Ended {
-    Broken(String),
+    /// The worker broke (or the breaker opened); `served`: it answered at least one request.
+    Broken {
+        reason: String,
+        served: bool,
+    },
     Stopped,
 }
 
@@ -268,13 +322,12 @@ impl<F: Factory> Supervisor<F> {
         let mut first = true;
         loop {
             if !first {
-                // Down: answer the mailbox with Unavailable until the backoff has elapsed.
+                // Open: answer the mailbox with Unavailable until the backoff has elapsed.
                 let delay = backoff.next_delay();
                 if self.wait_down(delay).await.is_none() {
                     return;
                 }
             }
-            first = false;
             let worker = tokio::select! {
                 () = self.stop.cancelled() => return,
                 built = self.factory.build() => built,
@@ -284,19 +337,46 @@ impl<F: Factory> Supervisor<F> {
                 Err(reason) => {
                     tracing::warn!(actor = %self.name, %reason, "cannot start; retrying with backoff");
                     self.stats.set_down(&reason);
+                    first = false;
                     continue;
                 }
             };
+            if !first {
+                // Half-open: one probe, in the background, while callers are still refused.
+                let probe =
+                    tokio::time::timeout(self.config.probe_timeout, Arc::clone(&worker).probe());
+                let outcome = tokio::select! {
+                    () = self.stop.cancelled() => return,
+                    outcome = probe => outcome,
+                };
+                let failed = match outcome {
+                    Ok(Ok(())) => None,
+                    Ok(Err(failure)) => Some(failure.to_string()),
+                    Err(_) => Some(format!(
+                        "no answer to the probe within {:?}",
+                        self.config.probe_timeout
+                    )),
+                };
+                if let Some(reason) = failed {
+                    tracing::warn!(actor = %self.name, %reason, "probe failed; the breaker stays open");
+                    self.stats.set_down(&reason);
+                    continue;
+                }
+            }
+            first = false;
             self.stats.state.store(UP, Ordering::Release);
             tracing::debug!(actor = %self.name, "started");
             match self.serve(worker).await {
                 Ended::Stopped => return,
-                Ended::Broken(reason) => {
+                Ended::Broken { reason, served } => {
                     tracing::warn!(actor = %self.name, %reason, "broken; restarting with backoff");
                     self.stats.set_down(&reason);
                     self.stats.restarts.fetch_add(1, Ordering::Relaxed);
-                    // A worker that served for a while starts over with a short backoff.
-                    backoff.reset();
+                    // A worker that served starts over with a short backoff; one that broke before
+                    // serving anything keeps the longer one.
+                    if served {
+                        backoff.reset();
+                    }
                 }
             }
         }
@@ -306,10 +386,18 @@ impl<F: Factory> Supervisor<F> {
     async fn serve(&mut self, worker: Arc<F::Worker>) -> Ended {
         let permits = Arc::new(Semaphore::new(self.config.max_concurrency.max(1)));
         let (broken_tx, mut broken_rx) = mpsc::unbounded_channel::<String>();
+        let breaker = Arc::new(Breaker {
+            threshold: self.config.breaker_threshold,
+            in_a_row: AtomicU32::new(0),
+            served: AtomicBool::new(false),
+        });
         loop {
             let envelope = tokio::select! {
                 () = self.stop.cancelled() => return Ended::Stopped,
-                Some(reason) = broken_rx.recv() => return Ended::Broken(reason),
+                Some(reason) = broken_rx.recv() => return Ended::Broken {
+                    reason,
+                    served: breaker.served.load(Ordering::Acquire),
+                },
                 envelope = self.inbox.recv() => match envelope {
                     Some(envelope) => envelope,
                     None => return Ended::Stopped,
@@ -326,6 +414,7 @@ impl<F: Factory> Supervisor<F> {
             let broken = broken_tx.clone();
             let stats = Arc::clone(&self.stats);
             let stop = self.stop.clone();
+            let breaker = Arc::clone(&breaker);
             tokio::spawn(async move {
                 let _permit = permit;
                 let Envelope {
@@ -343,6 +432,8 @@ impl<F: Factory> Supervisor<F> {
                 let answer = match outcome {
                     Err(_elapsed) => {
                         abort.abort();
+                        stats.timeouts.fetch_add(1, Ordering::Relaxed);
+                        breaker.failed(&stats, &broken, "timeouts");
                         Err(CallError::Timeout)
                     }
                     Ok(Err(join_error)) => {
@@ -355,11 +446,17 @@ impl<F: Factory> Supervisor<F> {
                         let _ = broken.send(reason.to_owned());
                         Err(CallError::Failed(reason.to_owned()))
                     }
-                    Ok(Ok(Ok(response))) => Ok(response),
+                    Ok(Ok(Ok(response))) => {
+                        breaker.succeeded();
+                        Ok(response)
+                    }
                     Ok(Ok(Err(failure))) => {
                         stats.failures.fetch_add(1, Ordering::Relaxed);
-                        if let Failure::Broken(reason) = &failure {
-                            let _ = broken.send(reason.clone());
+                        match &failure {
+                            Failure::Broken(reason) => {
+                                let _ = broken.send(reason.clone());
+                            }
+                            Failure::Request(_) => breaker.failed(&stats, &broken, "failures"),
                         }
                         Err(CallError::Failed(failure.to_string()))
                     }

@@ -84,6 +84,8 @@ fn config() -> SupervisorConfig {
         max_backoff: Duration::from_secs(4),
         max_concurrency: 256,
         mailbox: 1024,
+        breaker_threshold: 3,
+        probe_timeout: Duration::from_millis(200),
     }
 }
 
@@ -106,6 +108,7 @@ async fn a_hung_source_costs_exactly_its_timeout() {
     let answer = address.call("hang".into(), after(100)).await;
     assert_eq!(answer, Err(CallError::Timeout));
     assert_eq!(started.elapsed(), Duration::from_millis(100));
+    settle().await;
     assert_eq!(address.stats().timeouts.load(Ordering::Relaxed), 1);
     assert_eq!(
         address.call("ok".into(), after(100)).await,
@@ -192,7 +195,8 @@ async fn a_panicking_backend_is_restarted_and_serves_again() {
         "down: skipped at once"
     );
     assert!(!address.stats().is_up());
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The first wait is 0.5 s plus up to 0.5 s of jitter.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     settle().await;
     assert_eq!(
         address.call("x".into(), after(1_000)).await,
@@ -227,7 +231,7 @@ async fn a_broken_worker_is_rebuilt_but_a_failed_request_is_not() {
         address.stats().last_error().as_deref(),
         Some("connection lost")
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     settle().await;
     assert!(address.stats().is_up());
     assert_eq!(factory.builds(), 2);
@@ -246,16 +250,36 @@ async fn a_backend_that_cannot_start_is_retried_with_exponential_backoff() {
         address.call("x".into(), after(100)).await,
         Err(CallError::Unavailable)
     );
-    // Retries after 0.5 s, then 1 s, then 2 s.
-    for (wait_ms, builds) in [(499, 1), (1, 2), (999, 2), (1, 3), (1_999, 3), (1, 4)] {
-        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
-        settle().await;
-        assert_eq!(factory.builds(), builds, "after {wait_ms} ms more");
+    // Retries after about 0.5 s, then 1 s, then 2 s: each wait lies in [base, 2 × base), jitter.
+    let mut previous = Instant::now();
+    for (base_ms, builds) in [(500, 2), (1000, 3), (2000, 4)] {
+        let waited = until_builds(&factory, builds)
+            .await
+            .duration_since(previous);
+        previous = Instant::now();
+        let base = Duration::from_millis(base_ms);
+        assert!(
+            waited >= base && waited <= base * 2,
+            "build {builds} came after {waited:?}, the base being {base:?}"
+        );
     }
+    settle().await;
     assert_eq!(
         address.call("x".into(), after(100)).await,
         Ok("x".to_owned())
     );
+}
+
+/// Moves the paused clock 10 ms at a time until `factory` has built `builds` workers; answers when.
+async fn until_builds(factory: &EchoFactory, builds: usize) -> Instant {
+    for _ in 0..2_000 {
+        settle().await;
+        if factory.builds() >= builds {
+            return Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{builds} builds never happened");
 }
 
 #[tokio::test(start_paused = true)]
@@ -383,4 +407,141 @@ async fn the_registry_restarts_only_what_changed() {
     let mut keys = registry.keys();
     keys.sort();
     assert_eq!(keys, vec!["a", "b", "d"]);
+}
+
+/// Answers after `delay`; its probes fail while `healthy` is false.
+struct Flaky {
+    delay: Duration,
+    healthy: Arc<std::sync::atomic::AtomicBool>,
+    probes: Arc<AtomicUsize>,
+}
+
+impl Worker for Flaky {
+    type Request = String;
+    type Response = String;
+
+    async fn handle(self: Arc<Self>, request: String) -> Result<String, Failure> {
+        if request == "bad" {
+            return Err(Failure::Request("bad request".into()));
+        }
+        tokio::time::sleep(self.delay).await;
+        Ok(request)
+    }
+
+    fn probe(self: Arc<Self>) -> impl Future<Output = Result<(), Failure>> + Send + 'static {
+        self.probes.fetch_add(1, Ordering::SeqCst);
+        let healthy = self.healthy.load(Ordering::SeqCst);
+        async move {
+            if healthy {
+                Ok(())
+            } else {
+                Err(Failure::Request("still silent".into()))
+            }
+        }
+    }
+}
+
+/// Builds `Flaky` workers answering after `delay` (a hung backend when longer than deadlines).
+#[derive(Clone)]
+struct FlakyFactory {
+    delay: Arc<std::sync::Mutex<Duration>>,
+    healthy: Arc<std::sync::atomic::AtomicBool>,
+    probes: Arc<AtomicUsize>,
+}
+
+impl Factory for FlakyFactory {
+    type Worker = Flaky;
+
+    fn build(&self) -> impl Future<Output = Result<Arc<Flaky>, String>> + Send {
+        let worker = Flaky {
+            delay: *self.delay.lock().expect("lock"),
+            healthy: Arc::clone(&self.healthy),
+            probes: Arc::clone(&self.probes),
+        };
+        async move { Ok(Arc::new(worker)) }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn timeouts_in_a_row_open_the_breaker_a_probe_closes_it() {
+    let factory = FlakyFactory {
+        delay: Arc::new(std::sync::Mutex::new(Duration::from_secs(60))),
+        healthy: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        probes: Arc::new(AtomicUsize::new(0)),
+    };
+    let address = spawn("silent".into(), factory.clone(), config());
+    settle().await;
+    // Three timeouts in a row (the threshold) open the breaker.
+    for _ in 0..3 {
+        assert_eq!(
+            address.call("x".into(), after(100)).await,
+            Err(CallError::Timeout)
+        );
+    }
+    settle().await;
+    assert!(address.stats().is_down(), "open");
+    assert_eq!(address.stats().breaker_opens.load(Ordering::Relaxed), 1);
+    let started = Instant::now();
+    assert_eq!(
+        address.call("x".into(), after(1_000)).await,
+        Err(CallError::Unavailable),
+        "refused at once while open"
+    );
+    assert_eq!(started.elapsed(), Duration::ZERO);
+
+    // Half-open: rebuilt and probed in the background; the probe fails, so it stays open.
+    let probes_at = |n: usize| {
+        let probes = Arc::clone(&factory.probes);
+        async move {
+            for _ in 0..2_000 {
+                settle().await;
+                if probes.load(Ordering::SeqCst) >= n {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            panic!("no probe {n}");
+        }
+    };
+    probes_at(1).await;
+    settle().await;
+    assert!(address.stats().is_down(), "a failed probe keeps it open");
+    assert_eq!(
+        address.call("x".into(), after(1_000)).await,
+        Err(CallError::Unavailable)
+    );
+
+    // The backend answers again: the next probe closes the breaker.
+    *factory.delay.lock().expect("lock") = Duration::from_millis(10);
+    factory
+        .healthy
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    probes_at(2).await;
+    settle().await;
+    assert!(address.stats().is_up(), "closed");
+    assert_eq!(
+        address.call("x".into(), after(1_000)).await,
+        Ok("x".to_owned())
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn failures_in_a_row_open_the_breaker_but_a_success_between_them_resets_the_count() {
+    let factory = FlakyFactory {
+        delay: Arc::new(std::sync::Mutex::new(Duration::ZERO)),
+        healthy: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        probes: Arc::new(AtomicUsize::new(0)),
+    };
+    let address = spawn("picky".into(), factory.clone(), config());
+    settle().await;
+    for request in ["bad", "bad", "ok", "bad", "bad", "ok"] {
+        let _ = address.call(request.into(), after(100)).await;
+        settle().await;
+    }
+    assert!(address.stats().is_up(), "never three failures in a row");
+    for _ in 0..3 {
+        let _ = address.call("bad".into(), after(100)).await;
+        settle().await;
+    }
+    assert!(address.stats().is_down(), "three in a row open it");
 }

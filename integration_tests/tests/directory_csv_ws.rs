@@ -235,3 +235,53 @@ async fn a_hundred_concurrent_lookups_on_a_200ms_source_finish_well_under_a_seco
         "100 lookups in parallel took {elapsed:?} (one after the other: 20 s)"
     );
 }
+
+#[tokio::test]
+async fn a_source_that_keeps_timing_out_is_skipped_then_served_again_once_it_answers() {
+    let ws = CsvWebService::start(ROWS, ',', "utf-8", false);
+    ws.set_delay(Duration::from_secs(30));
+    let dird = start(
+        vec![ws_source("silent", &ws, ",", json!({"timeout": 0.3}))],
+        json!({}),
+    )
+    .await;
+    // Five timeouts in a row (source_actors.breaker_threshold) open its breaker...
+    for _ in 0..5 {
+        assert_eq!(names(&lookup(&dird, "Ben").await), ["Benjamin Local"]);
+    }
+    // ...then lookups skip it at once instead of waiting for its timeout.
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        assert_eq!(names(&lookup(&dird, "Ben").await), ["Benjamin Local"]);
+        times.push(started.elapsed());
+    }
+    times.sort();
+    assert!(
+        times[2] < Duration::from_millis(50),
+        "median lookup once the breaker is open: {times:?}"
+    );
+    let (_, status) = dird.get("/0.1/status", "t", None).await;
+    let silent = status["sources"]
+        .as_object()
+        .and_then(|sources| sources.values().find(|s| s["name"] == "silent"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(silent["state"], "down", "{status}");
+    assert_eq!(silent["breaker_opens"], 1, "{status}");
+    assert!(silent["timeouts"].as_u64() >= Some(5), "{status}");
+
+    // It answers again: a background probe closes the breaker.
+    ws.set_delay(Duration::ZERO);
+    let back = Instant::now();
+    loop {
+        if names(&lookup(&dird, "Ben").await).len() == 2 {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(4),
+            "the source was not served again within 4 s of answering"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -202,6 +202,10 @@ pub struct SourceActors {
     pub restart_backoff_max: f64,
     /// Requests one source serves at once.
     pub max_concurrency: u64,
+    /// Timeouts or failed requests in a row that open a source's breaker (0: off).
+    pub breaker_threshold: u64,
+    /// Seconds the probe of a rebuilt source may take before its breaker closes.
+    pub probe_timeout: f64,
 }
 
 /// `consul` section.
@@ -285,6 +289,8 @@ impl Config {
                 restart_backoff_min: r.positive_seconds("source_actors.restart_backoff_min"),
                 restart_backoff_max: r.positive_seconds("source_actors.restart_backoff_max"),
                 max_concurrency: r.uint("source_actors.max_concurrency").max(1),
+                breaker_threshold: r.uint("source_actors.breaker_threshold"),
+                probe_timeout: r.positive_seconds("source_actors.probe_timeout"),
             },
             consul: Consul {
                 scheme: r.choice("consul.scheme", &["http", "https"]),

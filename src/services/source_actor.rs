@@ -130,7 +130,24 @@ impl Worker for SourceWorker {
             })
         }
     }
+
+    /// A reverse lookup of a number nobody has: it reaches the remote directory (an LDAP search,
+    /// a web service call) without finding anything.
+    fn probe(
+        self: Arc<Self>,
+    ) -> impl std::future::Future<Output = Result<(), Failure>> + Send + 'static {
+        let context = backends::Context {
+            token: None,
+            user_uuid: None,
+            tenant_uuid: self.spec.tenant_uuid.clone(),
+        };
+        let probe = Arc::clone(&self.backend).first_match(PROBE_EXTEN.to_owned(), context);
+        async move { probe.await.map(|_| ()) }
+    }
 }
+
+/// The number a rebuilt source is probed with.
+const PROBE_EXTEN: &str = "0000000000-wazo-dird-probe";
 
 /// Builds a source's backend (and rebuilds it after a failure).
 #[derive(Debug)]

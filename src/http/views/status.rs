@@ -32,6 +32,11 @@ pub struct StatusBody {
     pub database: ComponentStatus,
     /// Connected to RabbitMQ and publishing with confirms (not in wazo-dird).
     pub bus_publisher: PublisherStatus,
+    /// Each running source by uuid: `name`, `backend`, `tenant_uuid`, `state` (`starting`, `up`,
+    /// or `down`: its breaker is open, lookups skip it), and its counters `requests`, `failures`,
+    /// `timeouts`, `restarts`, `breaker_opens` (not in wazo-dird).
+    #[schema(value_type = Object)]
+    pub sources: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The publishing side of the bus.
@@ -100,5 +105,6 @@ async fn status(_caller: Authorized<StatusRead>, state: web::Data<AppState>) -> 
         master_tenant: ok_or_fail(state.auth.master_tenant().is_some()),
         rest_api: ok_or_fail(true),
         database,
+        sources: state.directory.sources.health(),
     })
 }

@@ -114,6 +114,31 @@ impl SourceService {
     }
 
     /// The actor of a source, when its backend is enabled.
+    /// Each running source's actor state and counters, by source uuid (for `/0.1/status`).
+    pub fn health(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.registry
+            .keys()
+            .into_iter()
+            .filter_map(|uuid| {
+                let address = self.registry.get(&uuid)?;
+                let source = self.get_any(&uuid)?;
+                let stats = address.stats();
+                let count = |counter: &std::sync::atomic::AtomicU64| {
+                    counter.load(std::sync::atomic::Ordering::Relaxed)
+                };
+                Some((
+                    uuid,
+                    serde_json::json!({
+                        "name": source.name, "backend": source.backend, "tenant_uuid": source.tenant_uuid,
+                        "state": stats.state_name(), "requests": count(&stats.requests),
+                        "failures": count(&stats.failures), "timeouts": count(&stats.timeouts),
+                        "restarts": count(&stats.restarts), "breaker_opens": count(&stats.breaker_opens),
+                    }),
+                ))
+            })
+            .collect()
+    }
+
     pub fn address(&self, uuid: &str) -> Option<Address<SourceWorker>> {
         self.registry.get(&uuid.to_owned())
     }
