@@ -2,6 +2,7 @@
 # Benchmarks GET /0.1/status on the release binary with a warm token cache (auth.backend wazo-auth,
 # checked by the wazo-auth stand-in, cached by the daemon), beside an actix-web hello world.
 # Usage: scripts/bench-status.sh [DURATION] [CONNECTIONS]     (needs wrk: apt-get install wrk)
+#        CACHE_TTL=2 makes the run cross several expiries of the token cache (default 60 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-15s}
@@ -32,7 +33,7 @@ log_level: warning
 user: $user
 bus: {enabled: false}
 rest_api: {listen: 127.0.0.1, port: $dird_port}
-auth: {backend: wazo-auth, host: 127.0.0.1, port: $auth_port, username: dird-service, password: dird-password, cache_ttl: 60}
+auth: {backend: wazo-auth, host: 127.0.0.1, port: $auth_port, username: dird-service, password: dird-password, cache_ttl: ${CACHE_TTL:-60}}
 YAML
 chmod 644 "$work/config.yml"
 target/release/wazo-dird -c "$work/config.yml" 2>"$work/dird.log" &
