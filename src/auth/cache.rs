@@ -1,103 +1,131 @@
-//! The cache of wazo-auth's answers (token checks, token details, tenant lists), on moka:
-//! - concurrent misses of one key make one call (single flight), the others wait for its answer;
+//! The cache of wazo-auth's answers (token checks, token details, tenant lists):
+//! - concurrent misses of one key make one call (single flight: the first caller's load is shared,
+//!   as a `futures::future::Shared`, by every caller that misses meanwhile);
 //! - an entry older than [`REFRESH_AT`] of its time to live is refreshed in the background while
 //!   the cached answer keeps being served (past its time to live too, until the refresh lands),
 //!   so a popular token never expires under load (no burst of calls to wazo-auth, no wait, at
 //!   each expiry); an expired entry nobody refreshed is loaded again;
 //! - entries live `auth.cache_ttl` seconds; a zero TTL disables caching (every request asks);
-//! - at most [`CAPACITY`] entries (least recently used evicted), so a token flood is bounded.
+//! - beyond [`CAPACITY`] entries the expired ones are swept, then all if still too many.
+//!
+//! A `DashMap` rather than moka: moka's bookkeeping on every read cost a third of `/0.1/status`'s
+//! throughput (72,232 against 105,930 requests/s, docs/performance.md); reads here are one shard
+//! lock and a clone.
 
-use dashmap::DashSet;
+use dashmap::DashMap;
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Most entries a cache keeps.
-const CAPACITY: u64 = 100_000;
+/// Entries beyond this many trigger a sweep (bounded memory under a token flood).
+const CAPACITY: usize = 100_000;
 /// Share of the time to live after which a read refreshes the entry in the background.
 const REFRESH_AT: f64 = 0.8;
 
+type Load<V, E> = Shared<BoxFuture<'static, Result<V, E>>>;
+
 /// A cache of answers that expire after a fixed time.
-#[derive(Debug)]
-pub struct TtlCache<K: Eq + Hash + Send + Sync + 'static, V: Clone + Send + Sync + 'static> {
-    entries: Option<moka::future::Cache<K, (Instant, V)>>,
-    refreshing: Arc<DashSet<K>>,
+pub struct TtlCache<K, V, E = ()> {
+    entries: Arc<DashMap<K, (Instant, V)>>,
+    /// Loads under way (misses and refreshes), shared by whoever needs the same key meanwhile.
+    loading: Arc<DashMap<K, Load<V, E>>>,
     ttl: Duration,
 }
 
-impl<K, V> TtlCache<K, V>
+impl<K, V, E> std::fmt::Debug for TtlCache<K, V, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TtlCache")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K, V, E> TtlCache<K, V, E>
 where
     K: Eq + Hash + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    E: Clone + Send + Sync + 'static,
 {
     pub fn new(ttl: Duration) -> Self {
-        let entries = (!ttl.is_zero()).then(|| {
-            // Kept twice their time to live, so that a refresh under way can still serve them.
-            moka::future::Cache::builder()
-                .max_capacity(CAPACITY)
-                .time_to_live(ttl * 2)
-                .build()
-        });
         TtlCache {
-            entries,
-            refreshing: Arc::new(DashSet::new()),
+            entries: Arc::new(DashMap::new()),
+            loading: Arc::new(DashMap::new()),
             ttl,
         }
     }
 
     /// The answer for `key`: cached, else loaded by `load` (once for all concurrent callers). A
     /// failed load is not cached: every waiting caller gets its error.
-    pub async fn get_or_load<E, F, Fut>(&self, key: K, load: F) -> Result<V, E>
+    pub async fn get_or_load<F, Fut>(&self, key: K, load: F) -> Result<V, E>
     where
-        E: Clone + Send + Sync + 'static,
         F: Fn() -> Fut,
         Fut: Future<Output = Result<V, E>> + Send + 'static,
     {
-        let Some(entries) = &self.entries else {
+        if self.ttl.is_zero() {
             return load().await;
-        };
-        if let Some((stored_at, value)) = entries.get(&key).await {
-            let age = stored_at.elapsed();
+        }
+        let cached = self
+            .entries
+            .get(&key)
+            .map(|entry| (entry.0.elapsed(), entry.1.clone()));
+        if let Some((age, value)) = cached {
             if age < self.ttl.mul_f64(REFRESH_AT) {
                 return Ok(value);
             }
-            // Old: refreshed behind the answer. Past its time to live it is still served while
-            // its refresh is on the way (a slow wazo-auth must not make callers wait), but an
-            // expired entry nobody refreshes is not: it is loaded again, and waited for.
-            let started = age < self.ttl && self.refreshing.insert(key.clone());
-            if started {
-                let (entries, refreshing, refresh) =
-                    (entries.clone(), Arc::clone(&self.refreshing), load());
-                let key = key.clone();
-                tokio::spawn(async move {
-                    if let Ok(value) = refresh.await {
-                        entries.insert(key.clone(), (Instant::now(), value)).await;
-                    }
-                    refreshing.remove(&key);
-                });
-            }
-            if started || self.refreshing.contains(&key) {
+            // Old: refreshed behind the answer, which is still served past its time to live
+            // while the refresh is on the way (a slow wazo-auth must not make callers wait). An
+            // expired entry nobody refreshes is not served: it is loaded again, and waited for.
+            let refreshing = self.loading.contains_key(&key);
+            if age < self.ttl || refreshing {
+                if !refreshing {
+                    tokio::spawn(self.shared_load(key, &load));
+                }
                 return Ok(value);
             }
-            entries.invalidate(&key).await;
         }
-        let loading = load();
-        entries
-            .try_get_with(
-                key,
-                async move { loading.await.map(|v| (Instant::now(), v)) },
-            )
-            .await
-            .map(|(_, value)| value)
-            .map_err(|error| (*error).clone())
+        self.shared_load(key, &load).await
+    }
+
+    /// The load under way for `key`, or a new one that stores its answer when it lands.
+    fn shared_load<F, Fut>(&self, key: K, load: &F) -> Load<V, E>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+    {
+        self.loading
+            .entry(key.clone())
+            .or_insert_with(|| {
+                let (entries, loading, running, capacity_check) = (
+                    Arc::clone(&self.entries),
+                    Arc::clone(&self.loading),
+                    load(),
+                    self.ttl,
+                );
+                async move {
+                    let answer = running.await;
+                    if let Ok(value) = &answer {
+                        if entries.len() >= CAPACITY {
+                            entries.retain(|_, (stored_at, _)| stored_at.elapsed() < capacity_check);
+                            if entries.len() >= CAPACITY {
+                                entries.clear();
+                            }
+                        }
+                        entries.insert(key.clone(), (Instant::now(), value.clone()));
+                    }
+                    loading.remove(&key);
+                    answer
+                }
+                .boxed()
+                .shared()
+            })
+            .clone()
     }
 
     /// Forgets every entry.
     pub fn clear(&self) {
-        if let Some(entries) = &self.entries {
-            entries.invalidate_all();
-        }
+        self.entries.clear();
     }
 }
 

@@ -111,9 +111,9 @@ enum Verifier {
 #[derive(Debug)]
 pub struct AuthService {
     verifier: Verifier,
-    checks: TtlCache<(String, String, Option<String>), CheckOutcome>,
-    infos: TtlCache<String, Option<TokenInfo>>,
-    tenants: TtlCache<(String, String), Option<Vec<Tenant>>>,
+    checks: TtlCache<(String, String, Option<String>), CheckOutcome, Unreachable>,
+    infos: TtlCache<String, Option<TokenInfo>, Unreachable>,
+    tenants: TtlCache<(String, String), Option<Vec<Tenant>>, Unreachable>,
     master_tenant: RwLock<Option<String>>,
     service_token: RwLock<Option<String>>,
     settings: AuthConfig,
