@@ -151,6 +151,7 @@ fn build_directory(
         breaker_threshold: u32::try_from(config.source_actors.breaker_threshold)
             .unwrap_or(u32::MAX),
         probe_timeout: std::time::Duration::from_secs_f64(config.source_actors.probe_timeout),
+        runtime: Some(engine_runtime(config.source_actors.threads)?),
         ..actors::SupervisorConfig::default()
     };
     let confd = backends::confd::ConfdHub::new(
@@ -225,4 +226,25 @@ fn spawn_reload_on_sighup(
         }
     });
     Ok(())
+}
+
+/// The multi-thread runtime the source actors run on, built once (one thread per core unless
+/// `source_actors.threads` says otherwise) and kept for the life of the process: every source's
+/// searches use every core, beside the HTTP workers, instead of sharing `main`'s one thread.
+fn engine_runtime(threads: u64) -> Result<tokio::runtime::Handle, String> {
+    static ENGINE: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    if let Some(engine) = ENGINE.get() {
+        return Ok(engine.handle().clone());
+    }
+    let threads = match usize::try_from(threads) {
+        Ok(0) | Err(_) => std::thread::available_parallelism().map_or(2, usize::from),
+        Ok(threads) => threads,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("dird-sources")
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the source runtime: {e}"))?;
+    Ok(ENGINE.get_or_init(|| runtime).handle().clone())
 }

@@ -112,6 +112,8 @@ pub struct SupervisorConfig {
     pub breaker_threshold: u32,
     /// How long the probe of a rebuilt worker may take.
     pub probe_timeout: Duration,
+    /// The runtime the actor and its requests run on; `None`: the caller's.
+    pub runtime: Option<tokio::runtime::Handle>,
 }
 
 impl Default for SupervisorConfig {
@@ -123,6 +125,7 @@ impl Default for SupervisorConfig {
             mailbox: 4096,
             breaker_threshold: 5,
             probe_timeout: Duration::from_secs(2),
+            runtime: None,
         }
     }
 }
@@ -257,6 +260,7 @@ pub fn spawn<F: Factory>(name: String, factory: F, config: SupervisorConfig) -> 
     let stats = Arc::new(Stats::default());
     stats.state.store(STARTING, Ordering::Release);
     let stop = CancellationToken::new();
+    let runtime = config.runtime.clone();
     let supervisor = Supervisor {
         name,
         factory,
@@ -265,7 +269,11 @@ pub fn spawn<F: Factory>(name: String, factory: F, config: SupervisorConfig) -> 
         stats: Arc::clone(&stats),
         stop: stop.clone(),
     };
-    tokio::spawn(supervisor.run());
+    // Everything the actor spawns (each request's task) runs on the runtime of its supervisor.
+    match runtime {
+        Some(runtime) => drop(runtime.spawn(supervisor.run())),
+        None => drop(tokio::spawn(supervisor.run())),
+    }
     Address {
         mailbox,
         stats,

@@ -86,6 +86,7 @@ fn config() -> SupervisorConfig {
         mailbox: 1024,
         breaker_threshold: 3,
         probe_timeout: Duration::from_millis(200),
+        runtime: None,
     }
 }
 

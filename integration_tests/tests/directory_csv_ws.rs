@@ -269,7 +269,10 @@ async fn a_source_that_keeps_timing_out_is_skipped_then_served_again_once_it_ans
         .unwrap_or_default();
     assert_eq!(silent["state"], "down", "{status}");
     assert_eq!(silent["breaker_opens"], 1, "{status}");
-    assert!(silent["timeouts"].as_u64() >= Some(5), "{status}");
+    // Its own 0.3 s HTTP timeout and the request's deadline race: each miss counts as one or the other.
+    let misses =
+        silent["timeouts"].as_u64().unwrap_or(0) + silent["failures"].as_u64().unwrap_or(0);
+    assert!(misses >= 5, "{status}");
 
     // It answers again: a background probe closes the breaker.
     ws.set_delay(Duration::ZERO);

@@ -107,7 +107,8 @@ where
                     let answer = running.await;
                     if let Ok(value) = &answer {
                         if entries.len() >= CAPACITY {
-                            entries.retain(|_, (stored_at, _)| stored_at.elapsed() < capacity_check);
+                            entries
+                                .retain(|_, (stored_at, _)| stored_at.elapsed() < capacity_check);
                             if entries.len() >= CAPACITY {
                                 entries.clear();
                             }

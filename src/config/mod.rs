@@ -206,6 +206,8 @@ pub struct SourceActors {
     pub breaker_threshold: u64,
     /// Seconds the probe of a rebuilt source may take before its breaker closes.
     pub probe_timeout: f64,
+    /// Threads of the runtime the source actors run on (0: one per core).
+    pub threads: u64,
 }
 
 /// `consul` section.
@@ -291,6 +293,7 @@ impl Config {
                 max_concurrency: r.uint("source_actors.max_concurrency").max(1),
                 breaker_threshold: r.uint("source_actors.breaker_threshold"),
                 probe_timeout: r.positive_seconds("source_actors.probe_timeout"),
+                threads: r.uint("source_actors.threads"),
             },
             consul: Consul {
                 scheme: r.choice("consul.scheme", &["http", "https"]),
