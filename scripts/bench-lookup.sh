@@ -3,6 +3,8 @@
 # cache (wazo-auth stand-in), at 1, 16 and 64 connections; then the same profile with an added source
 # that never answers (a CSV web service that hangs) under a 1 s lookup timeout: its first five
 # lookups wait the full second, then its breaker opens and lookups skip it (probed behind).
+# The database is on (PostgreSQL on 127.0.0.1:5432, PGURI overrides; DB=none runs without) and the
+# profile has a favorites service, so each lookup marks the caller's favorites, as on a Wazo stack.
 # Usage: scripts/bench-lookup.sh [DURATION]     (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +18,18 @@ cargo build --release -p integration_tests --bin auth-stand-in --bin csv-ws-stan
 work=$(mktemp -d /tmp/wazo-dird-bench.XXXXXX)
 chmod 755 "$work"
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+server=${PGURI:-postgresql://postgres@127.0.0.1:5432}
+database=wazo_dird_bench_lookup
+db_uri=null
+if [ "${DB:-on}" != none ]; then
+    psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $database" -c "CREATE DATABASE $database"
+    db_uri=$server/$database
+fi
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [ "$db_uri" = null ] || psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $database" || true
+    rm -rf "$work"
+}
 trap cleanup EXIT
 token=bench-token
 master=eeeeeeee-eeee-4eee-8eee-eeeeeeeeee10
@@ -51,7 +64,7 @@ start_dird() {  # $1 = with the hung source (yes/no)
     fi
     cat > "$work/config.yml" <<YAML
 extra_config_files: /nonexistent
-db_uri: null
+db_uri: $db_uri
 log_filename: null
 log_level: warning
 user: $user
@@ -64,13 +77,16 @@ $hung_source
 displays:
   - {name: d, columns: [{title: Nom, field: name}, {title: Numéro, field: number, type: number}, {title: Mobile, field: mobile, type: number}, {title: Favori, field: favorite, type: favorite}]}
 profiles:
-  - {name: default, display: {name: d}, services: {lookup: {sources: [{name: contacts}$hung_ref], options: {timeout: 1}}, reverse: {sources: [{name: contacts}]}}}
+  - {name: default, display: {name: d}, services: {lookup: {sources: [{name: contacts}$hung_ref], options: {timeout: 1}}, reverse: {sources: [{name: contacts}]}, favorites: {sources: [{name: contacts}]}}}
 YAML
     chmod 644 "$work/config.yml"
     target/release/wazo-dird -c "$work/config.yml" 2>"$work/dird.log" &
     dird_pid=$!
     pids+=($dird_pid)
     url="http://127.0.0.1:$port/0.1/directories/lookup/default?term=lefevre10"
+    if [ "$db_uri" != null ]; then
+        for _ in $(seq 100); do curl -sf -H "X-Auth-Token: $token" "http://127.0.0.1:$port/0.1/status" | grep -q '"database":{"status":"ok"' && break; sleep 0.1; done
+    fi
     for _ in $(seq 100); do curl -sf -H "X-Auth-Token: $token" "$url" >/dev/null && break; sleep 0.1; done
     echo "sample: $(curl -s -H "X-Auth-Token: $token" "$url" | head -c 300)"
 }
