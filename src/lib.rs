@@ -48,7 +48,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     let pool_size = usize::try_from(config.rest_api.max_threads)
         .unwrap_or(100)
         .clamp(2, 64);
-    let storage = storage::Storage::new(config.db_uri.as_deref(), pool_size, config.contact_cache)?;
+    let storage = storage::Storage::new(
+        config.db_uri.as_deref(),
+        pool_size,
+        config.contact_cache,
+        std::time::Duration::from_secs_f64(config.db_statement_timeout),
+    )?;
     if config.db_uri.is_none() {
         tracing::warn!("no database (db_uri is null): routes that need one answer 503");
     }

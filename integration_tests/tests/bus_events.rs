@@ -169,7 +169,7 @@ async fn every_change_of_a_source_display_or_profile_is_published() {
     let (_, status) = dird.get("/0.1/status", "t", None).await;
     assert_eq!(
         status["bus_publisher"],
-        json!({"status": "ok", "backlog": 0})
+        json!({"status": "ok", "backlog": 0, "dropped": 0})
     );
     clean_up(&recorder.exchange, None).await;
 }
@@ -239,4 +239,41 @@ async fn a_connection_cut_mid_stream_loses_nothing() {
     dird.wait_for_status("t", "bus_publisher", "ok", Duration::from_secs(10))
         .await;
     clean_up(&recorder.exchange, None).await;
+}
+
+#[tokio::test]
+async fn a_full_backlog_drops_the_oldest_events_and_counts_them() {
+    let database = TestDatabase::create().await;
+    let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
+    let dir = shared_tempdir();
+    let auth = static_auth(dir.path(), TOKENS);
+    // A broker that is not there: every event waits in a backlog of three.
+    let config = base_config(
+        free_port(),
+        json!({
+            "auth": auth,
+            "db_uri": database.uri(),
+            "bus": {"enabled": true, "host": "127.0.0.1", "port": free_port(), "exchange_name": exchange,
+                    "queue_name": format!("{exchange}-queue"), "backlog_size": 3},
+        }),
+    );
+    let dird = Daemon::start_in(dir, config, &[]).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
+    for index in 0..5 {
+        assert_eq!(
+            create_display(&dird, index).await,
+            201,
+            "the API does not wait for the broker"
+        );
+    }
+    let (_, status) = dird.get("/0.1/status", "t", None).await;
+    assert_eq!(status["bus_publisher"]["status"], "fail", "{status}");
+    assert_eq!(status["bus_publisher"]["backlog"], 3, "{status}");
+    assert_eq!(status["bus_publisher"]["dropped"], 2, "{status}");
+    assert!(
+        dird.stderr().contains("bus backlog full"),
+        "{}",
+        dird.stderr()
+    );
 }

@@ -271,3 +271,39 @@ async fn postgresql_down_at_start_then_back_is_picked_up_without_restart() {
     dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
         .await;
 }
+
+#[tokio::test]
+async fn a_locked_table_costs_a_request_its_statement_timeout_not_forever() {
+    let database = TestDatabase::create().await;
+    let dir = integration_tests::daemon::shared_tempdir();
+    let auth = static_auth(dir.path(), TOKENS);
+    let config = base_config(
+        free_port(),
+        json!({"db_uri": database.uri(), "auth": auth, "db_statement_timeout": 0.3}),
+    );
+    let dird = Daemon::start_in(dir, config, &[]).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
+    let mut client = database.client().await;
+    let transaction = client.transaction().await.expect("transaction");
+    transaction
+        .batch_execute("LOCK TABLE dird_phonebook IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    let started = std::time::Instant::now();
+    let (status, body) = tokio::time::timeout(
+        Duration::from_secs(5),
+        dird.get("/0.1/phonebooks", "t", None),
+    )
+    .await
+    .expect("the request waited for the lock: no statement timeout");
+    let elapsed = started.elapsed();
+    assert!(status >= 500, "{status} {body}");
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "answered after {elapsed:?}: the statement was cancelled at its timeout"
+    );
+    transaction.rollback().await.expect("rollback");
+    let (status, body) = dird.get("/0.1/phonebooks", "t", None).await;
+    assert_eq!(status, 200, "the lock gone, the pool serves again: {body}");
+}

@@ -31,6 +31,8 @@ pub struct Config {
     pub extra_config_files: PathBuf,
     /// PostgreSQL connection URI; `None` runs without a database (routes that need one answer 503).
     pub db_uri: Option<String>,
+    /// Seconds a statement may run before PostgreSQL cancels it.
+    pub db_statement_timeout: f64,
     /// The HTTP server.
     pub rest_api: RestApi,
     /// Token checks and the service identity.
@@ -253,6 +255,7 @@ impl Config {
             config_file: PathBuf::from(r.string("config_file")),
             extra_config_files: PathBuf::from(r.string("extra_config_files")),
             db_uri: r.opt_string("db_uri"),
+            db_statement_timeout: r.positive_seconds("db_statement_timeout"),
             rest_api: read_rest_api(&mut r),
             auth: read_auth(&mut r),
             confd: read_http_service(&mut r, "confd"),

@@ -59,6 +59,11 @@ async fn add_search_index(transaction: &tokio_postgres::Transaction<'_>) -> Resu
 /// Brings the database to [`HEAD_REVISION`], or explains why it cannot.
 pub async fn run(client: &mut Client) -> Result<(), String> {
     let transaction = client.transaction().await.map_err(|e| e.to_string())?;
+    // Building indexes on a large wazo-dird database takes longer than db_statement_timeout.
+    transaction
+        .batch_execute("SET LOCAL statement_timeout = 0")
+        .await
+        .map_err(|e| e.to_string())?;
     transaction
         .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await

@@ -64,6 +64,7 @@ impl Storage {
         db_uri: Option<&str>,
         max_connections: usize,
         cache_contacts: bool,
+        statement_timeout: Duration,
     ) -> Result<Self, String> {
         let Some(uri) = db_uri else {
             return Ok(Storage { inner: None });
@@ -74,6 +75,13 @@ impl Storage {
         if pg_config.get_application_name().is_none() {
             pg_config.application_name("wazo-dird");
         }
+        // Every statement of every connection is cancelled by PostgreSQL past this.
+        let options = format!(
+            "{} -c statement_timeout={}",
+            pg_config.get_options().unwrap_or_default(),
+            statement_timeout.as_millis().max(1)
+        );
+        pg_config.options(options.trim());
         let manager = Manager::from_config(
             pg_config,
             NoTls,

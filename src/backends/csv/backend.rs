@@ -235,7 +235,13 @@ mod tests {
 
     fn deps() -> crate::backends::Deps {
         crate::backends::Deps {
-            storage: crate::storage::Storage::new(None, 2, true).expect("no storage"),
+            storage: crate::storage::Storage::new(
+                None,
+                2,
+                true,
+                std::time::Duration::from_secs(30),
+            )
+            .expect("no storage"),
             confd: std::sync::Arc::new(crate::backends::confd::ConfdHub::new(None)),
         }
     }

@@ -46,6 +46,8 @@ pub struct PublisherStatus {
     pub status: &'static str,
     /// Events waiting for the broker's confirmation.
     pub backlog: usize,
+    /// Events dropped since start because the backlog was full (`bus.backlog_size`).
+    pub dropped: u64,
 }
 
 fn ok_or_fail(ok: bool) -> ComponentStatus {
@@ -98,6 +100,11 @@ async fn status(_caller: Authorized<StatusRead>, state: web::Data<AppState>) -> 
             (true, false) => "fail",
         },
         backlog: state.bus.backlog(),
+        dropped: state
+            .bus
+            .status
+            .dropped
+            .load(std::sync::atomic::Ordering::Relaxed),
     };
     HttpResponse::Ok().json(StatusBody {
         bus_publisher,
