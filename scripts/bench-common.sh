@@ -43,3 +43,19 @@ import_csv() {
     end=$(date +%s.%N)
     python3 -c "print(f'{$end - $start:.2f}')"
 }
+
+# `wrk_run CONNECTIONS LUA URL CPU_FROM`: wrk for $duration against URL with the LUA script, then
+# its latency and throughput lines and the RSS of $dird_pid; with CPU_FROM connections or more, the
+# daemon's per-thread CPU during the run too. Uses $work for wrk's output.
+wrk_run() {
+    wrk -t"$(( $1 < 2 ? 1 : 2 ))" -c"$1" -d"$duration" --latency -s "$2" "$3" > "$work/wrk.out" &
+    local wrk_pid=$!
+    if [ "$1" -ge "$4" ]; then
+        sleep 2
+        echo "per-thread CPU of the daemon during the run:"
+        scripts/thread-cpu.sh "$dird_pid" 3 | sed 's/^/  /'
+    fi
+    wait "$wrk_pid"
+    grep -E "Requests/sec|^ +50%|^ +99%|Non-2xx|Socket errors" "$work/wrk.out"
+    echo "RSS: $(ps -o rss= -p "$dird_pid") KiB"
+}

@@ -118,12 +118,7 @@ wrk.headers["X-Auth-Token"] = "$token"
 LUA
 run() {  # name connections script url
     echo "== $1, $2 connection(s), $duration"
-    wrk -t"$(( $2 < 2 ? 1 : 2 ))" -c"$2" -d"$duration" --latency -s "$3" "$4" > "$work/wrk.out" &
-    local wrk_pid=$!
-    if [ "$2" -ge 16 ]; then sleep 2; echo "per-thread CPU of the daemon during the run:"; scripts/thread-cpu.sh "$dird_pid" 3 | sed 's/^/  /'; fi
-    wait "$wrk_pid"
-    grep -E "Requests/sec|^ +50%|^ +99%|Non-2xx|Socket errors" "$work/wrk.out"
-    echo "RSS: $(ps -o rss= -p "$dird_pid") KiB"
+    wrk_run "$2" "$3" "$4" 16
 }
 run "GraphQL, 20 extens" 1 "$work/graphql.lua" "$base/graphql"
 run "GraphQL, 20 extens" 16 "$work/graphql.lua" "$base/graphql"

@@ -96,12 +96,7 @@ wrk.headers["X-Auth-Token"] = "$token"
 LUA
 run() {  # $1 = connections
     echo "== $1 connection(s), $duration"
-    wrk -t"$(( $1 < 2 ? 1 : 2 ))" -c"$1" -d"$duration" --latency -s "$work/token.lua" "$url" > "$work/wrk.out" &
-    local wrk_pid=$!
-    if [ "$1" -ge 64 ]; then sleep 2; echo "per-thread CPU of the daemon during the run:"; scripts/thread-cpu.sh "$dird_pid" 3 | sed 's/^/  /'; fi
-    wait "$wrk_pid"
-    grep -E "Requests/sec|^ +50%|^ +99%|Non-2xx|Socket errors" "$work/wrk.out"
-    echo "RSS: $(ps -o rss= -p "$dird_pid") KiB"
+    wrk_run "$1" "$work/token.lua" "$url" 64
 }
 
 echo "### lookup on a 10,000-row CSV"
