@@ -24,6 +24,7 @@ fn config(port: u16, exchange: &str) -> BusConfig {
         backlog_size: 1_000_000,
         queue_name: format!("{exchange}-queue"),
         handler_attempts: 10,
+        confirm_timeout: 10.0,
     }
 }
 

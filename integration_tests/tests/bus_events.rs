@@ -277,3 +277,49 @@ async fn a_full_backlog_drops_the_oldest_events_and_counts_them() {
         dird.stderr()
     );
 }
+
+#[tokio::test]
+async fn a_broker_that_stops_answering_costs_its_confirm_timeout_then_events_go_out_anew() {
+    let database = TestDatabase::create().await;
+    let recorder = Recorder::start().await;
+    let exchange = recorder.exchange.clone();
+    let proxy = integration_tests::tcp_proxy::FreezingProxy::start("127.0.0.1:5672").await;
+    let dir = shared_tempdir();
+    let auth = static_auth(dir.path(), TOKENS);
+    let config = base_config(
+        free_port(),
+        json!({
+            "auth": auth,
+            "db_uri": database.uri(),
+            "bus": {"enabled": true, "host": "127.0.0.1", "port": proxy.port, "exchange_name": exchange,
+                    "queue_name": format!("{exchange}-queue"), "confirm_timeout": 1},
+        }),
+    );
+    let dird = Daemon::start_in(dir, config, &[]).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
+    dird.wait_for_status("t", "bus_publisher", "ok", Duration::from_secs(15))
+        .await;
+    assert_eq!(create_display(&dird, 0).await, 201);
+    recorder.wait_for(1, Duration::from_secs(5)).await;
+
+    // The path to the broker drops every packet: the event waits, the API does not.
+    proxy.freeze();
+    assert_eq!(create_display(&dird, 1).await, 201);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    proxy.thaw();
+    // The hung connection stays hung: only a new one can deliver the event.
+    let received = recorder.wait_for(2, Duration::from_secs(10)).await;
+    assert!(
+        received
+            .iter()
+            .any(|m| m.body["data"]["name"] == "display-1"),
+        "the event sent again on a new connection"
+    );
+    assert!(
+        dird.stderr().contains("no confirmation from the broker"),
+        "{}",
+        dird.stderr()
+    );
+    clean_up(&exchange, None).await;
+}

@@ -125,7 +125,15 @@ impl Publisher {
     pub async fn run(mut self) {
         let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
         loop {
-            let (connection, channel) = match connect(&self.config).await {
+            let timeout = Duration::from_secs_f64(self.config.confirm_timeout);
+            let connected = tokio::time::timeout(timeout, connect(&self.config))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(stalled(
+                        "no answer to the connection within bus.confirm_timeout",
+                    ))
+                });
+            let (connection, channel) = match connected {
                 Ok(connected) => connected,
                 Err(error) => {
                     let delay = backoff.next_delay();
@@ -141,7 +149,9 @@ impl Publisher {
             tracing::info!(broker = %describe(&self.config), backlog = self.backlog.len(), "bus connected");
             let outcome = self.publish_until_error(&channel).await;
             self.status.publishing.store(false, Ordering::Release);
-            let _ = connection.close(200, "reconnecting".into()).await;
+            // A stalled connection may never answer its close either.
+            let _ =
+                tokio::time::timeout(timeout, connection.close(200, "reconnecting".into())).await;
             match outcome {
                 Ok(()) => return,
                 Err(error) => {
@@ -194,8 +204,14 @@ impl Publisher {
                     .await?;
                 confirms.push(confirm);
             }
+            let timeout = Duration::from_secs_f64(self.config.confirm_timeout);
             for confirm in confirms {
-                let confirmation = confirm.await?;
+                // A broker (or a path to it) that stops answering must not hold the backlog forever:
+                // past the timeout the connection is dropped and the events are sent on a new one.
+                let confirmation =
+                    tokio::time::timeout(timeout, confirm).await.map_err(|_| {
+                        stalled("no confirmation from the broker within bus.confirm_timeout")
+                    })??;
                 if confirmation.is_nack() {
                     return Err(lapin::Error::from(lapin::ErrorKind::InvalidChannelState(
                         lapin::ChannelState::Error,
@@ -210,4 +226,12 @@ impl Publisher {
                 .store(self.backlog.len(), Ordering::Relaxed);
         }
     }
+}
+
+/// The error of a connection that stopped answering.
+fn stalled(what: &'static str) -> lapin::Error {
+    lapin::Error::from(lapin::ErrorKind::InvalidChannelState(
+        lapin::ChannelState::Error,
+        what,
+    ))
 }

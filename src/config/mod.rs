@@ -169,6 +169,8 @@ pub struct Bus {
     pub queue_name: String,
     /// Attempts of a consumed event whose handler fails, before it goes to the dead-letter queue.
     pub handler_attempts: u32,
+    /// Seconds the broker has to confirm a published event (or to accept a connection).
+    pub confirm_timeout: f64,
 }
 
 /// `enabled_plugins` section: name → on/off. Unknown names are tolerated, as in wazo-dird.
@@ -275,6 +277,7 @@ impl Config {
                 handler_attempts: u32::try_from(r.uint("bus.handler_attempts"))
                     .unwrap_or(u32::MAX)
                     .max(1),
+                confirm_timeout: r.positive_seconds("bus.confirm_timeout"),
             },
             enabled_plugins: EnabledPlugins {
                 backends: r.bool_map("enabled_plugins.backends"),
