@@ -211,3 +211,26 @@ async fn a_wazo_tenant_that_is_not_ascii_is_refused() {
         "without the header the token's tenant is served"
     );
 }
+
+#[tokio::test]
+async fn a_body_above_its_limit_is_refused_before_it_is_read() {
+    let s = setup(json!({"rest_api": {"max_body_size": 65536}})).await;
+    // A JSON body of 100 KiB: above the JSON limit.
+    let big = json!({"firstname": "x".repeat(100 * 1024)}).to_string();
+    let (status, answer) = send(&s, Method::POST, "/0.1/personal", Some(&big)).await;
+    assert_eq!(status, 413, "{answer}");
+    assert_eq!(answer["error_id"], "payload-too-large", "{answer}");
+    assert_eq!(answer["details"]["limit"], 65536, "{answer}");
+    let (_, listed) = send(&s, Method::GET, "/0.1/personal", None).await;
+    assert_eq!(listed["items"], json!([]), "nothing was created");
+
+    // A CSV import of the same size is under the import limit.
+    let mut csv = String::from("firstname,lastname\n");
+    for index in 0..5_000 {
+        csv.push_str(&format!("First{index},Last{index}\n"));
+    }
+    assert!(csv.len() > 65536);
+    let (status, answer) = import(&s, "/0.1/personal/import", &csv).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["created"].as_array().map(Vec::len), Some(5_000));
+}

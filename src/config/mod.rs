@@ -88,6 +88,10 @@ pub struct RestApi {
     pub min_threads: u64,
     /// Upper bound of worker threads; here it caps HTTP workers.
     pub max_threads: u64,
+    /// Largest JSON request body, in bytes.
+    pub max_body_size: u64,
+    /// Largest CSV import body, in bytes.
+    pub max_import_size: u64,
 }
 
 /// `rest_api.cors` section.
@@ -367,6 +371,8 @@ fn read_rest_api(r: &mut Reader<'_>) -> RestApi {
         },
         min_threads: r.uint("rest_api.min_threads"),
         max_threads: r.uint("rest_api.max_threads"),
+        max_body_size: r.uint("rest_api.max_body_size").max(1024),
+        max_import_size: r.uint("rest_api.max_import_size").max(1024),
     }
 }
 

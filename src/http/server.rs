@@ -6,28 +6,67 @@ use crate::auth::AuthService;
 use crate::config::{Config, RestApi};
 use crate::state::AppState;
 use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Registers shared data, every enabled route and the JSON 404 on an app (also used by in-process tests).
-/// The largest request body: CSV imports of tens of thousands of contacts (a 25,000-contact file
-/// is about 1.5 MB); actix-web's default is 256 KiB.
-const BODY_LIMIT: usize = 64 * 1024 * 1024;
-
+/// Registers shared data, every enabled route and the JSON 404 on an app (also used by in-process
+/// tests). Bodies are read up to `rest_api.max_import_size` (CSV imports); [`body_limit`] refuses a
+/// larger one, or a JSON body above `rest_api.max_body_size`, before it is read.
 pub fn configure_app(
     cfg: &mut web::ServiceConfig,
     state: web::Data<AppState>,
     auth: web::Data<AuthService>,
 ) {
     let plugins = state.config.enabled_plugins.clone();
+    let import_limit = usize::try_from(state.config.rest_api.max_import_size).unwrap_or(usize::MAX);
     cfg.app_data(state)
         .app_data(auth)
-        .app_data(web::PayloadConfig::new(BODY_LIMIT));
+        .app_data(web::PayloadConfig::new(import_limit));
     views::configure(cfg, &plugins.views, &plugins.services);
     cfg.default_service(web::to(not_found));
+}
+
+/// `413 payload-too-large` for a body whose announced length is above the route's limit:
+/// `rest_api.max_import_size` for CSV imports (paths ending in `/import`), `rest_api.max_body_size`
+/// for everything else. Refused before a byte of it is read.
+pub async fn body_limit(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let limits = request.app_data::<web::Data<AppState>>().map(|state| {
+        (
+            state.config.rest_api.max_body_size,
+            state.config.rest_api.max_import_size,
+        )
+    });
+    let length = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if let (Some((body, import)), Some(length)) = (limits, length) {
+        let limit = if request.path().ends_with("/import") {
+            import
+        } else {
+            body
+        };
+        if length > limit {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                format!("The body is larger than {limit} bytes"),
+            )
+            .details(serde_json::json!({"limit": limit, "length": length}))
+            .into());
+        }
+    }
+    next.call(request).await
 }
 
 async fn not_found() -> HttpResponse {
@@ -84,6 +123,7 @@ pub async fn serve(state: web::Data<AppState>, auth: web::Data<AuthService>) -> 
         let state = state.clone();
         let auth = auth.clone();
         App::new()
+            .wrap(actix_web::middleware::from_fn(body_limit))
             .wrap(cors(&factory_settings))
             .configure(move |cfg| configure_app(cfg, state, auth))
     })
