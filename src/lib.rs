@@ -51,7 +51,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     let storage = storage::Storage::new(
         config.db_uri.as_deref(),
         pool_size,
-        config.contact_cache,
+        config
+            .contact_cache
+            .then(|| usize::try_from(config.contact_cache_max_contacts).unwrap_or(usize::MAX)),
         std::time::Duration::from_secs_f64(config.db_statement_timeout),
     )?;
     if config.db_uri.is_none() {

@@ -392,3 +392,53 @@ async fn lookups_reverse_favorites_and_the_contacts_route() {
         "another tenant's source: {refused}"
     );
 }
+
+#[tokio::test]
+async fn copies_beyond_their_budget_are_dropped_and_lookups_stay_right() {
+    let (dird, _database) = users::start_configured(
+        TOKENS,
+        "admin",
+        json!({"contact_cache": {"max_contacts": 3}}),
+    )
+    .await;
+    let mut sources = Vec::new();
+    for name in ["first", "second"] {
+        let book = create_phonebook(&dird, "admin", name).await;
+        for firstname in ["Alice", "Albert"] {
+            let contact = json!({"firstname": firstname, "lastname": name, "number": format!("{name}-{firstname}")});
+            let path = format!("/0.1/phonebooks/{book}/contacts");
+            let (status, created) = call(&dird, Method::POST, &path, "admin", contact).await;
+            assert_eq!(status, 201, "{created}");
+        }
+        let body = json!({"phonebook_uuid": book, "searched_columns": ["firstname"],
+                          "format_columns": {"name": "{firstname} {lastname}"}});
+        let (status, source) = call(
+            &dird,
+            Method::POST,
+            "/0.1/backends/phonebook/sources",
+            "admin",
+            body,
+        )
+        .await;
+        assert_eq!(status, 200, "{source}");
+        sources.push(source);
+    }
+    let refs: Vec<&Value> = sources.iter().collect();
+    users::create_profile_over(&dird, "admin", &refs).await;
+    // Four contacts in two copies of two: the budget of three holds one copy at a time.
+    let lookup = integration_tests::csv_directory::lookup_path("default", "al");
+    integration_tests::eventually(Duration::from_secs(10), "a copy dropped", || async {
+        let found = get(&dird, &lookup).await["results"]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert_eq!(found, 4, "every contact found, copied or not");
+        dird.stderr().contains("contact_cache.max_contacts reached")
+    })
+    .await;
+    for _ in 0..5 {
+        let found = get(&dird, &lookup).await["results"]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert_eq!(found, 4);
+    }
+}

@@ -60,6 +60,8 @@ pub struct Config {
     /// `contact_cache.enabled`: lookups in phonebooks, personal contacts, wazo-confd users and
     /// conference rooms read an in-memory copy.
     pub contact_cache: bool,
+    /// `contact_cache.max_contacts`: most phonebook and personal contacts held in memory.
+    pub contact_cache_max_contacts: u64,
     /// `contact_cache.resync_interval`: seconds between two full reloads of a wazo-confd copy
     /// (the safety net behind wazo-confd's bus events).
     pub confd_resync_interval: f64,
@@ -296,6 +298,7 @@ impl Config {
             reverse_service: read_service_pool(&mut r, "reverse_service"),
             favorites_service: read_service_pool(&mut r, "favorites_service"),
             contact_cache: r.bool("contact_cache.enabled"),
+            contact_cache_max_contacts: r.uint("contact_cache.max_contacts"),
             confd_resync_interval: r.positive_seconds("contact_cache.resync_interval"),
             source_actors: SourceActors {
                 restart_backoff_min: r.positive_seconds("source_actors.restart_backoff_min"),

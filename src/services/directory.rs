@@ -353,9 +353,13 @@ mod tests {
             "id,name,number\n7,Carol,1003\n8,Bob B,1002\n",
         )
         .expect("b");
-        let storage =
-            crate::storage::Storage::new(None, 2, true, std::time::Duration::from_secs(30))
-                .expect("no storage");
+        let storage = crate::storage::Storage::new(
+            None,
+            2,
+            Some(usize::MAX),
+            std::time::Duration::from_secs(30),
+        )
+        .expect("no storage");
         let bus = crate::bus::Bus::disabled();
         let sources = SourceService::new(
             vec!["csv".into()],

@@ -147,12 +147,65 @@ struct Slot {
 }
 
 /// The snapshots of every owner, and their generations.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ContactCache {
-    slots: Mutex<HashMap<Owner, Arc<Slot>>>,
+    slots: Arc<Mutex<HashMap<Owner, Arc<Slot>>>>,
+    /// Most contacts held in memory, all owners together (`contact_cache.max_contacts`).
+    budget: usize,
+}
+
+impl Default for ContactCache {
+    fn default() -> Self {
+        ContactCache::new(usize::MAX)
+    }
+}
+
+/// Drops the snapshots of the owners used least recently (never `keep`'s) until the copies hold at
+/// most `budget` contacts; their lookups go to PostgreSQL until they are used, and copied, again.
+fn enforce_budget(slots: &Mutex<HashMap<Owner, Arc<Slot>>>, budget: usize, keep: &Owner) {
+    let slots = slots.lock().unwrap_or_else(|e| e.into_inner());
+    let held = |slot: &Slot| {
+        slot.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map_or(0, |snapshot| snapshot.len())
+    };
+    let mut total: usize = slots.values().map(|slot| held(slot)).sum();
+    if total <= budget {
+        return;
+    }
+    let mut by_age: Vec<(&Owner, &Arc<Slot>)> =
+        slots.iter().filter(|(owner, _)| *owner != keep).collect();
+    by_age.sort_by_key(|(_, slot)| *slot.last_used.lock().unwrap_or_else(|e| e.into_inner()));
+    for (owner, slot) in by_age {
+        if total <= budget {
+            break;
+        }
+        let dropped = held(slot);
+        if dropped == 0 {
+            continue;
+        }
+        *slot.current.write().unwrap_or_else(|e| e.into_inner()) = None;
+        total -= dropped;
+        tracing::info!(
+            ?owner,
+            contacts = dropped,
+            budget,
+            "contacts dropped from memory: contact_cache.max_contacts reached"
+        );
+    }
 }
 
 impl ContactCache {
+    /// A cache holding at most `budget` contacts in memory.
+    pub fn new(budget: usize) -> Self {
+        ContactCache {
+            slots: Arc::default(),
+            budget,
+        }
+    }
+
     fn slot(&self, owner: &Owner) -> Arc<Slot> {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         Arc::clone(slots.entry(owner.clone()).or_default())
@@ -198,6 +251,7 @@ impl ContactCache {
             let future = load();
             let slot = Arc::clone(&slot);
             let owner = owner.clone();
+            let (slots, budget) = (Arc::clone(&self.slots), self.budget);
             tokio::spawn(async move {
                 let started = Instant::now();
                 let built = match future.await {
@@ -220,6 +274,7 @@ impl ContactCache {
                             "contacts copied in memory for lookups"
                         );
                         *slot.current.write().unwrap_or_else(|e| e.into_inner()) = Some(snapshot);
+                        enforce_budget(&slots, budget, &owner);
                     }
                     Err(error) => {
                         tracing::warn!(?owner, %error, "cannot load the contacts to cache")

@@ -63,7 +63,7 @@ impl Storage {
     pub fn new(
         db_uri: Option<&str>,
         max_connections: usize,
-        cache_contacts: bool,
+        cache_contacts: Option<usize>,
         statement_timeout: Duration,
     ) -> Result<Self, String> {
         let Some(uri) = db_uri else {
@@ -101,7 +101,7 @@ impl Storage {
         Ok(Storage {
             inner: Some(Arc::new(Inner {
                 pool,
-                contacts: cache_contacts.then(contact_cache::ContactCache::default),
+                contacts: cache_contacts.map(contact_cache::ContactCache::new),
                 ready: AtomicBool::new(false),
                 generation,
             })),

@@ -238,7 +238,7 @@ mod tests {
             storage: crate::storage::Storage::new(
                 None,
                 2,
-                true,
+                Some(usize::MAX),
                 std::time::Duration::from_secs(30),
             )
             .expect("no storage"),
