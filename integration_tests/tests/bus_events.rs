@@ -15,20 +15,25 @@ const TENANT: &str = "20000000-0000-4000-8000-000000000001";
 const TOKENS: &str = "tokens:\n  t: {user_uuid: 10000000-0000-4000-8000-000000000001, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\ntenants:\n  - {uuid: 20000000-0000-4000-8000-000000000001, name: master, parent_uuid: null}\n";
 
 async fn daemon(database: &TestDatabase, exchange: &str, port: u16) -> Daemon {
+    let dird = daemon_with(database, exchange, json!({"port": port})).await;
+    dird.wait_for_status("t", "bus_publisher", "ok", Duration::from_secs(15))
+        .await;
+    dird
+}
+
+/// A daemon publishing to `exchange`, `bus` merged into its bus section, once its database is up
+/// (the broker may well not be).
+async fn daemon_with(database: &TestDatabase, exchange: &str, bus: Value) -> Daemon {
     let dir = shared_tempdir();
     let auth = static_auth(dir.path(), TOKENS);
+    let mut bus_section = json!({"enabled": true, "host": "127.0.0.1", "port": 5672, "exchange_name": exchange, "queue_name": format!("{exchange}-queue")});
+    integration_tests::daemon::merge(&mut bus_section, bus);
     let config = base_config(
         free_port(),
-        json!({
-            "auth": auth,
-            "db_uri": database.uri(),
-            "bus": {"enabled": true, "host": "127.0.0.1", "port": port, "exchange_name": exchange, "queue_name": format!("{exchange}-queue")},
-        }),
+        json!({"auth": auth, "db_uri": database.uri(), "bus": bus_section}),
     );
     let dird = Daemon::start_in(dir, config, &[]).await;
     dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
-        .await;
-    dird.wait_for_status("t", "bus_publisher", "ok", Duration::from_secs(15))
         .await;
     dird
 }
@@ -245,21 +250,13 @@ async fn a_connection_cut_mid_stream_loses_nothing() {
 async fn a_full_backlog_drops_the_oldest_events_and_counts_them() {
     let database = TestDatabase::create().await;
     let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
-    let dir = shared_tempdir();
-    let auth = static_auth(dir.path(), TOKENS);
     // A broker that is not there: every event waits in a backlog of three.
-    let config = base_config(
-        free_port(),
-        json!({
-            "auth": auth,
-            "db_uri": database.uri(),
-            "bus": {"enabled": true, "host": "127.0.0.1", "port": free_port(), "exchange_name": exchange,
-                    "queue_name": format!("{exchange}-queue"), "backlog_size": 3},
-        }),
-    );
-    let dird = Daemon::start_in(dir, config, &[]).await;
-    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
-        .await;
+    let dird = daemon_with(
+        &database,
+        &exchange,
+        json!({"port": free_port(), "backlog_size": 3}),
+    )
+    .await;
     for index in 0..5 {
         assert_eq!(
             create_display(&dird, index).await,
@@ -284,20 +281,12 @@ async fn a_broker_that_stops_answering_costs_its_confirm_timeout_then_events_go_
     let recorder = Recorder::start().await;
     let exchange = recorder.exchange.clone();
     let proxy = integration_tests::tcp_proxy::FreezingProxy::start("127.0.0.1:5672").await;
-    let dir = shared_tempdir();
-    let auth = static_auth(dir.path(), TOKENS);
-    let config = base_config(
-        free_port(),
-        json!({
-            "auth": auth,
-            "db_uri": database.uri(),
-            "bus": {"enabled": true, "host": "127.0.0.1", "port": proxy.port, "exchange_name": exchange,
-                    "queue_name": format!("{exchange}-queue"), "confirm_timeout": 1},
-        }),
-    );
-    let dird = Daemon::start_in(dir, config, &[]).await;
-    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
-        .await;
+    let dird = daemon_with(
+        &database,
+        &exchange,
+        json!({"port": proxy.port, "confirm_timeout": 1}),
+    )
+    .await;
     dird.wait_for_status("t", "bus_publisher", "ok", Duration::from_secs(15))
         .await;
     assert_eq!(create_display(&dird, 0).await, 201);
