@@ -252,9 +252,6 @@ pub const LOG_LEVELS: &[&str] = &["critical", "error", "warning", "info", "debug
 /// Keys that hold secrets: masked by `GET /config`, never logged.
 pub const SECRET_KEYS: &[&str] = &["auth.password", "bus.password", "consul.token"];
 
-/// The keys of a declared source (an item of `sources`) that hold a secret.
-pub const SOURCE_SECRET_KEYS: &[&str] = &["ldap_password", "auth.password", "password"];
-
 impl Config {
     /// Validates a merged tree. Returns the config and the unknown keys (warnings), or every error.
     pub fn from_tree(tree: &Tree) -> Result<(Config, UnknownKeys), Vec<ConfigError>> {

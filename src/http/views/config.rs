@@ -3,7 +3,7 @@
 
 use crate::access;
 use crate::auth::Authorized;
-use crate::config::{SECRET_KEYS, SOURCE_SECRET_KEYS};
+use crate::config::SECRET_KEYS;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 use actix_web::{get, patch, web, HttpResponse};
@@ -24,10 +24,19 @@ fn masked(state: &AppState) -> Value {
         Err(poisoned) => poisoned.into_inner().clone(),
     };
     let mut value = tree.to_value();
-    mask_keys(&mut value, SECRET_KEYS);
+    for key in SECRET_KEYS {
+        let mut target = Some(&mut value);
+        for segment in key.split('.') {
+            target = target.and_then(|v| v.get_mut(segment));
+        }
+        if let Some(secret) = target.filter(|v| !v.is_null()) {
+            *secret = json!(MASK);
+        }
+    }
+    // Declared sources: the secrets a source body never shows, at any depth.
     if let Some(Value::Array(sources)) = value.get_mut("sources") {
-        for source in sources {
-            mask_keys(source, SOURCE_SECRET_KEYS);
+        for source in sources.iter_mut().filter_map(Value::as_object_mut) {
+            crate::resources::sources::model::mask_secrets(source, MASK);
         }
     }
     if let Some(uri) = value.get_mut("db_uri") {
@@ -36,19 +45,6 @@ fn masked(state: &AppState) -> Value {
         }
     }
     value
-}
-
-/// Masks each of `keys` (dotted paths) that `value` holds and is not null.
-fn mask_keys(value: &mut Value, keys: &[&str]) {
-    for key in keys {
-        let mut target = Some(&mut *value);
-        for segment in key.split('.') {
-            target = target.and_then(|v| v.get_mut(segment));
-        }
-        if let Some(secret) = target.filter(|v| !v.is_null()) {
-            *secret = json!(MASK);
-        }
-    }
 }
 
 fn mask_uri_password(uri: &str) -> String {

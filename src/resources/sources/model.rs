@@ -29,6 +29,20 @@ pub fn to_body(source: &Source) -> Value {
     Value::Object(body)
 }
 
+/// Replaces every secret of a source body, at any depth, with `mask` (`GET /0.1/config` shows the
+/// declared sources this way).
+pub fn mask_secrets(map: &mut Map<String, Value>, mask: &str) {
+    for (key, value) in map.iter_mut() {
+        if SECRET_KEYS.contains(&key.as_str()) {
+            if !value.is_null() {
+                *value = json!(mask);
+            }
+        } else if let Value::Object(inner) = value {
+            mask_secrets(inner, mask);
+        }
+    }
+}
+
 fn strip_secrets(map: &mut Map<String, Value>) {
     map.retain(|key, _| !SECRET_KEYS.contains(&key.as_str()));
     for value in map.values_mut() {
