@@ -6,6 +6,16 @@ use serde_json::Value;
 /// reaches the database.
 pub const NUL_MESSAGE: &str = "NUL characters (\\u0000) are not accepted";
 
+/// The reason a field holding a NUL character is refused, in wazo-dird's plain-text error style.
+pub fn nul_reason(field: &str) -> String {
+    format!("{field}: {NUL_MESSAGE}")
+}
+
+/// The validation detail of a field holding a NUL character, in wazo-dird's `details` style.
+pub fn nul_constraint() -> Value {
+    serde_json::json!({"constraint_id": "nul", "constraint": "no NUL character", "message": NUL_MESSAGE})
+}
+
 /// The path (`name`, `columns.0.title`…) of the first key or string of `value` that holds a NUL
 /// character, if any.
 pub fn nul_in(value: &Value) -> Option<String> {

@@ -259,7 +259,7 @@ fn refuse_bad_input(req: &HttpRequest, style: ErrorStyle) -> Option<ApiError> {
             .collect();
         let details: serde_json::Map<String, serde_json::Value> = names
             .into_iter()
-            .map(|name| (name, json!({"constraint_id": "nul", "constraint": "no NUL character", "message": NUL_MESSAGE})))
+            .map(|name| (name, crate::input::nul_constraint()))
             .collect();
         return Some(ApiError::invalid_data(details.into()).styled(style));
     }

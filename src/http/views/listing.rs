@@ -69,9 +69,7 @@ pub fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
         ),
         BodyError::Nul(path) => {
             let field = if path.is_empty() { "_schema".to_owned() } else { path };
-            ApiError::invalid_data(
-                json!({field: {"constraint_id": "nul", "constraint": "no NUL character", "message": input::NUL_MESSAGE}}),
-            )
+            ApiError::invalid_data(json!({ field: input::nul_constraint() }))
         }
     })
 }
@@ -81,7 +79,7 @@ pub fn legacy_json_body(bytes: &[u8]) -> Result<Value, ApiError> {
     parse_body(bytes).map_err(|error| {
         let reason = match error {
             BodyError::NotJson => "The body must be a JSON object".to_owned(),
-            BodyError::Nul(path) => format!("{path}: {}", input::NUL_MESSAGE),
+            BodyError::Nul(path) => input::nul_reason(&path),
         };
         ApiError::legacy_handmade(StatusCode::BAD_REQUEST, reason)
     })

@@ -3,7 +3,7 @@
 
 use super::{dao, notifier, validator, Contact};
 use crate::bus::Bus;
-use crate::input::NUL_MESSAGE;
+use crate::input::nul_reason;
 use crate::resources::ResourceError;
 use crate::storage::contact_cache::Owner;
 use crate::storage::Storage;
@@ -171,9 +171,7 @@ impl PersonalService {
             ));
         }
         if header.iter().any(|name| name.contains('\0')) {
-            return Err(PersonalError::Invalid(format!(
-                "the header row: {NUL_MESSAGE}"
-            )));
+            return Err(PersonalError::Invalid(nul_reason("the header row")));
         }
         let mut client = self.storage.client().await?;
         let transaction = client.transaction().await?;
@@ -209,7 +207,7 @@ impl PersonalService {
             if let Some((field, _)) = contact.iter().find(|(_, value)| value.contains('\0')) {
                 report.failed.push(ImportFailure {
                     line,
-                    errors: vec![format!("{field}: {NUL_MESSAGE}")],
+                    errors: vec![nul_reason(field)],
                 });
                 continue;
             }

@@ -2,7 +2,7 @@
 //! contact, as in wazo-dird.
 
 use super::Contact;
-use crate::input::{nul_in, NUL_MESSAGE};
+use crate::input::{nul_in, nul_reason};
 use serde_json::Value;
 
 /// The contact, or the reason wazo-dird gives for refusing it.
@@ -11,14 +11,13 @@ pub(crate) fn validate(body: &Value) -> Result<Contact, String> {
         return Err("The body must be a JSON object".into());
     };
     if let Some(path) = nul_in(body) {
-        return Err(format!("{path}: {NUL_MESSAGE}"));
+        return Err(nul_reason(&path));
     }
     let mut contact = Contact::new();
     for (key, value) in object {
         if key.is_empty() {
             return Err("Empty keys are not allowed".into());
         }
-
         match value {
             Value::String(text) => {
                 contact.insert(key.clone(), text.clone());

@@ -1,6 +1,6 @@
 //! Phonebook and phonebook contact bodies.
 
-use crate::input::{nul_in, NUL_MESSAGE};
+use crate::input::{nul_in, nul_reason};
 use crate::resources::validation::{object, Checker};
 use serde_json::{Map, Value};
 
@@ -38,7 +38,7 @@ pub(crate) fn contact(body: &Value) -> Result<Map<String, Value>, String> {
         return Err("Empty keys are not allowed".into());
     }
     if let Some(path) = nul_in(body) {
-        return Err(format!("{path}: {NUL_MESSAGE}"));
+        return Err(nul_reason(&path));
     }
     Ok(fields)
 }
