@@ -9,7 +9,7 @@
 //! - beyond [`CAPACITY`] entries the expired ones are swept, then all if still too many.
 //!
 //! A `DashMap` rather than moka: moka's bookkeeping on every read cost a third of `/0.1/status`'s
-//! throughput (72,232 against 105,930 requests/s, docs/performance.md); reads here are one shard
+//! throughput (72,232 against 83,312 requests/s, docs/performance.md); reads here are one shard
 //! lock and a clone.
 
 use dashmap::DashMap;
@@ -97,7 +97,7 @@ where
         self.loading
             .entry(key.clone())
             .or_insert_with(|| {
-                let (entries, loading, running, capacity_check) = (
+                let (entries, loading, running, ttl) = (
                     Arc::clone(&self.entries),
                     Arc::clone(&self.loading),
                     load(),
@@ -107,8 +107,7 @@ where
                     let answer = running.await;
                     if let Ok(value) = &answer {
                         if entries.len() >= CAPACITY {
-                            entries
-                                .retain(|_, (stored_at, _)| stored_at.elapsed() < capacity_check);
+                            entries.retain(|_, (stored_at, _)| stored_at.elapsed() < ttl);
                             if entries.len() >= CAPACITY {
                                 entries.clear();
                             }

@@ -10,7 +10,6 @@
 use super::BusStatus;
 use crate::config::Bus as BusConfig;
 use actors::Backoff;
-use backon::BackoffBuilder;
 use futures_util::future::BoxFuture;
 use futures_util::StreamExt;
 use lapin::message::Delivery;
@@ -182,34 +181,25 @@ async fn consume(
     Ok(())
 }
 
-/// The pauses between the attempts of a failing handler: 0.5 s doubling to 30 s, jittered, so that
-/// the instances of a cluster do not retry in step.
-fn retry_delays(attempts: u32) -> impl Iterator<Item = Duration> {
-    backon::ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(500))
-        .with_max_delay(Duration::from_secs(30))
-        .with_max_times(attempts.saturating_sub(1) as usize)
-        .with_jitter()
-        .build()
-}
-
-/// Runs the handler until it succeeds, the message turns out malformed, or `attempts` are spent.
+/// Runs the handler until it succeeds, the message turns out malformed, or `attempts` are spent,
+/// pausing between attempts 0.5 s doubling to 30 s, jittered, so that the instances of a cluster
+/// do not retry in step.
 async fn handle(
     handler: &Handler,
     name: &str,
     body: Value,
     attempts: u32,
 ) -> Result<(), HandlerError> {
-    let mut delays = retry_delays(attempts);
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
+    let mut attempt = 1;
     loop {
         match handler(name.to_owned(), body.clone()).await {
-            Err(HandlerError::Failed(error)) => match delays.next() {
-                Some(delay) => {
-                    tracing::warn!(%error, event = %name, retry_in = ?delay, "bus event handler failed: will try again");
-                    tokio::time::sleep(delay).await;
-                }
-                None => return Err(HandlerError::Failed(error)),
-            },
+            Err(HandlerError::Failed(error)) if attempt < attempts => {
+                let delay = backoff.next_delay();
+                tracing::warn!(%error, event = %name, retry_in = ?delay, "bus event handler failed: will try again");
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+            }
             outcome => return outcome,
         }
     }

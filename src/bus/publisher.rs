@@ -122,10 +122,15 @@ impl Publisher {
             .store(self.backlog.len(), Ordering::Relaxed);
     }
 
+    /// How long the broker has to confirm an event or accept a connection (`bus.confirm_timeout`).
+    fn confirm_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.config.confirm_timeout)
+    }
+
     pub async fn run(mut self) {
         let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
         loop {
-            let timeout = Duration::from_secs_f64(self.config.confirm_timeout);
+            let timeout = self.confirm_timeout();
             let connected = tokio::time::timeout(timeout, connect(&self.config))
                 .await
                 .unwrap_or_else(|_| {
@@ -204,7 +209,7 @@ impl Publisher {
                     .await?;
                 confirms.push(confirm);
             }
-            let timeout = Duration::from_secs_f64(self.config.confirm_timeout);
+            let timeout = self.confirm_timeout();
             for confirm in confirms {
                 // A broker (or a path to it) that stops answering must not hold the backlog forever:
                 // past the timeout the connection is dropped and the events are sent on a new one.

@@ -154,12 +154,6 @@ pub struct ContactCache {
     budget: usize,
 }
 
-impl Default for ContactCache {
-    fn default() -> Self {
-        ContactCache::new(usize::MAX)
-    }
-}
-
 /// Drops the snapshots of the owners used least recently (never `keep`'s) until the copies hold at
 /// most `budget` contacts; their lookups go to PostgreSQL until they are used, and copied, again.
 fn enforce_budget(slots: &Mutex<HashMap<Owner, Arc<Slot>>>, budget: usize, keep: &Owner) {
@@ -381,7 +375,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_change_makes_the_snapshot_stale_until_reloaded() {
-        let cache = ContactCache::default();
+        let cache = ContactCache::new(usize::MAX);
         let owner = Owner::Phonebook("p".into());
         let load = |n: usize| {
             move || async move { Ok(contacts().into_iter().take(n).collect::<Vec<_>>()) }

@@ -113,7 +113,6 @@ impl SourceService {
         }
     }
 
-    /// The actor of a source, when its backend is enabled.
     /// Each running source's actor state and counters, by source uuid (for `/0.1/status`).
     pub fn health(&self) -> serde_json::Map<String, serde_json::Value> {
         self.registry
@@ -139,6 +138,7 @@ impl SourceService {
             .collect()
     }
 
+    /// The actor of a source, when its backend is enabled.
     pub fn address(&self, uuid: &str) -> Option<Address<SourceWorker>> {
         self.registry.get(&uuid.to_owned())
     }
