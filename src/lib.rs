@@ -70,14 +70,16 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     };
     let bus = bus::Bus::start(&config.bus, origin);
 
-    let directory = std::sync::Arc::new(build_directory(
-        &config,
-        &loaded.tree,
-        auth.master_tenant().as_deref(),
-        storage.clone(),
-        bus.clone(),
-    )?);
-    directory.spawn_reload_on_database_ready(&storage);
+    let directory = std::sync::Arc::new(
+        build_directory(
+            &config,
+            &loaded.tree,
+            auth.master_tenant().as_deref(),
+            storage.clone(),
+            bus.clone(),
+        )
+        .await?,
+    );
     let favorites = std::sync::Arc::new(resources::favorites::service::FavoriteService::new(
         storage.clone(),
         bus.clone(),
@@ -138,7 +140,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
 }
 
 /// The directory: source actors, displays and profiles, with the ones declared in the configuration.
-fn build_directory(
+async fn build_directory(
     config: &config::Config,
     tree: &config::Tree,
     master_tenant: Option<&str>,
@@ -166,24 +168,36 @@ fn build_directory(
             .contact_cache
             .then(|| std::time::Duration::from_secs_f64(config.confd_resync_interval)),
     );
-    let sources = SourceService::new(
+    let published = resources::catalog::Published::default();
+    let sources = std::sync::Arc::new(SourceService::new(
         backends::enabled(&config.enabled_plugins.backends),
         supervision,
         storage.clone(),
         bus.clone(),
         std::sync::Arc::new(confd),
+        published.clone(),
+    ));
+    let catalog = services::catalog::CatalogHandle::spawn(
+        published.clone(),
+        storage.clone(),
+        std::sync::Arc::clone(&sources),
     );
     let directory = services::directory::Directory {
-        sources: std::sync::Arc::new(sources),
-        displays: std::sync::Arc::new(DisplayService::new(storage.clone(), bus.clone())),
-        profiles: std::sync::Arc::new(ProfileService::new(storage, bus)),
+        sources,
+        displays: std::sync::Arc::new(DisplayService::new(
+            storage.clone(),
+            bus.clone(),
+            published.clone(),
+        )),
+        profiles: std::sync::Arc::new(ProfileService::new(storage, bus, published)),
+        catalog,
         timeouts: services::directory::ServiceTimeouts {
             lookup: config.lookup_service.timeout,
             reverse: config.reverse_service.timeout,
             favorites: config.favorites_service.timeout,
         },
     };
-    directory.set_declared(declared);
+    directory.set_declared(declared).await;
     Ok(directory)
 }
 
@@ -223,7 +237,7 @@ fn spawn_reload_on_sighup(
                 });
             match reloaded {
                 Ok(declared) => {
-                    directory.set_declared(declared);
+                    directory.set_declared(declared).await;
                     tracing::info!("reload done");
                 }
                 Err(error) => {

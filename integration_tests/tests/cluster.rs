@@ -1,5 +1,7 @@
 //! Two instances on one database and one broker: a change made through either is served by the
-//! other within a second (each follows the other's source, display and profile events).
+//! other within a second (each follows the other's source, display and profile events); 50
+//! concurrent edits through both leave both on the database's state; a committed write succeeds
+//! even when the catalog cannot be read back at once, and shows as soon as it can.
 
 use integration_tests::broker::clean_up;
 use integration_tests::daemon::{base_config, set_mode, shared_tempdir, static_auth, Daemon};
@@ -355,4 +357,198 @@ async fn a_favorite_changed_through_one_instance_is_marked_on_the_other_at_once(
     })
     .await;
     clean_up(&exchange, Some(&format!("{exchange}-queue"))).await;
+}
+
+/// The (uuid, name) pairs of a listing, sorted.
+fn pairs(items: &Value) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = items["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|item| {
+                    (
+                        item["uuid"].as_str().unwrap_or_default().to_owned(),
+                        item["name"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    pairs.sort();
+    pairs
+}
+
+async fn stored_pairs(database: &TestDatabase, table: &str) -> Vec<(String, String)> {
+    let client = database.client().await;
+    let mut pairs: Vec<(String, String)> = client
+        .query(&format!("SELECT uuid::text, name FROM {table}"), &[])
+        .await
+        .expect("stored items")
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+#[tokio::test]
+async fn two_instances_taking_fifty_concurrent_edits_converge_on_the_database() {
+    let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
+    let database = TestDatabase::create().await;
+    let a = instance(&database, &exchange).await;
+    let b = instance(&database, &exchange).await;
+    let instances = [&a, &b];
+    let display = |name: &str| json!({"name": name, "columns": [{"field": "name"}]});
+    let source = |name: &str| json!({"name": name, "file": "/nonexistent.csv", "unique_column": "id", "searched_columns": ["name"]});
+
+    let mut displays = Vec::new();
+    let mut sources = Vec::new();
+    for i in 0..6 {
+        let (status, created) = send(
+            &a,
+            Method::POST,
+            "/0.1/displays".into(),
+            display(&format!("d{i}")),
+        )
+        .await;
+        assert_eq!(status, 201, "{created}");
+        displays.push(created["uuid"].as_str().expect("uuid").to_owned());
+        let (status, created) = send(
+            &b,
+            Method::POST,
+            "/0.1/backends/csv/sources".into(),
+            source(&format!("s{i}")),
+        )
+        .await;
+        assert_eq!(status, 200, "{created}");
+        sources.push(created["uuid"].as_str().expect("uuid").to_owned());
+    }
+
+    // 50 edits at once, half through each instance: both rename the same items, create new
+    // ones and delete some of those being renamed.
+    let edits = (0..50).map(|i| {
+        let dird = instances[i % 2];
+        let (method, path, body) = match i {
+            0..=11 => (
+                Method::PUT,
+                format!("/0.1/displays/{}", displays[i % 6]),
+                display(&format!("d{}-{i}", i % 6)),
+            ),
+            12..=23 => (
+                Method::PUT,
+                format!("/0.1/backends/csv/sources/{}", sources[i % 6]),
+                source(&format!("s{}-{i}", i % 6)),
+            ),
+            24..=35 => (
+                Method::POST,
+                "/0.1/displays".into(),
+                display(&format!("new-d{i}")),
+            ),
+            36..=45 => (
+                Method::POST,
+                "/0.1/backends/csv/sources".into(),
+                source(&format!("new-s{i}")),
+            ),
+            46 | 47 => (
+                Method::DELETE,
+                format!("/0.1/displays/{}", displays[i - 46]),
+                Value::Null,
+            ),
+            _ => (
+                Method::DELETE,
+                format!("/0.1/backends/csv/sources/{}", sources[i - 48]),
+                Value::Null,
+            ),
+        };
+        async move {
+            let (status, body) = send(dird, method, path, body).await;
+            // A rename racing with the delete of its item may find it gone.
+            assert!(
+                [200, 201, 204, 404].contains(&status),
+                "edit {i}: {status} {body}"
+            );
+        }
+    });
+    futures_util::future::join_all(edits).await;
+
+    let stored_displays = stored_pairs(&database, "dird_display").await;
+    let stored_sources = stored_pairs(&database, "dird_source").await;
+    assert_eq!(stored_displays.len(), 6 - 2 + 12);
+    assert_eq!(stored_sources.len(), 6 - 2 + 10);
+    let started = Instant::now();
+    loop {
+        let mut converged = true;
+        for dird in instances {
+            let (_, listed) = dird.get("/0.1/displays", "t", None).await;
+            converged &= pairs(&listed) == stored_displays;
+            let (_, listed) = dird.get("/0.1/backends/csv/sources", "t", None).await;
+            converged &= pairs(&listed) == stored_sources;
+        }
+        if converged {
+            eprintln!("converged {:?} after the last edit", started.elapsed());
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the instances did not converge on the database's sources and displays within 2 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    clean_up(&exchange, Some(&format!("{exchange}-queue"))).await;
+}
+
+#[tokio::test]
+async fn a_committed_write_succeeds_while_the_catalog_cannot_be_read_and_shows_once_it_can() {
+    let database = TestDatabase::create().await;
+    let dir = shared_tempdir();
+    let auth = static_auth(dir.path(), TOKENS);
+    let config = base_config(
+        free_port(),
+        json!({"auth": auth, "db_uri": database.uri(), "db_statement_timeout": 0.5}),
+    );
+    let dird = Daemon::start_in(dir, config, &[]).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
+
+    // Re-reading the catalog reads dird_profile, which a long transaction now locks; creating a
+    // display does not touch it.
+    let mut locker = database.client().await;
+    let lock = locker.transaction().await.expect("transaction");
+    lock.batch_execute("LOCK TABLE dird_profile IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    let (status, created) = send(
+        &dird,
+        Method::POST,
+        "/0.1/displays".into(),
+        json!({"name": "committed", "columns": [{"field": "name"}]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, listed) = dird.get("/0.1/displays", "t", None).await;
+    assert!(
+        pairs(&listed).is_empty(),
+        "the catalog could not have read it: {listed}"
+    );
+
+    lock.rollback().await.expect("unlock");
+    let started = Instant::now();
+    loop {
+        let (_, listed) = dird.get("/0.1/displays", "t", None).await;
+        if pairs(&listed) == stored_pairs(&database, "dird_display").await
+            && !pairs(&listed).is_empty()
+        {
+            eprintln!(
+                "caught up {:?} after the lock was released",
+                started.elapsed()
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "the catalog did not catch up: {listed}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -6,6 +6,7 @@
 //! queues behind a mailbox. Deadlines: each source gets its own `timeout` (else the service's
 //! default from YAML), and the profile service's `options.timeout` bounds the whole request.
 
+use super::catalog::{CatalogHandle, ReloadError};
 use super::source_actor::{SourceRequest, SourceResponse, SourceResult};
 use crate::backends::Context;
 use crate::resources::declared::Declared;
@@ -14,8 +15,6 @@ use crate::resources::displays::service::DisplayService;
 use crate::resources::profiles::model::Profile;
 use crate::resources::profiles::service::ProfileService;
 use crate::resources::sources::service::SourceService;
-use crate::resources::ResourceError;
-use crate::storage::Storage;
 use actors::{first_match, gather, CallError};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -43,63 +42,43 @@ pub struct Directory {
     pub sources: Arc<SourceService>,
     pub displays: Arc<DisplayService>,
     pub profiles: Arc<ProfileService>,
+    /// The actor that applies every change of the catalog, in order.
+    pub catalog: CatalogHandle,
     pub timeouts: ServiceTimeouts,
 }
 
 impl Directory {
-    /// The profile named `name` in `tenant_uuid`, with its display.
+    /// The profile named `name` in `tenant_uuid`, with its display, from one snapshot.
     pub fn profile(&self, tenant_uuid: &str, name: &str) -> Option<ResolvedProfile> {
-        let profile = self.profiles.get_by_name(tenant_uuid, name)?;
+        let snapshot = self.catalog.snapshot();
+        let profile = Arc::clone(snapshot.profiles.by_name(tenant_uuid, name)?);
         let display = profile
             .display
             .as_deref()
-            .and_then(|uuid| self.displays.get_any(uuid));
+            .and_then(|uuid| snapshot.displays.get_any(uuid))
+            .cloned();
         Some(ResolvedProfile { profile, display })
     }
 
-    /// Replaces the sources, displays and profiles declared in the configuration (start-up, SIGHUP).
-    pub fn set_declared(&self, declared: Declared) {
-        tracing::info!(
-            sources = declared.sources.len(),
-            displays = declared.displays.len(),
-            profiles = declared.profiles.len(),
-            "declared resources applied"
-        );
-        self.sources.set_declared(declared.sources);
-        self.displays.set_declared(declared.displays);
-        self.profiles.set_declared(declared.profiles);
+    /// Replaces the sources, displays and profiles declared in the configuration (start-up,
+    /// SIGHUP); answers once they are in the catalog.
+    pub async fn set_declared(&self, declared: Declared) {
+        self.catalog.set_declared(declared).await;
     }
 
-    /// Re-reads the stored sources, displays and profiles (after a write, or when the database
-    /// comes back). A deleted source or display changes profiles too, so all three are read.
-    pub async fn reload_stored(&self) -> Result<(), ResourceError> {
-        self.sources.reload_stored().await?;
-        self.displays.reload_stored().await?;
-        self.profiles.reload_stored().await
+    /// Reads the stored sources, displays and profiles again (a peer's change, a tenant's
+    /// provisioning). A deleted source or display changes profiles too, so all three are read.
+    pub async fn reload_stored(&self) -> Result<(), ReloadError> {
+        self.catalog.reload().await.map(|_| ())
     }
 
-    /// Reloads the stored resources each time the database becomes available.
-    pub fn spawn_reload_on_database_ready(self: &Arc<Self>, storage: &Storage) {
-        let Some(mut ready) = storage.subscribe_ready() else {
-            return;
-        };
-        let directory = Arc::clone(self);
-        tokio::spawn(async move {
-            // The database may have become available before this subscription.
-            if *ready.borrow_and_update() > 0 {
-                if let Err(error) = directory.reload_stored().await {
-                    tracing::error!(%error, "cannot load the stored sources, displays and profiles");
-                }
-            }
-            while ready.changed().await.is_ok() {
-                match directory.reload_stored().await {
-                    Ok(()) => tracing::info!("stored sources, displays and profiles loaded"),
-                    Err(error) => {
-                        tracing::error!(%error, "cannot load the stored sources, displays and profiles")
-                    }
-                }
-            }
-        });
+    /// After a committed API write: waits until the catalog holds it, so that the caller's next
+    /// request sees it. A failed read does not fail the write, which is committed: the catalog
+    /// actor retries until it holds the database's state.
+    pub async fn committed(&self) {
+        if let Err(error) = self.catalog.reload().await {
+            tracing::warn!(%error, "change committed; the catalog will catch up when it can read it");
+        }
     }
 
     /// The deadline of one source: its own `timeout`, if it has one, within the request's budget.
@@ -324,6 +303,7 @@ impl crate::resources::profiles::service::References for Directory {
 mod tests {
     use super::*;
     use crate::backends::SourceSpec;
+    use crate::resources::catalog::Published;
     use crate::resources::profiles::model::{ProfileService as Service, ServiceOptions};
     use std::collections::BTreeMap;
 
@@ -342,7 +322,7 @@ mod tests {
         }
     }
 
-    fn directory(dir: &std::path::Path) -> (Directory, Profile) {
+    async fn directory(dir: &std::path::Path) -> (Directory, Profile) {
         std::fs::write(
             dir.join("a.csv"),
             "id,name,number\n1,Alice,1001\n2,Bob,1002\n",
@@ -361,17 +341,27 @@ mod tests {
         )
         .expect("no storage");
         let bus = crate::bus::Bus::disabled();
-        let sources = SourceService::new(
+        let published = Published::default();
+        let sources = Arc::new(SourceService::new(
             vec!["csv".into()],
             actors::SupervisorConfig::default(),
             storage.clone(),
             bus.clone(),
             Arc::new(crate::backends::confd::ConfdHub::new(None)),
-        );
-        sources.set_declared(vec![
-            csv_source("a", &dir.join("a.csv")),
-            csv_source("b", &dir.join("b.csv")),
-        ]);
+            published.clone(),
+        ));
+        let catalog =
+            CatalogHandle::spawn(published.clone(), storage.clone(), Arc::clone(&sources));
+        catalog
+            .set_declared(Declared {
+                sources: vec![
+                    csv_source("a", &dir.join("a.csv")),
+                    csv_source("b", &dir.join("b.csv")),
+                ],
+                displays: Vec::new(),
+                profiles: Vec::new(),
+            })
+            .await;
         let service = Service {
             sources: vec!["uuid-a".into(), "uuid-b".into()],
             options: ServiceOptions::default(),
@@ -387,9 +377,14 @@ mod tests {
             ]),
         };
         let directory = Directory {
-            sources: Arc::new(sources),
-            displays: Arc::new(DisplayService::new(storage.clone(), bus.clone())),
-            profiles: Arc::new(ProfileService::new(storage, bus)),
+            sources,
+            displays: Arc::new(DisplayService::new(
+                storage.clone(),
+                bus.clone(),
+                published.clone(),
+            )),
+            profiles: Arc::new(ProfileService::new(storage, bus, published)),
+            catalog,
             timeouts: ServiceTimeouts {
                 lookup: 1.0,
                 reverse: 1.0,
@@ -402,7 +397,7 @@ mod tests {
     #[tokio::test]
     async fn match_all_answers_many_numbers_with_one_call_per_source() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (directory, profile) = directory(dir.path());
+        let (directory, profile) = directory(dir.path()).await;
         let extens: Vec<String> = ["1001", "1002", "1003", "9999"]
             .iter()
             .map(|s| (*s).to_owned())
@@ -422,7 +417,7 @@ mod tests {
     #[tokio::test]
     async fn list_returns_the_contacts_of_the_given_ids_per_source() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (directory, profile) = directory(dir.path());
+        let (directory, profile) = directory(dir.path()).await;
         let ids = HashMap::from([
             ("a".to_owned(), vec!["2".to_owned(), "42".to_owned()]),
             ("b".to_owned(), vec!["7".to_owned()]),

@@ -1,5 +1,6 @@
 //! The directory services: formatting of source results, and the scatter-gather lookups.
 
+pub mod catalog;
 pub mod directory;
 pub mod format;
 pub mod graphql;

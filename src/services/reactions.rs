@@ -15,7 +15,6 @@ use crate::bus::{Handler, HandlerError};
 use crate::resources::favorites::service::FavoriteService;
 use crate::resources::sources::model::Source;
 use crate::resources::tenants::service::TenantService;
-use crate::resources::ResourceError;
 use crate::storage::contact_cache::Owner;
 use crate::storage::Storage;
 use serde_json::{json, Value};
@@ -139,7 +138,7 @@ fn text<'a>(data: &'a Value, key: &str) -> Result<&'a str, HandlerError> {
         .ok_or_else(|| HandlerError::Malformed(format!("`data.{key}` is missing")))
 }
 
-fn failed(error: ResourceError) -> HandlerError {
+fn failed(error: impl std::fmt::Display) -> HandlerError {
     HandlerError::Failed(error.to_string())
 }
 

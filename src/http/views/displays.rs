@@ -77,7 +77,7 @@ async fn create_display(
         .displays
         .create(&body_value, &caller.tenant_uuid)
         .await?;
-    state.directory.reload_stored().await?;
+    state.directory.committed().await;
     Ok(HttpResponse::Created().json(display_body(&display)))
 }
 
@@ -128,7 +128,7 @@ async fn update_display(
         .displays
         .update(&path, &tenants, &body)
         .await?;
-    state.directory.reload_stored().await?;
+    state.directory.committed().await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -147,6 +147,6 @@ async fn delete_display(
 ) -> Result<HttpResponse, ApiError> {
     let tenants = caller.tenants(true).await?;
     state.directory.displays.delete(&path, &tenants).await?;
-    state.directory.reload_stored().await?;
+    state.directory.committed().await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -202,7 +202,7 @@ async fn update_phonebook(
         .await
         .map_err(legacy)?;
     // Its sources are named after it.
-    state.directory.reload_stored().await?;
+    state.directory.committed().await;
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -220,7 +220,7 @@ async fn delete_phonebook(
         .delete(&path, &caller.tenant_uuid)
         .await
         .map_err(legacy)?;
-    state.directory.reload_stored().await?;
+    state.directory.committed().await;
     Ok(HttpResponse::NoContent().finish())
 }
 

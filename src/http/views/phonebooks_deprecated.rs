@@ -258,7 +258,7 @@ async fn update_phonebook(
         .update(&phonebook.uuid, &tenant, &legacy_json_body(&body)?)
         .await
         .map_err(legacy)?;
-    state.directory.reload_stored().await?;
+    state.directory.committed().await;
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -282,7 +282,7 @@ async fn delete_phonebook(
         .delete(&phonebook.uuid, &tenant)
         .await
         .map_err(legacy)?;
-    state.directory.reload_stored().await?;
+    state.directory.committed().await;
     Ok(HttpResponse::NoContent().finish())
 }
 

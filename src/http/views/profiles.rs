@@ -72,7 +72,7 @@ async fn create_profile(
         .profiles
         .create(&body, &caller.tenant_uuid, state.directory.as_ref())
         .await?;
-    state.directory.reload_stored().await?;
+    state.directory.committed().await;
     let mut created = profile.to_body();
     // Upstream answers with what it was sent: no `display` key when none was (reads show `null`).
     if body.get("display").is_none() {
@@ -130,7 +130,7 @@ async fn update_profile(
         .profiles
         .update(&path, &tenants, &body, state.directory.as_ref())
         .await?;
-    state.directory.reload_stored().await?;
+    state.directory.committed().await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -149,6 +149,6 @@ async fn delete_profile(
 ) -> Result<HttpResponse, ApiError> {
     let tenants = caller.tenants(true).await?;
     state.directory.profiles.delete(&path, &tenants).await?;
-    state.directory.reload_stored().await?;
+    state.directory.committed().await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -161,7 +161,7 @@ async fn create_source(
         .sources
         .create(kind.name, &body, &caller.tenant_uuid)
         .await?;
-    state.directory.reload_stored().await?;
+    state.directory.committed().await;
     Ok(HttpResponse::Ok().json(to_body(&source)))
 }
 
@@ -217,7 +217,7 @@ async fn update_source(
         .sources
         .update(kind.name, &uuid, &tenants, &body)
         .await?;
-    state.directory.reload_stored().await?;
+    state.directory.committed().await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -242,6 +242,6 @@ async fn delete_source(
         .sources
         .delete(kind.name, &uuid, &tenants)
         .await?;
-    state.directory.reload_stored().await?;
+    state.directory.committed().await;
     Ok(HttpResponse::NoContent().finish())
 }

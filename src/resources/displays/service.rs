@@ -3,7 +3,7 @@
 use super::model::Display;
 use super::{dao, notifier, validator};
 use crate::bus::Bus;
-use crate::resources::catalog::Catalog;
+use crate::resources::catalog::{Catalog, Published};
 use crate::resources::notifier::Change;
 use crate::resources::ResourceError;
 use crate::storage::Storage;
@@ -18,39 +18,29 @@ pub struct DisplayService {
 }
 
 impl DisplayService {
-    pub fn new(storage: Storage, bus: Bus) -> Self {
+    pub fn new(storage: Storage, bus: Bus, published: Published) -> Self {
         DisplayService {
-            catalog: Catalog::default(),
+            catalog: Catalog::new(published, |snapshot| &snapshot.displays),
             storage,
             bus,
         }
     }
 
-    pub fn set_declared(&self, displays: Vec<Display>) {
-        self.catalog.set_declared(displays);
-    }
-
-    pub async fn reload_stored(&self) -> Result<(), ResourceError> {
-        let client = self.storage.client().await?;
-        self.catalog.set_stored(dao::load_all(&client).await?);
-        Ok(())
-    }
-
     pub fn get(&self, uuid: &str, tenants: &[String]) -> Option<Arc<Display>> {
-        self.catalog.get(uuid, tenants)
+        self.catalog.index().get(uuid, tenants).cloned()
     }
 
     /// A display whatever its tenant (profiles only name displays of their own tenant).
     pub fn get_any(&self, uuid: &str) -> Option<Arc<Display>> {
-        self.catalog.get_any(uuid)
+        self.catalog.index().get_any(uuid).cloned()
     }
 
     pub fn list(&self, tenants: &[String]) -> Vec<Arc<Display>> {
-        self.catalog.in_tenants(tenants)
+        self.catalog.index().in_tenants(tenants)
     }
 
     pub fn is_declared(&self, uuid: &str) -> bool {
-        self.catalog.is_declared(uuid)
+        self.catalog.index().is_declared(uuid)
     }
 
     pub async fn create(&self, body: &Value, tenant_uuid: &str) -> Result<Display, ResourceError> {
@@ -70,7 +60,9 @@ impl DisplayService {
     }
 
     fn writable(&self, uuid: &str, tenants: &[String]) -> Result<Arc<Display>, ResourceError> {
-        self.catalog.writable("displays", uuid, tenants, |_| true)
+        self.catalog
+            .index()
+            .writable("displays", uuid, tenants, |_| true)
     }
 
     pub async fn update(

@@ -3,7 +3,7 @@
 use super::model::Profile;
 use super::{dao, notifier, validator};
 use crate::bus::Bus;
-use crate::resources::catalog::Catalog;
+use crate::resources::catalog::{Catalog, Published};
 use crate::resources::notifier::Change;
 use crate::resources::ResourceError;
 use crate::storage::Storage;
@@ -25,38 +25,25 @@ pub trait References {
 }
 
 impl ProfileService {
-    pub fn new(storage: Storage, bus: Bus) -> Self {
+    pub fn new(storage: Storage, bus: Bus, published: Published) -> Self {
         ProfileService {
-            catalog: Catalog::default(),
+            catalog: Catalog::new(published, |snapshot| &snapshot.profiles),
             storage,
             bus,
         }
     }
 
-    pub fn set_declared(&self, profiles: Vec<Profile>) {
-        self.catalog.set_declared(profiles);
-    }
-
-    pub async fn reload_stored(&self) -> Result<(), ResourceError> {
-        let client = self.storage.client().await?;
-        self.catalog.set_stored(dao::load_all(&client).await?);
-        Ok(())
-    }
-
     /// The profile named `name` in `tenant_uuid` (the directory routes name profiles).
     pub fn get_by_name(&self, tenant_uuid: &str, name: &str) -> Option<Arc<Profile>> {
-        self.catalog
-            .in_tenants(&[tenant_uuid.to_owned()])
-            .into_iter()
-            .find(|p| p.name == name)
+        self.catalog.index().by_name(tenant_uuid, name).cloned()
     }
 
     pub fn get(&self, uuid: &str, tenants: &[String]) -> Option<Arc<Profile>> {
-        self.catalog.get(uuid, tenants)
+        self.catalog.index().get(uuid, tenants).cloned()
     }
 
     pub fn list(&self, tenants: &[String]) -> Vec<Arc<Profile>> {
-        self.catalog.in_tenants(tenants)
+        self.catalog.index().in_tenants(tenants)
     }
 
     fn check(
@@ -83,6 +70,7 @@ impl ProfileService {
         }
         if self
             .catalog
+            .index()
             .name_taken(&profile.tenant_uuid, &profile.name, except)
         {
             return Err(ResourceError::Duplicate {
@@ -116,7 +104,9 @@ impl ProfileService {
     }
 
     fn writable(&self, uuid: &str, tenants: &[String]) -> Result<Arc<Profile>, ResourceError> {
-        self.catalog.writable("profiles", uuid, tenants, |_| true)
+        self.catalog
+            .index()
+            .writable("profiles", uuid, tenants, |_| true)
     }
 
     pub async fn update(

@@ -5,7 +5,7 @@ use super::model::{keep_secrets, Source};
 use super::{dao, notifier, validator};
 use crate::backends;
 use crate::bus::Bus;
-use crate::resources::catalog::Catalog;
+use crate::resources::catalog::{Catalog, Index, Published};
 use crate::resources::notifier::Change;
 use crate::resources::ResourceError;
 use crate::services::source_actor::{self, SourceRegistry, SourceWorker};
@@ -35,9 +35,10 @@ impl SourceService {
         storage: Storage,
         bus: Bus,
         confd: Arc<crate::backends::confd::ConfdHub>,
+        published: Published,
     ) -> Self {
         SourceService {
-            catalog: Catalog::default(),
+            catalog: Catalog::new(published, |snapshot| &snapshot.sources),
             registry: source_actor::registry(
                 supervision,
                 crate::backends::Deps {
@@ -52,14 +53,14 @@ impl SourceService {
         }
     }
 
-    /// Starts, restarts or stops actors so that they match the catalog.
-    fn reconcile(&self) {
-        let desired: HashMap<String, Arc<Source>> = self
-            .catalog
+    /// Starts, restarts or stops actors so that they match `sources` (the catalog actor calls
+    /// this after each change it applies).
+    pub(crate) fn reconcile(&self, sources: &Index<Source>) {
+        let desired: HashMap<String, Arc<Source>> = sources
             .all()
-            .into_iter()
+            .iter()
             .filter(|source| self.enabled_backends.contains(&source.backend))
-            .map(|source| (source.uuid.clone(), source))
+            .map(|source| (source.uuid.clone(), Arc::clone(source)))
             .collect();
         let diff = self.registry.apply(desired);
         if !(diff.started.is_empty() && diff.restarted.is_empty() && diff.stopped.is_empty()) {
@@ -67,37 +68,23 @@ impl SourceService {
         }
     }
 
-    /// Replaces the sources declared in the configuration.
-    pub fn set_declared(&self, sources: Vec<Source>) {
-        self.catalog.set_declared(sources);
-        self.reconcile();
-    }
-
-    /// Re-reads the stored sources.
-    pub async fn reload_stored(&self) -> Result<(), ResourceError> {
-        let client = self.storage.client().await?;
-        self.catalog.set_stored(dao::load_all(&client).await?);
-        self.reconcile();
-        Ok(())
-    }
-
     pub fn get(&self, uuid: &str, tenants: &[String]) -> Option<Arc<Source>> {
-        self.catalog.get(uuid, tenants)
+        self.catalog.index().get(uuid, tenants).cloned()
     }
 
     /// A source whatever its tenant (for the engine, which has checked the profile's tenant).
     pub fn get_any(&self, uuid: &str) -> Option<Arc<Source>> {
-        self.catalog.get_any(uuid)
+        self.catalog.index().get_any(uuid).cloned()
     }
 
     /// Every source of the given tenants.
     pub fn list(&self, tenants: &[String]) -> Vec<Arc<Source>> {
-        self.catalog.in_tenants(tenants)
+        self.catalog.index().in_tenants(tenants)
     }
 
     /// Whether `uuid` is declared in the configuration.
     pub fn is_declared(&self, uuid: &str) -> bool {
-        self.catalog.is_declared(uuid)
+        self.catalog.index().is_declared(uuid)
     }
 
     /// What the sources that read wazo-confd share (their copies follow wazo-confd's events).
@@ -166,7 +153,12 @@ impl SourceService {
             validator::UnknownKeys::Drop,
         )
         .map_err(ResourceError::Invalid)?;
-        if !kind.virtual_name && self.catalog.name_taken(tenant_uuid, &source.name, None) {
+        if !kind.virtual_name
+            && self
+                .catalog
+                .index()
+                .name_taken(tenant_uuid, &source.name, None)
+        {
             return Err(ResourceError::Duplicate {
                 resource: "sources",
                 name: source.name,
@@ -186,11 +178,10 @@ impl SourceService {
     pub async fn provision(&self, source: Source) -> Result<Arc<Source>, ResourceError> {
         if let Some(existing) = self
             .catalog
-            .in_tenants(std::slice::from_ref(&source.tenant_uuid))
-            .into_iter()
-            .find(|s| s.name == source.name)
+            .index()
+            .by_name(&source.tenant_uuid, &source.name)
         {
-            return Ok(existing);
+            return Ok(Arc::clone(existing));
         }
         let client = self.storage.client().await?;
         dao::create(&client, &source).await?;
@@ -207,6 +198,7 @@ impl SourceService {
         tenants: &[String],
     ) -> Result<Arc<Source>, ResourceError> {
         self.catalog
+            .index()
             .writable("sources", uuid, tenants, |source| source.backend == backend)
     }
 
@@ -235,6 +227,7 @@ impl SourceService {
         if !kind.virtual_name
             && self
                 .catalog
+                .index()
                 .name_taken(&source.tenant_uuid, &source.name, Some(uuid))
         {
             return Err(ResourceError::Duplicate {
