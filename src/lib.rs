@@ -125,6 +125,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         personal,
         favorites,
         directory,
+        http_metrics: std::sync::Arc::default(),
         backends: backends::enabled(&config.enabled_plugins.backends),
         config: std::sync::Arc::clone(&config),
         live_config: RwLock::new(loaded.tree),

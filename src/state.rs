@@ -31,4 +31,6 @@ pub struct AppState {
     pub graphql: crate::services::graphql::DirdSchema,
     /// Users' favorites.
     pub favorites: Arc<crate::resources::favorites::service::FavoriteService>,
+    /// HTTP requests by route, for `/metrics`.
+    pub http_metrics: Arc<crate::http::metrics::HttpMetrics>,
 }

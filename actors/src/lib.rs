@@ -10,11 +10,13 @@
 
 mod backoff;
 pub mod gather;
+pub mod histogram;
 pub mod registry;
 pub mod supervisor;
 
 pub use backoff::Backoff;
 pub use gather::{first_match, gather, Gathered};
+pub use histogram::{Histogram, HistogramSnapshot};
 pub use registry::{Diff, Registry};
 pub use supervisor::{
     spawn, Address, CallError, Factory, Failure, Stats, SupervisorConfig, Worker,

@@ -147,6 +147,8 @@ pub struct Stats {
     pub restarts: AtomicU64,
     /// Times the breaker opened on timeouts or failures in a row.
     pub breaker_opens: AtomicU64,
+    /// How long the worker took to answer (or to be cut at the deadline).
+    pub latency: crate::Histogram,
     last_error: Mutex<Option<String>>,
 }
 
@@ -431,12 +433,14 @@ impl<F: Factory> Supervisor<F> {
                     reply,
                 } = envelope;
                 // The worker runs in a task of its own so that a panic is caught at its boundary.
+                let started = Instant::now();
                 let task = tokio::spawn(worker.handle(request));
                 let abort = task.abort_handle();
                 let outcome = tokio::select! {
                     () = stop.cancelled() => { abort.abort(); return; }
                     outcome = tokio::time::timeout_at(deadline, task) => outcome,
                 };
+                stats.latency.observe(started.elapsed());
                 let answer = match outcome {
                     Err(_elapsed) => {
                         abort.abort();

@@ -10,6 +10,7 @@ pub mod csv_directory;
 pub mod daemon;
 pub mod dird_client;
 pub mod postgres;
+pub mod prometheus;
 pub mod server;
 pub mod slapd;
 pub mod tcp_proxy;

@@ -57,6 +57,8 @@ pub struct Config {
     pub favorites_service: ServicePool,
     /// Supervision of the source actors.
     pub source_actors: SourceActors,
+    /// The Prometheus `/metrics` route.
+    pub metrics: Metrics,
     /// `contact_cache.enabled`: lookups in phonebooks, personal contacts, wazo-confd users and
     /// conference rooms read an in-memory copy.
     pub contact_cache: bool,
@@ -203,6 +205,17 @@ pub struct ServicePool {
     pub timeout: f64,
 }
 
+/// `metrics` section (not in wazo-dird): Prometheus metrics.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    /// Serve `GET /metrics` (on the API with ACL `dird.metrics.read`).
+    pub enabled: bool,
+    /// Address of the listener of its own (no token), when `port` is set.
+    pub listen: String,
+    /// Port of a listener serving only `/metrics`, without a token.
+    pub port: Option<u16>,
+}
+
 /// `source_actors` section: supervision of the source actors.
 #[derive(Debug, Clone)]
 pub struct SourceActors {
@@ -297,6 +310,11 @@ impl Config {
             contact_cache: r.bool("contact_cache.enabled"),
             contact_cache_max_contacts: r.uint("contact_cache.max_contacts"),
             confd_resync_interval: r.positive_seconds("contact_cache.resync_interval"),
+            metrics: Metrics {
+                enabled: r.bool("metrics.enabled"),
+                listen: r.string("metrics.listen"),
+                port: r.opt_port("metrics.port"),
+            },
             source_actors: SourceActors {
                 restart_backoff_min: r.positive_seconds("source_actors.restart_backoff_min"),
                 restart_backoff_max: r.positive_seconds("source_actors.restart_backoff_max"),

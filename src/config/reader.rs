@@ -107,6 +107,19 @@ impl<'a> Reader<'a> {
         .unwrap_or(1)
     }
 
+    /// A TCP port (1 to 65535) or null.
+    pub fn opt_port(&mut self, key: &str) -> Option<u16> {
+        self.typed(key, "a port number (1-65535) or null", |v| match v {
+            Value::Null => Some(None),
+            _ => v
+                .as_u64()
+                .and_then(|n| u16::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .map(Some),
+        })
+        .flatten()
+    }
+
     /// A non-negative integer.
     pub fn uint(&mut self, key: &str) -> u64 {
         self.typed(key, "a non-negative integer", Value::as_u64)

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod list_params;
+pub mod metrics;
 mod server;
 pub mod views;
 

@@ -24,11 +24,15 @@ pub fn configure_app(
     auth: web::Data<AuthService>,
 ) {
     let plugins = state.config.enabled_plugins.clone();
+    let metrics_enabled = state.config.metrics.enabled;
     let import_limit = usize::try_from(state.config.rest_api.max_import_size).unwrap_or(usize::MAX);
     cfg.app_data(state)
         .app_data(auth)
         .app_data(web::PayloadConfig::new(import_limit));
     views::configure(cfg, &plugins.views, &plugins.services);
+    if metrics_enabled {
+        super::metrics::configure(cfg);
+    }
     cfg.default_service(web::to(not_found));
 }
 
@@ -119,12 +123,14 @@ pub async fn serve(state: web::Data<AppState>, auth: web::Data<AuthService>) -> 
             usize::try_from(settings.max_threads.max(1)).unwrap_or(usize::MAX),
         );
     let factory_settings = settings.clone();
+    let metrics_state = state.clone();
     let server = HttpServer::new(move || {
         let state = state.clone();
         let auth = auth.clone();
         App::new()
             .wrap(actix_web::middleware::from_fn(body_limit))
             .wrap(cors(&factory_settings))
+            .wrap(actix_web::middleware::from_fn(super::metrics::record))
             .configure(move |cfg| configure_app(cfg, state, auth))
     })
     .workers(workers)
@@ -153,6 +159,39 @@ pub async fn serve(state: web::Data<AppState>, auth: web::Data<AuthService>) -> 
         "http"
     };
     tracing::info!(listen = %settings.listen, port = settings.port, %scheme, workers, "HTTP API listening");
+    let metrics = match (config.metrics.enabled, config.metrics.port) {
+        (true, Some(port)) => Some(metrics_listener(
+            metrics_state,
+            &config.metrics.listen,
+            port,
+        )?),
+        _ => None,
+    };
     crate::privileges::become_user(config.user.as_deref())?;
-    server.run().await.map_err(|e| e.to_string())
+    match metrics {
+        Some(metrics) => futures_util::future::try_join(server.run(), metrics)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        None => server.run().await.map_err(|e| e.to_string()),
+    }
+}
+
+/// A listener of its own serving only `GET /metrics`, without a token (`metrics.port`).
+fn metrics_listener(
+    state: web::Data<AppState>,
+    listen: &str,
+    port: u16,
+) -> Result<actix_web::dev::Server, String> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(super::metrics::open_metrics))
+            .default_service(web::to(not_found))
+    })
+    .workers(1)
+    .bind((listen, port))
+    .map_err(|e| format!("cannot listen for metrics on {listen}:{port}: {e}"))?;
+    tracing::info!(%listen, port, "metrics listening (GET /metrics, no token)");
+    Ok(server.run())
 }

@@ -123,6 +123,11 @@ impl Storage {
             .map(|inner| inner.generation.subscribe())
     }
 
+    /// The pool's size and use (`None` without a database), for `/metrics`.
+    pub fn pool_status(&self) -> Option<deadpool_postgres::Status> {
+        self.inner.as_ref().map(|inner| inner.pool.status())
+    }
+
     /// A pooled connection, or why there is none.
     /// The in-memory copy of the contacts lookups read (none without a database).
     pub fn contact_cache(&self) -> Option<&contact_cache::ContactCache> {

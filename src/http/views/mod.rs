@@ -38,7 +38,7 @@ macro_rules! routes {
         }
 
         /// The OpenAPI description of this module's routes.
-        #[derive(utoipa::OpenApi)]
+        #[derive(utoipa::OpenApi, Debug)]
         #[openapi(paths($($handler),+))]
         pub struct Doc;
     };
@@ -205,6 +205,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     for group in GROUPS {
         document.merge((group.doc)());
     }
+    document.merge(super::metrics::Doc::openapi());
     let components = document.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "wazo_auth_token",

@@ -100,27 +100,46 @@ impl SourceService {
         }
     }
 
-    /// Each running source's actor state and counters, by source uuid (for `/0.1/status`).
-    pub fn health(&self) -> serde_json::Map<String, serde_json::Value> {
+    /// Each running source with its actor's address (for `/0.1/status` and `/metrics`).
+    pub fn running(&self) -> Vec<(Arc<Source>, Address<SourceWorker>)> {
+        let sources = self.catalog.index();
         self.registry
             .keys()
             .into_iter()
             .filter_map(|uuid| {
-                let address = self.registry.get(&uuid)?;
-                let source = self.get_any(&uuid)?;
-                let stats = address.stats();
-                let count = |counter: &std::sync::atomic::AtomicU64| {
-                    counter.load(std::sync::atomic::Ordering::Relaxed)
-                };
                 Some((
-                    uuid,
+                    Arc::clone(sources.get_any(&uuid)?),
+                    self.registry.get(&uuid)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Each running source's actor state and counters, by source uuid (for `/0.1/status`).
+    pub fn health(&self) -> serde_json::Map<String, serde_json::Value> {
+        let count = |counter: &std::sync::atomic::AtomicU64| {
+            counter.load(std::sync::atomic::Ordering::Relaxed)
+        };
+        self.running()
+            .into_iter()
+            .map(|(source, address)| {
+                let stats = address.stats();
+                let latency = stats.latency.snapshot();
+                let buckets: serde_json::Map<String, serde_json::Value> = latency
+                    .buckets
+                    .iter()
+                    .map(|(bound, count)| (bucket_name(*bound), serde_json::json!(count)))
+                    .collect();
+                (
+                    source.uuid.clone(),
                     serde_json::json!({
                         "name": source.name, "backend": source.backend, "tenant_uuid": source.tenant_uuid,
                         "state": stats.state_name(), "requests": count(&stats.requests),
                         "failures": count(&stats.failures), "timeouts": count(&stats.timeouts),
                         "restarts": count(&stats.restarts), "breaker_opens": count(&stats.breaker_opens),
+                        "latency": {"count": latency.count, "sum": latency.sum, "buckets": buckets},
                     }),
-                ))
+                )
             })
             .collect()
     }
@@ -276,5 +295,14 @@ impl SourceService {
         self.bus
             .publish(notifier::changed(Change::Deleted, &existing));
         Ok(())
+    }
+}
+
+/// A bucket's upper bound as Prometheus writes it (`0.005`, `1`, `+Inf`).
+pub fn bucket_name(bound: f64) -> String {
+    if bound.is_infinite() {
+        "+Inf".to_owned()
+    } else {
+        bound.to_string()
     }
 }
