@@ -307,3 +307,101 @@ async fn a_locked_table_costs_a_request_its_statement_timeout_not_forever() {
     let (status, body) = dird.get("/0.1/phonebooks", "t", None).await;
     assert_eq!(status, 200, "the lock gone, the pool serves again: {body}");
 }
+
+/// Whether the contact search index this daemon adds exists and is valid.
+async fn search_index_valid(client: &tokio_postgres::Client) -> Option<bool> {
+    client
+        .query_opt(
+            "SELECT i.indisvalid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid \
+             WHERE c.relname = 'dird_contact_fields__idx__unaccent_value_trgm'",
+            &[],
+        )
+        .await
+        .expect("pg_index")
+        .map(|row| row.get(0))
+}
+
+async fn wait_for_valid_index(client: &tokio_postgres::Client, within: Duration) {
+    let started = std::time::Instant::now();
+    while search_index_valid(client).await != Some(true) {
+        assert!(
+            started.elapsed() < within,
+            "the search index is not built: {:?}",
+            search_index_valid(client).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn taking_over_a_busy_wazo_dird_database_blocks_neither_it_nor_the_daemon() {
+    let database = TestDatabase::create().await;
+    let client = database.client().await;
+    client.batch_execute(SCHEMA).await.expect("schema");
+    client
+        .batch_execute(
+            "INSERT INTO alembic_version_dird VALUES ('5a67556fbbf1');
+             INSERT INTO dird_tenant (uuid) VALUES ('20000000-0000-4000-8000-000000000001');
+             INSERT INTO dird_user VALUES ('10000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000001');
+             INSERT INTO dird_contact (uuid, user_uuid, hash) VALUES ('c1', '10000000-0000-4000-8000-000000000001', 'h1');",
+        )
+        .await
+        .expect("data");
+    // wazo-dird, beside us, is in the middle of writing a contact.
+    let mut writer = database.client().await;
+    let writing = writer.transaction().await.expect("transaction");
+    writing
+        .batch_execute("INSERT INTO dird_contact_fields (name, value, contact_uuid) VALUES ('firstname', 'Alice', 'c1')")
+        .await
+        .expect("insert");
+
+    let dird = daemon(&database.uri()).await;
+    // An index built inside the migration's transaction would wait for that writer, and the
+    // database would stay down; built concurrently afterwards, it waits alone.
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(10))
+        .await;
+    let (status, body) = dird.get("/0.1/personal", "t", None).await;
+    assert_eq!(status, 200, "{body}");
+    // Meanwhile other writers are not queued behind the index build.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let other = database.client().await;
+    other
+        .batch_execute(
+            "SET statement_timeout = '3s';
+             INSERT INTO dird_contact_fields (name, value, contact_uuid) VALUES ('lastname', 'Martin', 'c1')",
+        )
+        .await
+        .expect("a write while the index is being built");
+    assert_ne!(
+        search_index_valid(&client).await,
+        Some(true),
+        "it waits for the writer"
+    );
+
+    writing.commit().await.expect("commit");
+    wait_for_valid_index(&client, Duration::from_secs(10)).await;
+}
+
+#[tokio::test]
+async fn an_invalid_search_index_left_by_a_failed_build_is_built_again() {
+    let database = TestDatabase::create().await;
+    let client = database.client().await;
+    let mut dird = daemon(&database.uri()).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
+    assert_eq!(search_index_valid(&client).await, Some(true));
+    dird.stop();
+    // What an interrupted CREATE INDEX CONCURRENTLY leaves behind.
+    client
+        .batch_execute(
+            "UPDATE pg_index SET indisvalid = false \
+             WHERE indexrelid = 'dird_contact_fields__idx__unaccent_value_trgm'::regclass",
+        )
+        .await
+        .expect("invalidate");
+    assert_eq!(search_index_valid(&client).await, Some(false));
+    let dird = daemon(&database.uri()).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
+    wait_for_valid_index(&client, Duration::from_secs(10)).await;
+}

@@ -197,10 +197,34 @@ impl Storage {
     }
 }
 
+/// Builds the search index of a taken-over database in the background, retrying with backoff until
+/// it is built: the daemon serves meanwhile (lookups in PostgreSQL are only slower without it).
+fn spawn_search_index(pool: Pool) {
+    tokio::spawn(async move {
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+        loop {
+            let result = match pool.get().await {
+                Ok(client) => migrations::ensure_search_index(&client).await,
+                Err(error) => Err(error.to_string()),
+            };
+            match result {
+                Ok(()) => return,
+                Err(error) => {
+                    let delay = backoff.next_delay();
+                    tracing::warn!(%error, retry_in = ?delay, "contact search index not built yet");
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    });
+}
+
 async fn probe(pool: &Pool, migrated: &mut bool) -> Result<(), String> {
     let mut client = pool.get().await.map_err(|e| e.to_string())?;
     if !*migrated {
-        migrations::run(&mut client).await?;
+        if migrations::run(&mut client).await? == migrations::Migrated::TakenOver {
+            spawn_search_index(pool.clone());
+        }
         *migrated = true;
     }
     client
