@@ -234,3 +234,70 @@ async fn a_body_above_its_limit_is_refused_before_it_is_read() {
     assert_eq!(status, 201, "{answer}");
     assert_eq!(answer["created"].as_array().map(Vec::len), Some(5_000));
 }
+
+/// Sends `body` to `path` in 4 KiB chunks, without Content-Length; the status and the body.
+async fn post_chunked(s: &Setup, path: &str, body: &str) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = s
+        .dird
+        .url("")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nX-Auth-Token: {ADMIN}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    for chunk in body.as_bytes().chunks(4096) {
+        let sent = async {
+            stream
+                .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                .await?;
+            stream.write_all(chunk).await?;
+            stream.write_all(b"\r\n").await
+        };
+        // The daemon may answer and close before the whole body is sent.
+        if sent.await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {answer:?}"));
+    let (headers, rest) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    // The answer itself may be chunked: its JSON is between the first `{` and the last `}`.
+    let json = match (rest.find('{'), rest.rfind('}')) {
+        (Some(start), Some(end)) => serde_json::from_str(&rest[start..=end]).unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    assert!(headers.starts_with("HTTP/1.1"), "{headers}");
+    (status, json)
+}
+
+#[tokio::test]
+async fn a_chunked_body_is_read_up_to_its_limit_only() {
+    let s = setup(json!({"rest_api": {"max_body_size": 65536}})).await;
+    let big = json!({"firstname": "x".repeat(100 * 1024)}).to_string();
+    let (status, answer) = post_chunked(&s, "/0.1/personal", &big).await;
+    assert_eq!(status, 413, "{answer}");
+    assert_eq!(answer["error_id"], "payload-too-large", "{answer}");
+    assert_eq!(answer["details"]["limit"], 65536, "{answer}");
+    let (_, listed) = send(&s, Method::GET, "/0.1/personal", None).await;
+    assert_eq!(listed["items"], json!([]), "nothing was created");
+
+    // Under the limit, a chunked body is served as any other.
+    let small = json!({"firstname": "Alice", "lastname": "x".repeat(20_000)}).to_string();
+    let (status, answer) = post_chunked(&s, "/0.1/personal", &small).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["firstname"], "Alice");
+}

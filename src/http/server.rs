@@ -36,39 +36,61 @@ pub fn configure_app(
     cfg.default_service(web::to(not_found));
 }
 
-/// `413 payload-too-large` for a body whose announced length is above the route's limit:
-/// `rest_api.max_import_size` for CSV imports (paths ending in `/import`), `rest_api.max_body_size`
-/// for everything else. Refused before a byte of it is read.
+/// `413 payload-too-large` for a body above the route's limit: `rest_api.max_import_size` for CSV
+/// imports (paths ending in `/import`), `rest_api.max_body_size` for everything else. A body whose
+/// length is announced is refused before a byte of it is read; a chunked one is read up to the
+/// limit and refused there.
 pub async fn body_limit(
-    request: ServiceRequest,
+    mut request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let limits = request.app_data::<web::Data<AppState>>().map(|state| {
+    let Some((body, import)) = request.app_data::<web::Data<AppState>>().map(|state| {
         (
             state.config.rest_api.max_body_size,
             state.config.rest_api.max_import_size,
         )
-    });
+    }) else {
+        return next.call(request).await;
+    };
+    let limit = if request.path().ends_with("/import") {
+        import
+    } else {
+        body
+    };
+    let too_large = |length: Option<u64>| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            format!("The body is larger than {limit} bytes"),
+        )
+        .details(serde_json::json!({"limit": limit, "length": length}))
+    };
     let length = request
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if let (Some((body, import)), Some(length)) = (limits, length) {
-        let limit = if request.path().ends_with("/import") {
-            import
-        } else {
-            body
-        };
-        if length > limit {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                format!("The body is larger than {limit} bytes"),
-            )
-            .details(serde_json::json!({"limit": limit, "length": length}))
-            .into());
+    match length {
+        Some(length) if length > limit => return Err(too_large(Some(length)).into()),
+        Some(_) => {}
+        None if request
+            .headers()
+            .contains_key(actix_web::http::header::TRANSFER_ENCODING) =>
+        {
+            use actix_web::HttpMessage as _;
+            use futures_util::StreamExt;
+            let mut payload = request.take_payload();
+            let mut read = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk?;
+                if u64::try_from(read.len() + chunk.len()).unwrap_or(u64::MAX) > limit {
+                    return Err(too_large(None).into());
+                }
+                read.extend_from_slice(&chunk);
+            }
+            request.set_payload(actix_web::dev::Payload::from(read.freeze()));
         }
+        None => {}
     }
     next.call(request).await
 }
