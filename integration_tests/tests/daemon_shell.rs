@@ -291,4 +291,21 @@ async fn a_disabled_view_plugin_serves_no_route() {
     assert_eq!(status, 404);
     let (status, _) = dird.get("/0.1/status", "root-token", None).await;
     assert_eq!(status, 200, "other groups stay on");
+    let (status, body) = dird
+        .get("/0.1/backends/csv/sources", "root-token", None)
+        .await;
+    assert_eq!(
+        status, 200,
+        "another group of the same area stays on: {body}"
+    );
+    // An unknown path, inside an area or not, gets wazo-dird's JSON 404.
+    for path in [
+        "/0.1/displays/a/b/c",
+        "/0.1/directories/nothing",
+        "/0.1/nosuch",
+    ] {
+        let (status, body) = dird.get(path, "root-token", None).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(body["error_id"], "not-found", "{path}: {body}");
+    }
 }

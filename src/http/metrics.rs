@@ -345,7 +345,7 @@ fn answer(state: &AppState) -> HttpResponse {
     description = "ACL `dird.metrics.read`. Prometheus metrics (text format 0.0.4; not in wazo-dird). Off with `metrics.enabled: false`; `metrics.port` serves them without a token on a listener of its own.",
     responses((status = 200, description = "The metrics", content_type = "text/plain"), (status = 401, description = "Unauthorized"))
 )]
-#[actix_web::get("/metrics")]
+#[actix_web::get("")]
 async fn get_metrics(_caller: Authorized<MetricsRead>, state: web::Data<AppState>) -> HttpResponse {
     answer(&state)
 }
@@ -355,7 +355,7 @@ pub async fn open_metrics(state: web::Data<AppState>) -> HttpResponse {
     answer(&state)
 }
 
-crate::routes!(get_metrics);
+crate::routes!("/metrics" => [get_metrics]);
 
 #[cfg(test)]
 mod tests {

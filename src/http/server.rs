@@ -31,7 +31,7 @@ pub fn configure_app(
         .app_data(web::PayloadConfig::new(import_limit));
     views::configure(cfg, &plugins.views, &plugins.services);
     if metrics_enabled {
-        super::metrics::configure(cfg);
+        views::register(cfg, super::metrics::scopes());
     }
     cfg.default_service(web::to(not_found));
 }

@@ -2,7 +2,9 @@
 
 use actix_web::{get, HttpResponse};
 
-crate::routes!(api_yml);
+crate::routes!(
+    "/0.1/api" => [api_yml],
+);
 
 /// The OpenAPI document (YAML).
 #[utoipa::path(
@@ -12,7 +14,7 @@ crate::routes!(api_yml);
     security(()),
     responses((status = 200, description = "The OpenAPI document", content_type = "application/x-yaml", body = String))
 )]
-#[get("/0.1/api/api.yml")]
+#[get("/api.yml")]
 async fn api_yml() -> HttpResponse {
     match super::openapi().to_yaml() {
         Ok(yaml) => HttpResponse::Ok()

@@ -9,7 +9,9 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-crate::routes!(list_backends);
+crate::routes!(
+    "/0.1/backends" => [list_backends],
+);
 
 access!(BackendsRead, "dird.backends.read", Legacy);
 
@@ -78,7 +80,7 @@ fn list(kinds: &[String], params: &ListParams) -> BackendList {
         (status = 401, description = "Unauthorized"),
     )
 )]
-#[get("/0.1/backends")]
+#[get("")]
 async fn list_backends(
     _caller: Authorized<BackendsRead>,
     state: web::Data<AppState>,

@@ -10,7 +10,9 @@ use crate::http::list_params::{ListParams, ListSpec};
 use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
-crate::routes!(list_conference_contacts);
+crate::routes!(
+    "/0.1/backends" => [list_conference_contacts],
+);
 
 access!(
     ConferenceContactsRead,
@@ -23,7 +25,7 @@ access!(
     description = "ACL `dird.backends.conference.sources.{source_uuid}.contacts.read`. `search`; order `name`; `direction`, `limit`, `offset`, `recurse` (default false); `id`, `name` exact filters. Items `{id, name, extensions: [{context, exten}], incalls: [{context, exten}]}`.",
     params(("source_uuid" = String, Path)),
     responses((status = 200, description = "`{total, filtered, items}`", body = Object), (status = 404, description = "unknown-source"), (status = 503, description = "wazo-confd-error")))]
-#[get("/0.1/backends/conference/sources/{source_uuid}/contacts")]
+#[get("/conference/sources/{source_uuid}/contacts")]
 async fn list_conference_contacts(
     caller: Authorized<ConferenceContactsRead>,
     state: web::Data<AppState>,

@@ -9,7 +9,9 @@ use crate::state::AppState;
 use actix_web::{get, patch, web, HttpResponse};
 use serde_json::{json, Value};
 
-crate::routes!(get_config, patch_config);
+crate::routes!(
+    "/0.1/config" => [get_config, patch_config],
+);
 
 access!(ConfigRead, "dird.config.read", New, master_only);
 access!(ConfigUpdate, "dird.config.update", New, master_only);
@@ -69,7 +71,7 @@ fn mask_uri_password(uri: &str) -> String {
         (status = 503, description = "Authentication server unreachable, or master tenant not initiated"),
     )
 )]
-#[get("/0.1/config")]
+#[get("")]
 async fn get_config(_caller: Authorized<ConfigRead>, state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(masked(&state))
 }
@@ -114,7 +116,7 @@ fn parse_patch(body: &[u8]) -> Result<Vec<bool>, ApiError> {
         (status = 401, description = "Unauthorized, or not the master tenant"),
     )
 )]
-#[patch("/0.1/config")]
+#[patch("")]
 async fn patch_config(
     _caller: Authorized<ConfigUpdate>,
     state: web::Data<AppState>,

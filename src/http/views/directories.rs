@@ -14,7 +14,9 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-crate::routes!(lookup, lookup_for_user, reverse, personal_contacts);
+crate::routes!(
+    "/0.1/directories" => [lookup, lookup_for_user, reverse, personal_contacts],
+);
 
 access!(
     PersonalDirectoryRead,
@@ -173,7 +175,7 @@ async fn lookup_body(
         (status = 404, description = "No such profile"),
     )
 )]
-#[get("/0.1/directories/lookup/{profile}")]
+#[get("/lookup/{profile}")]
 async fn lookup(
     caller: Authorized<LookupRead>,
     state: web::Data<AppState>,
@@ -200,7 +202,7 @@ async fn lookup(
     ),
     responses((status = 200, description = "`{column_headers, column_types, results, term}`", body = Object), (status = 404, description = "No such profile"))
 )]
-#[get("/0.1/directories/lookup/{profile}/{user_uuid}")]
+#[get("/lookup/{profile}/{user_uuid}")]
 async fn lookup_for_user(
     caller: Authorized<LookupUserRead>,
     state: web::Data<AppState>,
@@ -228,7 +230,7 @@ async fn lookup_for_user(
     ),
     responses((status = 200, description = "`{display, exten, fields, source}`, nulls when nothing matched", body = Object), (status = 404, description = "No such profile"))
 )]
-#[get("/0.1/directories/reverse/{profile}/{user_uuid}")]
+#[get("/reverse/{profile}/{user_uuid}")]
 async fn reverse(
     caller: Authorized<ReverseRead>,
     state: web::Data<AppState>,
@@ -264,7 +266,7 @@ async fn reverse(
     params(("profile" = String, Path, description = "Profile name")),
     responses((status = 200, description = "`{column_headers, column_types, results}`", body = Object), (status = 404, description = "No such profile"))
 )]
-#[get("/0.1/directories/personal/{profile}")]
+#[get("/personal/{profile}")]
 async fn personal_contacts(
     caller: Authorized<PersonalDirectoryRead>,
     state: web::Data<AppState>,

@@ -11,11 +11,7 @@ use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 crate::routes!(
-    list_displays,
-    create_display,
-    get_display,
-    update_display,
-    delete_display
+    "/0.1/displays" => [list_displays, create_display, get_display, update_display, delete_display],
 );
 
 access!(DisplaysRead, "dird.displays.read", New);
@@ -36,7 +32,7 @@ fn display_body(display: &crate::resources::displays::model::Display) -> Value {
         ("direction" = Option<String>, Query), ("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query)),
     responses((status = 200, description = "`{total, filtered, items}`", body = Object))
 )]
-#[get("/0.1/displays")]
+#[get("")]
 async fn list_displays(
     caller: Authorized<DisplaysRead>,
     state: web::Data<AppState>,
@@ -65,7 +61,7 @@ async fn list_displays(
     request_body(content = Object),
     responses((status = 201, description = "The display", body = crate::resources::displays::model::Display), (status = 400, description = "invalid-data"))
 )]
-#[post("/0.1/displays")]
+#[post("")]
 async fn create_display(
     caller: Authorized<DisplaysCreate>,
     state: web::Data<AppState>,
@@ -88,7 +84,7 @@ async fn create_display(
     params(("display_uuid" = String, Path)),
     responses((status = 200, description = "The display", body = crate::resources::displays::model::Display), (status = 404, description = "unknown-display"))
 )]
-#[get("/0.1/displays/{display_uuid}")]
+#[get("/{display_uuid}")]
 async fn get_display(
     caller: Authorized<DisplayRead>,
     state: web::Data<AppState>,
@@ -114,7 +110,7 @@ async fn get_display(
     params(("display_uuid" = String, Path)), request_body(content = Object),
     responses((status = 204, description = "Replaced"), (status = 400, description = "invalid-data"), (status = 404, description = "unknown-display"))
 )]
-#[put("/0.1/displays/{display_uuid}")]
+#[put("/{display_uuid}")]
 async fn update_display(
     caller: Authorized<DisplayUpdate>,
     state: web::Data<AppState>,
@@ -139,7 +135,7 @@ async fn update_display(
     params(("display_uuid" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, description = "unknown-display"))
 )]
-#[delete("/0.1/displays/{display_uuid}")]
+#[delete("/{display_uuid}")]
 async fn delete_display(
     caller: Authorized<DisplayDelete>,
     state: web::Data<AppState>,

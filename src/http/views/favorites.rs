@@ -12,7 +12,9 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, put, web, HttpResponse};
 
-crate::routes!(list_favorites, add_favorite, remove_favorite);
+crate::routes!(
+    "/0.1/directories" => [list_favorites, add_favorite, remove_favorite],
+);
 
 access!(
     FavoritesRead,
@@ -51,7 +53,7 @@ fn legacy(error: FavoriteError) -> ApiError {
     params(("profile" = String, Path, description = "Profile name")),
     responses((status = 200, description = "`{column_headers, column_types, results}`", body = Object), (status = 404, description = "No such profile, or no favorites service in it"))
 )]
-#[get("/0.1/directories/favorites/{profile}")]
+#[get("/favorites/{profile}")]
 async fn list_favorites(
     caller: Authorized<FavoritesRead>,
     state: web::Data<AppState>,
@@ -92,7 +94,7 @@ async fn list_favorites(
     params(("directory" = String, Path, description = "Source name (may contain `/`)"), ("contact" = String, Path, description = "The contact's id in the source")),
     responses((status = 204, description = "Added"), (status = 404, description = "No such source in the tenant"), (status = 409, description = "Already a favorite"))
 )]
-#[put("/0.1/directories/favorites/{directory:.+}/{contact}")]
+#[put("/favorites/{directory:.+}/{contact}")]
 async fn add_favorite(
     caller: Authorized<FavoriteUpdate>,
     state: web::Data<AppState>,
@@ -115,7 +117,7 @@ async fn add_favorite(
     params(("directory" = String, Path, description = "Source name (may contain `/`)"), ("contact" = String, Path, description = "The contact's id in the source")),
     responses((status = 204, description = "Removed"), (status = 404, description = "No such source or favorite"))
 )]
-#[delete("/0.1/directories/favorites/{directory:.+}/{contact}")]
+#[delete("/favorites/{directory:.+}/{contact}")]
 async fn remove_favorite(
     caller: Authorized<FavoriteDelete>,
     state: web::Data<AppState>,

@@ -12,7 +12,9 @@ use async_graphql_actix_web::GraphQLRequest;
 use serde_json::json;
 use std::collections::HashMap;
 
-crate::routes!(graphql_post, graphql_get);
+crate::routes!(
+    "/0.1/graphql" => [graphql_post, graphql_get],
+);
 
 /// The token and `Wazo-Tenant` of the request.
 fn caller(request: &HttpRequest) -> Caller {
@@ -45,7 +47,7 @@ async fn execute(
     description = "Root fields `hello`, `me`, `user(uuid)`; `contacts(profile, extens)` on both users: one edge per exten, in order, `node: null` where nothing matched. Each root field needs the ACL `dird.graphql.<field>`; `__schema` needs none.",
     request_body(content = Object, description = "`{query, variables, operationName}`"),
     responses((status = 200, description = "`{data, errors}`", body = Object), (status = 400, description = "The query does not parse or validate")))]
-#[post("/0.1/graphql")]
+#[post("")]
 async fn graphql_post(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -59,7 +61,7 @@ async fn graphql_post(
     description = "Same as the POST, the query in `?query=`; without one, 400.",
     params(("query" = String, Query), ("variables" = Option<String>, Query), ("operationName" = Option<String>, Query)),
     responses((status = 200, description = "`{data, errors}`", body = Object), (status = 400, description = "No query, or it does not parse or validate")))]
-#[get("/0.1/graphql")]
+#[get("")]
 async fn graphql_get(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
     let params: HashMap<String, String> =
         url::form_urlencoded::parse(request.query_string().as_bytes())

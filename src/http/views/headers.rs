@@ -8,7 +8,9 @@ use crate::services::results;
 use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 
-crate::routes!(lookup_headers);
+crate::routes!(
+    "/0.1/directories" => [lookup_headers],
+);
 
 access!(
     HeadersRead,
@@ -25,7 +27,7 @@ access!(
     params(("profile" = String, Path, description = "Profile name")),
     responses((status = 200, description = "`{column_headers, column_types}`", body = Object), (status = 404, description = "No such profile"))
 )]
-#[get("/0.1/directories/lookup/{profile}/headers")]
+#[get("/lookup/{profile}/headers")]
 async fn lookup_headers(
     caller: Authorized<HeadersRead>,
     state: web::Data<AppState>,

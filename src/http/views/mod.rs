@@ -28,20 +28,42 @@ use std::collections::BTreeMap;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::OpenApi;
 
-/// Declares a view module's handlers: generates `configure` and `Doc` from one list.
+/// Declares a view module's handlers by area (the path prefix of an actix-web scope; each
+/// handler's path is relative to it): generates `scopes` and `Doc` from one list.
 #[macro_export]
 macro_rules! routes {
-    ($($handler:ident),+ $(,)?) => {
-        /// Registers this module's routes.
-        pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
-            $( cfg.service($handler); )+
+    ($($scope:literal => [$($handler:ident),+ $(,)?]),+ $(,)?) => {
+        /// This module's routes, by area.
+        pub fn scopes() -> Vec<(&'static str, fn(&mut actix_web::web::ServiceConfig))> {
+            vec![$(($scope, |cfg: &mut actix_web::web::ServiceConfig| { $( cfg.service($handler); )+ })),+]
         }
 
         /// The OpenAPI description of this module's routes.
         #[derive(utoipa::OpenApi, Debug)]
-        #[openapi(paths($($handler),+))]
+        #[openapi(paths($($($handler),+),+))]
         pub struct Doc;
     };
+}
+
+/// Routes of some areas, in registration order.
+pub type Scopes = Vec<(&'static str, fn(&mut web::ServiceConfig))>;
+
+/// Registers one actix-web scope per area, holding the routes every group gave it, in order.
+pub fn register(cfg: &mut web::ServiceConfig, scopes: Scopes) {
+    let mut areas: Vec<(&'static str, Vec<fn(&mut web::ServiceConfig)>)> = Vec::new();
+    for (area, routes) in scopes {
+        match areas.iter_mut().find(|(known, _)| *known == area) {
+            Some((_, all)) => all.push(routes),
+            None => areas.push((area, vec![routes])),
+        }
+    }
+    for (area, routes) in areas {
+        cfg.service(web::scope(area).configure(move |scope| {
+            for register in &routes {
+                register(scope);
+            }
+        }));
+    }
 }
 
 /// A route group: its `enabled_plugins.views` name, the `enabled_plugins.services` it needs (as in
@@ -49,7 +71,7 @@ macro_rules! routes {
 struct Group {
     name: &'static str,
     services: &'static [&'static str],
-    configure: fn(&mut web::ServiceConfig),
+    scopes: fn() -> Scopes,
     doc: fn() -> utoipa::openapi::OpenApi,
 }
 
@@ -58,109 +80,109 @@ const GROUPS: &[Group] = &[
     Group {
         name: "api_view",
         services: &[],
-        configure: api::configure,
+        scopes: api::scopes,
         doc: api::Doc::openapi,
     },
     Group {
         name: "status_view",
         services: &[],
-        configure: status::configure,
+        scopes: status::scopes,
         doc: status::Doc::openapi,
     },
     Group {
         name: "config_view",
         services: &["config"],
-        configure: config::configure,
+        scopes: config::scopes,
         doc: config::Doc::openapi,
     },
     Group {
         name: "headers_view",
         services: &["display", "profile"],
-        configure: headers::configure,
+        scopes: headers::scopes,
         doc: headers::Doc::openapi,
     },
     Group {
         name: "default_json",
         services: &["lookup", "reverse", "display", "profile"],
-        configure: directories::configure,
+        scopes: directories::scopes,
         doc: directories::Doc::openapi,
     },
     Group {
         name: "default_json",
         services: &["favorites", "profile"],
-        configure: favorites::configure,
+        scopes: favorites::scopes,
         doc: favorites::Doc::openapi,
     },
     Group {
         name: "personal_view",
         services: &["personal"],
-        configure: personal::configure,
+        scopes: personal::scopes,
         doc: personal::Doc::openapi,
     },
     Group {
         name: "phonebook_view",
         services: &["phonebook"],
-        configure: phonebooks::configure,
+        scopes: phonebooks::scopes,
         doc: phonebooks::Doc::openapi,
     },
     Group {
         name: "phonebook_deprecated_view",
         services: &["phonebook"],
-        configure: phonebooks_deprecated::configure,
+        scopes: phonebooks_deprecated::scopes,
         doc: phonebooks_deprecated::Doc::openapi,
     },
     Group {
         name: "phonebook_backend",
         services: &["phonebook", "source"],
-        configure: phonebook_backend::configure,
+        scopes: phonebook_backend::scopes,
         doc: phonebook_backend::Doc::openapi,
     },
     Group {
         name: "wazo_backend",
         services: &["source"],
-        configure: wazo_contacts::configure,
+        scopes: wazo_contacts::scopes,
         doc: wazo_contacts::Doc::openapi,
     },
     Group {
         name: "conference_view",
         services: &["source"],
-        configure: conference_contacts::configure,
+        scopes: conference_contacts::scopes,
         doc: conference_contacts::Doc::openapi,
     },
     Group {
         name: "graphql_view",
         services: &["reverse", "profile"],
-        configure: graphql::configure,
+        scopes: graphql::scopes,
         doc: graphql::Doc::openapi,
     },
     Group {
         name: "profile_sources_view",
         services: &["profile", "source"],
-        configure: profile_sources::configure,
+        scopes: profile_sources::scopes,
         doc: profile_sources::Doc::openapi,
     },
     Group {
         name: "sources_view",
         services: &["source"],
-        configure: sources::configure,
+        scopes: sources::scopes,
         doc: sources::Doc::openapi,
     },
     Group {
         name: "displays_view",
         services: &["display"],
-        configure: displays::configure,
+        scopes: displays::scopes,
         doc: displays::Doc::openapi,
     },
     Group {
         name: "profiles_view",
         services: &["profile"],
-        configure: profiles::configure,
+        scopes: profiles::scopes,
         doc: profiles::Doc::openapi,
     },
     Group {
         name: "backends_view",
         services: &[],
-        configure: backends::configure,
+        scopes: backends::scopes,
         doc: backends::Doc::openapi,
     },
 ];
@@ -169,7 +191,8 @@ fn enabled(enabled_views: &BTreeMap<String, bool>, name: &str) -> bool {
     enabled_views.get(name).copied().unwrap_or(false)
 }
 
-/// Registers the route groups that are enabled and whose services are enabled.
+/// Registers the route groups that are enabled and whose services are enabled, one actix-web
+/// scope per area (`/0.1/directories`, `/0.1/backends`, `/0.1/phonebooks`…).
 pub fn configure(
     cfg: &mut web::ServiceConfig,
     enabled_views: &BTreeMap<String, bool>,
@@ -182,9 +205,12 @@ pub fn configure(
                 .iter()
                 .all(|service| enabled(enabled_services, service))
     };
-    for group in GROUPS.iter().filter(served) {
-        (group.configure)(cfg);
-    }
+    let scopes = GROUPS
+        .iter()
+        .filter(served)
+        .flat_map(|group| (group.scopes)())
+        .collect();
+    register(cfg, scopes);
 }
 
 #[derive(OpenApi)]

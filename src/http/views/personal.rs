@@ -14,13 +14,7 @@ use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
 
 crate::routes!(
-    list_personal,
-    create_personal,
-    import_personal,
-    purge_personal,
-    get_personal,
-    update_personal,
-    delete_personal
+    "/0.1/personal" => [list_personal, create_personal, import_personal, purge_personal, get_personal, update_personal, delete_personal],
 );
 
 access!(PersonalRead, "dird.personal.read", Legacy);
@@ -153,7 +147,7 @@ fn to_csv(contacts: &[Contact]) -> Result<Vec<u8>, ApiError> {
     description = "ACL `dird.personal.read`. `order` (any field, case- and accent-insensitive), `direction`, `limit` (> 0), `offset`, `format` (`application/json` or `text/csv`).",
     responses((status = 200, description = "`{items}` or CSV", body = Object), (status = 204, description = "CSV export of no contact"), (status = 400, description = "Bad parameter"))
 )]
-#[get("/0.1/personal")]
+#[get("")]
 async fn list_personal(
     caller: Authorized<PersonalRead>,
     state: web::Data<AppState>,
@@ -192,7 +186,7 @@ async fn list_personal(
     request_body(content = Object),
     responses((status = 201, description = "The contact", body = Object), (status = 400, description = "Not an object of strings"), (status = 409, description = "An identical contact exists"))
 )]
-#[post("/0.1/personal")]
+#[post("")]
 async fn create_personal(
     caller: Authorized<PersonalCreate>,
     state: web::Data<AppState>,
@@ -216,7 +210,7 @@ async fn create_personal(
     request_body(content = String, content_type = "text/csv"),
     responses((status = 201, description = "`{created, failed: [{line, errors}]}`", body = Object), (status = 400, description = "Nothing imported, or undecodable"))
 )]
-#[post("/0.1/personal/import")]
+#[post("/import")]
 async fn import_personal(
     caller: Authorized<PersonalImport>,
     state: web::Data<AppState>,
@@ -236,7 +230,7 @@ async fn import_personal(
 
 /// Deletes every personal contact of the token's user.
 #[utoipa::path(delete, path = "/0.1/personal", tag = "personal", description = "ACL `dird.personal.delete`.", responses((status = 204, description = "Purged")))]
-#[delete("/0.1/personal")]
+#[delete("")]
 async fn purge_personal(
     caller: Authorized<PersonalPurge>,
     state: web::Data<AppState>,
@@ -256,7 +250,7 @@ async fn purge_personal(
     params(("contact_id" = String, Path)),
     responses((status = 200, description = "The contact", body = Object), (status = 404, description = "No such contact"))
 )]
-#[get("/0.1/personal/{contact_id}")]
+#[get("/{contact_id}")]
 async fn get_personal(
     caller: Authorized<ContactRead>,
     state: web::Data<AppState>,
@@ -273,7 +267,7 @@ async fn get_personal(
     params(("contact_id" = String, Path)), request_body(content = Object),
     responses((status = 200, description = "The contact", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such contact"), (status = 409, description = "Would duplicate another contact"))
 )]
-#[put("/0.1/personal/{contact_id}")]
+#[put("/{contact_id}")]
 async fn update_personal(
     caller: Authorized<ContactUpdate>,
     state: web::Data<AppState>,
@@ -296,7 +290,7 @@ async fn update_personal(
     params(("contact_id" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such contact"))
 )]
-#[delete("/0.1/personal/{contact_id}")]
+#[delete("/{contact_id}")]
 async fn delete_personal(
     caller: Authorized<ContactDelete>,
     state: web::Data<AppState>,

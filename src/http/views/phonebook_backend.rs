@@ -13,7 +13,9 @@ use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-crate::routes!(list_source_contacts);
+crate::routes!(
+    "/0.1/backends" => [list_source_contacts],
+);
 
 access!(
     SourceContactsRead,
@@ -26,7 +28,7 @@ access!(
     description = "ACL `dird.backends.phonebook.sources.{source_uuid}.contacts.read`. `search` in any value; order `firstname`, `lastname` or `number`; limit, offset. The source is looked for in the current tenant only.",
     params(("source_uuid" = String, Path)),
     responses((status = 200, description = "`{total, filtered, items}`", body = Object), (status = 404, description = "unknown-source, unknown-phonebook")))]
-#[get("/0.1/backends/phonebook/sources/{source_uuid}/contacts")]
+#[get("/phonebook/sources/{source_uuid}/contacts")]
 async fn list_source_contacts(
     caller: Authorized<SourceContactsRead>,
     state: web::Data<AppState>,

@@ -16,17 +16,7 @@ use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 crate::routes!(
-    list_phonebooks,
-    create_phonebook,
-    get_phonebook,
-    update_phonebook,
-    delete_phonebook,
-    list_contacts,
-    create_contact,
-    import_contacts,
-    get_contact,
-    update_contact,
-    delete_contact
+    "/0.1/phonebooks" => [list_phonebooks, create_phonebook, get_phonebook, update_phonebook, delete_phonebook, list_contacts, create_contact, import_contacts, get_contact, update_contact, delete_contact],
 );
 
 access!(PhonebooksRead, "dird.phonebooks.read", New);
@@ -122,7 +112,7 @@ fn page(
 /// The phonebooks of the tenant (and its sub-tenants with `recurse`).
 #[utoipa::path(get, path = "/0.1/phonebooks", tag = "phonebooks", description = "ACL `dird.phonebooks.read`. `search` in the name and description; order `name` or `description`.",
     responses((status = 200, description = "`{items, total}`", body = Object)))]
-#[get("/0.1/phonebooks")]
+#[get("")]
 async fn list_phonebooks(
     caller: Authorized<PhonebooksRead>,
     state: web::Data<AppState>,
@@ -154,7 +144,7 @@ pub(super) fn phonebooks_page(phonebooks: &[Phonebook], params: &ListParams) -> 
 /// Creates a phonebook in the tenant.
 #[utoipa::path(post, path = "/0.1/phonebooks", tag = "phonebooks", description = "ACL `dird.phonebooks.create`. `{name (1..255), description}`.",
     request_body(content = Object), responses((status = 201, description = "The phonebook", body = Object), (status = 400, description = "Invalid"), (status = 409, description = "Name used in the tenant")))]
-#[post("/0.1/phonebooks")]
+#[post("")]
 async fn create_phonebook(
     caller: Authorized<PhonebooksCreate>,
     state: web::Data<AppState>,
@@ -171,7 +161,7 @@ async fn create_phonebook(
 /// One phonebook.
 #[utoipa::path(get, path = "/0.1/phonebooks/{phonebook_uuid}", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.read`.",
     params(("phonebook_uuid" = String, Path)), responses((status = 200, description = "The phonebook", body = Object), (status = 404, description = "No such phonebook")))]
-#[get("/0.1/phonebooks/{phonebook_uuid}")]
+#[get("/{phonebook_uuid}")]
 async fn get_phonebook(
     caller: Authorized<PhonebookRead>,
     state: web::Data<AppState>,
@@ -189,7 +179,7 @@ async fn get_phonebook(
 /// Renames or redescribes a phonebook; answers 200 with it.
 #[utoipa::path(put, path = "/0.1/phonebooks/{phonebook_uuid}", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.update`.",
     params(("phonebook_uuid" = String, Path)), request_body(content = Object), responses((status = 200, description = "The phonebook", body = Object), (status = 404, description = "No such phonebook"), (status = 409, description = "Name used")))]
-#[put("/0.1/phonebooks/{phonebook_uuid}")]
+#[put("/{phonebook_uuid}")]
 async fn update_phonebook(
     caller: Authorized<PhonebookUpdate>,
     state: web::Data<AppState>,
@@ -209,7 +199,7 @@ async fn update_phonebook(
 /// Deletes a phonebook, its contacts and its sources.
 #[utoipa::path(delete, path = "/0.1/phonebooks/{phonebook_uuid}", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.delete`.",
     params(("phonebook_uuid" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404, description = "No such phonebook")))]
-#[delete("/0.1/phonebooks/{phonebook_uuid}")]
+#[delete("/{phonebook_uuid}")]
 async fn delete_phonebook(
     caller: Authorized<PhonebookDelete>,
     state: web::Data<AppState>,
@@ -227,7 +217,7 @@ async fn delete_phonebook(
 /// The contacts of a phonebook: `search` in any value, order `firstname`, `lastname` or `name` (case-insensitive).
 #[utoipa::path(get, path = "/0.1/phonebooks/{phonebook_uuid}/contacts", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.contacts.read`.",
     params(("phonebook_uuid" = String, Path)), responses((status = 200, description = "`{items, total}`", body = Object), (status = 404, description = "No such phonebook")))]
-#[get("/0.1/phonebooks/{phonebook_uuid}/contacts")]
+#[get("/{phonebook_uuid}/contacts")]
 async fn list_contacts(
     caller: Authorized<ContactsRead>,
     state: web::Data<AppState>,
@@ -261,7 +251,7 @@ pub(super) fn contact_query(params: &ListParams) -> ContactQuery<'_> {
 /// Adds a contact (any fields; `id` ignored).
 #[utoipa::path(post, path = "/0.1/phonebooks/{phonebook_uuid}/contacts", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.contacts.create`.",
     params(("phonebook_uuid" = String, Path)), request_body(content = Object), responses((status = 201, description = "The contact", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such phonebook"), (status = 409, description = "Duplicate")))]
-#[post("/0.1/phonebooks/{phonebook_uuid}/contacts")]
+#[post("/{phonebook_uuid}/contacts")]
 async fn create_contact(
     caller: Authorized<ContactsCreate>,
     state: web::Data<AppState>,
@@ -281,7 +271,7 @@ async fn create_contact(
 #[utoipa::path(post, path = "/0.1/phonebooks/{phonebook_uuid}/contacts/import", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.contacts.create`.",
     params(("phonebook_uuid" = String, Path)), request_body(content = String, content_type = "text/csv"),
     responses((status = 201, description = "`{created, failed: []}`", body = Object), (status = 400, description = "`phonebook-contact-import-*`"), (status = 404, description = "No such phonebook")))]
-#[post("/0.1/phonebooks/{phonebook_uuid}/contacts/import")]
+#[post("/{phonebook_uuid}/contacts/import")]
 async fn import_contacts(
     caller: Authorized<ContactsCreate>,
     state: web::Data<AppState>,
@@ -302,7 +292,7 @@ async fn import_contacts(
 /// One contact.
 #[utoipa::path(get, path = "/0.1/phonebooks/{phonebook_uuid}/contacts/{contact_uuid}", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.contacts.{contact_uuid}.read`.",
     params(("phonebook_uuid" = String, Path), ("contact_uuid" = String, Path)), responses((status = 200, description = "The contact", body = Object), (status = 404, description = "No such phonebook or contact")))]
-#[get("/0.1/phonebooks/{phonebook_uuid}/contacts/{contact_uuid}")]
+#[get("/{phonebook_uuid}/contacts/{contact_uuid}")]
 async fn get_contact(
     caller: Authorized<ContactRead>,
     state: web::Data<AppState>,
@@ -321,7 +311,7 @@ async fn get_contact(
 /// Replaces a contact's fields; answers 200 with it.
 #[utoipa::path(put, path = "/0.1/phonebooks/{phonebook_uuid}/contacts/{contact_uuid}", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.contacts.{contact_uuid}.update`.",
     params(("phonebook_uuid" = String, Path), ("contact_uuid" = String, Path)), request_body(content = Object), responses((status = 200, description = "The contact", body = Object), (status = 404, description = "No such contact"), (status = 409, description = "Duplicate")))]
-#[put("/0.1/phonebooks/{phonebook_uuid}/contacts/{contact_uuid}")]
+#[put("/{phonebook_uuid}/contacts/{contact_uuid}")]
 async fn update_contact(
     caller: Authorized<ContactUpdate>,
     state: web::Data<AppState>,
@@ -345,7 +335,7 @@ async fn update_contact(
 /// Deletes a contact.
 #[utoipa::path(delete, path = "/0.1/phonebooks/{phonebook_uuid}/contacts/{contact_uuid}", tag = "phonebooks", description = "ACL `dird.phonebooks.{phonebook_uuid}.contacts.{contact_uuid}.delete`.",
     params(("phonebook_uuid" = String, Path), ("contact_uuid" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404, description = "No such contact")))]
-#[delete("/0.1/phonebooks/{phonebook_uuid}/contacts/{contact_uuid}")]
+#[delete("/{phonebook_uuid}/contacts/{contact_uuid}")]
 async fn delete_contact(
     caller: Authorized<ContactDelete>,
     state: web::Data<AppState>,

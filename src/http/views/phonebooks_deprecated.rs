@@ -22,17 +22,7 @@ use serde_json::json;
 use std::collections::HashMap;
 
 crate::routes!(
-    list_phonebooks,
-    create_phonebook,
-    get_phonebook,
-    update_phonebook,
-    delete_phonebook,
-    list_contacts,
-    create_contact,
-    import_contacts,
-    get_contact,
-    update_contact,
-    delete_contact
+    "/0.1/tenants" => [list_phonebooks, create_phonebook, get_phonebook, update_phonebook, delete_phonebook, list_contacts, create_contact, import_contacts, get_contact, update_contact, delete_contact],
 );
 
 access!(
@@ -178,7 +168,7 @@ fn list_args(
     description = "Deprecated: use `/0.1/phonebooks`. ACL `dird.tenants.{tenant}.phonebooks.read`. `search`, order `name` or `description`, direction, limit, offset.",
     params(("tenant" = String, Path, description = "Tenant name")),
     responses((status = 200, description = "`{items, total}`", body = Object), (status = 400, description = "Invalid argument"), (status = 404, description = "No such tenant")))]
-#[get("/0.1/tenants/{tenant}/phonebooks")]
+#[get("/{tenant}/phonebooks")]
 async fn list_phonebooks(
     caller: Authorized<PhonebooksRead>,
     state: web::Data<AppState>,
@@ -201,7 +191,7 @@ async fn list_phonebooks(
     description = "Deprecated: use `/0.1/phonebooks`. ACL `dird.tenants.{tenant}.phonebooks.create`.",
     params(("tenant" = String, Path, description = "Tenant name")), request_body(content = Object),
     responses((status = 201, description = "The phonebook", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such tenant"), (status = 409, description = "Name used")))]
-#[post("/0.1/tenants/{tenant}/phonebooks")]
+#[post("/{tenant}/phonebooks")]
 async fn create_phonebook(
     caller: Authorized<PhonebooksCreate>,
     state: web::Data<AppState>,
@@ -224,7 +214,7 @@ async fn create_phonebook(
     description = "Deprecated: use `/0.1/phonebooks/{uuid}`. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.read`.",
     params(("tenant" = String, Path), ("phonebook_id" = i32, Path)),
     responses((status = 200, description = "The phonebook", body = Object), (status = 404, description = "No such tenant or phonebook")))]
-#[get("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}")]
+#[get("/{tenant}/phonebooks/{phonebook_id}")]
 async fn get_phonebook(
     caller: Authorized<PhonebookRead>,
     state: web::Data<AppState>,
@@ -242,7 +232,7 @@ async fn get_phonebook(
     description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.update`.",
     params(("tenant" = String, Path), ("phonebook_id" = i32, Path)), request_body(content = Object),
     responses((status = 200, description = "The phonebook", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such tenant or phonebook"), (status = 409, description = "Name used")))]
-#[put("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}")]
+#[put("/{tenant}/phonebooks/{phonebook_id}")]
 async fn update_phonebook(
     caller: Authorized<PhonebookUpdate>,
     state: web::Data<AppState>,
@@ -267,7 +257,7 @@ async fn update_phonebook(
     description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.delete`.",
     params(("tenant" = String, Path), ("phonebook_id" = i32, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such tenant or phonebook")))]
-#[delete("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}")]
+#[delete("/{tenant}/phonebooks/{phonebook_id}")]
 async fn delete_phonebook(
     caller: Authorized<PhonebookDelete>,
     state: web::Data<AppState>,
@@ -291,7 +281,7 @@ async fn delete_phonebook(
     description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.read`.",
     params(("tenant" = String, Path), ("phonebook_id" = i32, Path)),
     responses((status = 200, description = "`{items, total}`", body = Object), (status = 400, description = "Invalid argument"), (status = 404, description = "No such tenant or phonebook")))]
-#[get("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts")]
+#[get("/{tenant}/phonebooks/{phonebook_id}/contacts")]
 async fn list_contacts(
     caller: Authorized<ContactsRead>,
     state: web::Data<AppState>,
@@ -315,7 +305,7 @@ async fn list_contacts(
     description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.create`.",
     params(("tenant" = String, Path), ("phonebook_id" = i32, Path)), request_body(content = Object),
     responses((status = 201, description = "The contact", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such tenant or phonebook"), (status = 409, description = "Duplicate")))]
-#[post("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts")]
+#[post("/{tenant}/phonebooks/{phonebook_id}/contacts")]
 async fn create_contact(
     caller: Authorized<ContactsCreate>,
     state: web::Data<AppState>,
@@ -339,7 +329,7 @@ async fn create_contact(
     description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.create`.",
     params(("tenant" = String, Path), ("phonebook_id" = i32, Path)), request_body(content = String, content_type = "text/csv"),
     responses((status = 200, description = "`{created, failed: []}`", body = Object), (status = 400, description = "`phonebook-contact-import-*`"), (status = 404, description = "No such tenant or phonebook")))]
-#[post("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts/import")]
+#[post("/{tenant}/phonebooks/{phonebook_id}/contacts/import")]
 async fn import_contacts(
     caller: Authorized<ContactsCreate>,
     state: web::Data<AppState>,
@@ -365,7 +355,7 @@ async fn import_contacts(
     description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.{contact_uuid}.read`.",
     params(("tenant" = String, Path), ("phonebook_id" = i32, Path), ("contact_uuid" = String, Path)),
     responses((status = 200, description = "The contact", body = Object), (status = 404, description = "No such tenant, phonebook or contact")))]
-#[get("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}")]
+#[get("/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}")]
 async fn get_contact(
     caller: Authorized<ContactRead>,
     state: web::Data<AppState>,
@@ -388,7 +378,7 @@ async fn get_contact(
     description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.{contact_uuid}.update`.",
     params(("tenant" = String, Path), ("phonebook_id" = i32, Path), ("contact_uuid" = String, Path)), request_body(content = Object),
     responses((status = 200, description = "The contact", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such tenant, phonebook or contact"), (status = 409, description = "Duplicate")))]
-#[put("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}")]
+#[put("/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}")]
 async fn update_contact(
     caller: Authorized<ContactUpdate>,
     state: web::Data<AppState>,
@@ -417,7 +407,7 @@ async fn update_contact(
     description = "Deprecated. ACL `dird.tenants.{tenant}.phonebooks.{phonebook_id}.contacts.{contact_uuid}.delete`.",
     params(("tenant" = String, Path), ("phonebook_id" = i32, Path), ("contact_uuid" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such tenant, phonebook or contact")))]
-#[delete("/0.1/tenants/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}")]
+#[delete("/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}")]
 async fn delete_contact(
     caller: Authorized<ContactDelete>,
     state: web::Data<AppState>,

@@ -11,7 +11,9 @@ use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
-crate::routes!(profile_sources);
+crate::routes!(
+    "/0.1/directories" => [profile_sources],
+);
 
 access!(
     ProfileSourcesRead,
@@ -39,7 +41,7 @@ const SOURCES_SPEC: ListSpec<'static> = ListSpec {
     ),
     responses((status = 200, description = "`{total, filtered, items}`", body = Object), (status = 404, description = "No such profile"))
 )]
-#[get("/0.1/directories/{profile}/sources")]
+#[get("/{profile}/sources")]
 async fn profile_sources(
     caller: Authorized<ProfileSourcesRead>,
     state: web::Data<AppState>,

@@ -10,11 +10,7 @@ use crate::state::AppState;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 
 crate::routes!(
-    list_profiles,
-    create_profile,
-    get_profile,
-    update_profile,
-    delete_profile
+    "/0.1/profiles" => [list_profiles, create_profile, get_profile, update_profile, delete_profile],
 );
 
 access!(ProfilesRead, "dird.profiles.read", New);
@@ -31,7 +27,7 @@ access!(ProfileDelete, "dird.profiles.{profile_uuid}.delete", New);
         ("direction" = Option<String>, Query), ("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query)),
     responses((status = 200, description = "`{total, filtered, items}`", body = Object))
 )]
-#[get("/0.1/profiles")]
+#[get("")]
 async fn list_profiles(
     caller: Authorized<ProfilesRead>,
     state: web::Data<AppState>,
@@ -60,7 +56,7 @@ async fn list_profiles(
     request_body(content = Object),
     responses((status = 201, description = "The profile", body = Object), (status = 400, description = "invalid-data, unknown-display, unknown-source"), (status = 409, description = "conflict"))
 )]
-#[post("/0.1/profiles")]
+#[post("")]
 async fn create_profile(
     caller: Authorized<ProfilesCreate>,
     state: web::Data<AppState>,
@@ -90,7 +86,7 @@ async fn create_profile(
     params(("profile_uuid" = String, Path)),
     responses((status = 200, description = "The profile", body = Object), (status = 404, description = "unknown-profile"))
 )]
-#[get("/0.1/profiles/{profile_uuid}")]
+#[get("/{profile_uuid}")]
 async fn get_profile(
     caller: Authorized<ProfileRead>,
     state: web::Data<AppState>,
@@ -116,7 +112,7 @@ async fn get_profile(
     params(("profile_uuid" = String, Path)), request_body(content = Object),
     responses((status = 204, description = "Replaced"), (status = 400, description = "invalid-data"), (status = 404, description = "unknown-profile"), (status = 409, description = "conflict"))
 )]
-#[put("/0.1/profiles/{profile_uuid}")]
+#[put("/{profile_uuid}")]
 async fn update_profile(
     caller: Authorized<ProfileUpdate>,
     state: web::Data<AppState>,
@@ -141,7 +137,7 @@ async fn update_profile(
     params(("profile_uuid" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, description = "unknown-profile"))
 )]
-#[delete("/0.1/profiles/{profile_uuid}")]
+#[delete("/{profile_uuid}")]
 async fn delete_profile(
     caller: Authorized<ProfileDelete>,
     state: web::Data<AppState>,

@@ -14,12 +14,8 @@ use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 crate::routes!(
-    list_all_sources,
-    list_sources,
-    create_source,
-    get_source,
-    update_source,
-    delete_source
+    "/0.1/sources" => [list_all_sources],
+    "/0.1/backends" => [list_sources, create_source, get_source, update_source, delete_source],
 );
 
 access!(SourcesRead, "dird.sources.read", New);
@@ -72,7 +68,7 @@ fn enabled_kind(state: &AppState, backend: &str) -> Result<&'static backends::Ki
     ),
     responses((status = 200, description = "`{total, filtered, items: [{uuid, tenant_uuid, name, backend}]}`", body = Object))
 )]
-#[get("/0.1/sources")]
+#[get("")]
 async fn list_all_sources(
     caller: Authorized<SourcesRead>,
     state: web::Data<AppState>,
@@ -104,7 +100,7 @@ async fn list_all_sources(
     ),
     responses((status = 200, description = "`{total, filtered, items}`", body = Object), (status = 404, description = "Backend not enabled"))
 )]
-#[get("/0.1/backends/{backend}/sources")]
+#[get("/{backend}/sources")]
 async fn list_sources(
     caller: Authorized<BackendSourcesRead>,
     state: web::Data<AppState>,
@@ -147,7 +143,7 @@ async fn list_sources(
         (status = 503, description = "No database"),
     )
 )]
-#[post("/0.1/backends/{backend}/sources")]
+#[post("/{backend}/sources")]
 async fn create_source(
     caller: Authorized<BackendSourcesCreate>,
     state: web::Data<AppState>,
@@ -172,7 +168,7 @@ async fn create_source(
     params(("backend" = String, Path), ("source_uuid" = String, Path)),
     responses((status = 200, description = "The source (secrets omitted)", body = Object), (status = 404, description = "unknown-source"))
 )]
-#[get("/0.1/backends/{backend}/sources/{source_uuid}")]
+#[get("/{backend}/sources/{source_uuid}")]
 async fn get_source(
     caller: Authorized<SourceRead>,
     state: web::Data<AppState>,
@@ -201,7 +197,7 @@ async fn get_source(
     request_body(content = Object),
     responses((status = 204, description = "Replaced"), (status = 400, description = "invalid-data"), (status = 404, description = "unknown-source"), (status = 409, description = "conflict"))
 )]
-#[put("/0.1/backends/{backend}/sources/{source_uuid}")]
+#[put("/{backend}/sources/{source_uuid}")]
 async fn update_source(
     caller: Authorized<SourceUpdate>,
     state: web::Data<AppState>,
@@ -228,7 +224,7 @@ async fn update_source(
     params(("backend" = String, Path), ("source_uuid" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, description = "unknown-source"), (status = 409, description = "Declared in the configuration"))
 )]
-#[delete("/0.1/backends/{backend}/sources/{source_uuid}")]
+#[delete("/{backend}/sources/{source_uuid}")]
 async fn delete_source(
     caller: Authorized<SourceDelete>,
     state: web::Data<AppState>,

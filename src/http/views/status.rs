@@ -8,7 +8,9 @@ use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-crate::routes!(status);
+crate::routes!(
+    "/0.1/status" => [status],
+);
 
 access!(StatusRead, "dird.status.read", New);
 
@@ -68,7 +70,7 @@ fn ok_or_fail(ok: bool) -> ComponentStatus {
         (status = 503, description = "Authentication server unreachable"),
     )
 )]
-#[get("/0.1/status")]
+#[get("")]
 async fn status(_caller: Authorized<StatusRead>, state: web::Data<AppState>) -> HttpResponse {
     let bus_consumer = if state.bus.is_enabled() {
         ok_or_fail(

@@ -10,7 +10,9 @@ use crate::http::list_params::{ListParams, ListSpec};
 use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
-crate::routes!(list_wazo_contacts);
+crate::routes!(
+    "/0.1/backends" => [list_wazo_contacts],
+);
 
 access!(
     WazoContactsRead,
@@ -23,7 +25,7 @@ access!(
     description = "ACL `dird.backends.wazo.sources.{source_uuid}.contacts.read`. `search`; order `firstname` (default) or `lastname`; `direction`, `limit`, `offset`, `recurse` (default false); `uuid` (comma-separated), `firstname`, `lastname` exact filters. Items `{id, uuid, firstname, lastname, email, exten, mobile_phone_number, voicemail_number}`.",
     params(("source_uuid" = String, Path)),
     responses((status = 200, description = "`{total, filtered, items}`", body = Object), (status = 404, description = "unknown-source"), (status = 503, description = "wazo-confd-error")))]
-#[get("/0.1/backends/wazo/sources/{source_uuid}/contacts")]
+#[get("/wazo/sources/{source_uuid}/contacts")]
 async fn list_wazo_contacts(
     caller: Authorized<WazoContactsRead>,
     state: web::Data<AppState>,
