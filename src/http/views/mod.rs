@@ -45,12 +45,15 @@ macro_rules! routes {
     };
 }
 
+/// Registers some routes of an area.
+pub type Routes = fn(&mut web::ServiceConfig);
+
 /// Routes of some areas, in registration order.
-pub type Scopes = Vec<(&'static str, fn(&mut web::ServiceConfig))>;
+pub type Scopes = Vec<(&'static str, Routes)>;
 
 /// Registers one actix-web scope per area, holding the routes every group gave it, in order.
 pub fn register(cfg: &mut web::ServiceConfig, scopes: Scopes) {
-    let mut areas: Vec<(&'static str, Vec<fn(&mut web::ServiceConfig)>)> = Vec::new();
+    let mut areas: Vec<(&'static str, Vec<Routes>)> = Vec::new();
     for (area, routes) in scopes {
         match areas.iter_mut().find(|(known, _)| *known == area) {
             Some((_, all)) => all.push(routes),
