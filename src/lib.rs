@@ -178,10 +178,19 @@ async fn build_directory(
         std::sync::Arc::new(confd),
         published.clone(),
     ));
-    let catalog = services::catalog::CatalogHandle::spawn(
+    let engine = std::sync::Arc::new(services::engine::Engine {
+        sources: std::sync::Arc::clone(&sources),
+        timeouts: services::engine::ServiceTimeouts {
+            lookup: config.lookup_service.timeout,
+            reverse: config.reverse_service.timeout,
+            favorites: config.favorites_service.timeout,
+        },
+    });
+    let actor = services::directory_actor::DirectoryActor::spawn(
         published.clone(),
         storage.clone(),
-        std::sync::Arc::clone(&sources),
+        engine,
+        &engine_runtime(config.source_actors.threads)?,
     );
     let directory = services::directory::Directory {
         sources,
@@ -191,12 +200,7 @@ async fn build_directory(
             published.clone(),
         )),
         profiles: std::sync::Arc::new(ProfileService::new(storage, bus, published)),
-        catalog,
-        timeouts: services::directory::ServiceTimeouts {
-            lookup: config.lookup_service.timeout,
-            reverse: config.reverse_service.timeout,
-            favorites: config.favorites_service.timeout,
-        },
+        actor,
     };
     directory.set_declared(declared).await;
     Ok(directory)

@@ -1,13 +1,10 @@
-//! The directory services: lookup, reverse lookup and headers of a profile, by scatter-gather over
-//! the profile's source actors (results are formatted by `super::results`).
-//!
-//! These services hold no state of their own (profiles, displays and source actors belong to their
-//! resources), so they are shared plain async services: every request runs concurrently, nothing
-//! queues behind a mailbox. Deadlines: each source gets its own `timeout` (else the service's
-//! default from YAML), and the profile service's `options.timeout` bounds the whole request.
+//! The directory as views see it: profiles resolved by name from the catalog's current snapshot
+//! (no lock, no message), and queries (lookup, reverse, favorites, GraphQL's batched reverse, the
+//! personal view) sent to the directory actor, which answers each with a scatter-gather task of its
+//! own (`super::engine`); results are formatted by `super::results`.
 
-use super::catalog::{CatalogHandle, ReloadError};
-use super::source_actor::{SourceRequest, SourceResponse, SourceResult};
+use super::directory_actor::{DirectoryActor, Query, ReloadError};
+use super::source_actor::SourceResult;
 use crate::backends::Context;
 use crate::resources::declared::Declared;
 use crate::resources::displays::model::Display;
@@ -15,19 +12,9 @@ use crate::resources::displays::service::DisplayService;
 use crate::resources::profiles::model::Profile;
 use crate::resources::profiles::service::ProfileService;
 use crate::resources::sources::service::SourceService;
-use actors::{first_match, gather, CallError};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::time::Instant;
-
-/// Default per-source timeouts of each service, in seconds (`*_service.timeout`).
-#[derive(Debug, Clone, Copy)]
-pub struct ServiceTimeouts {
-    pub lookup: f64,
-    pub reverse: f64,
-    pub favorites: f64,
-}
+use tokio::sync::oneshot;
 
 /// A profile with its display, resolved for one request.
 #[derive(Debug, Clone)]
@@ -42,15 +29,14 @@ pub struct Directory {
     pub sources: Arc<SourceService>,
     pub displays: Arc<DisplayService>,
     pub profiles: Arc<ProfileService>,
-    /// The actor that applies every change of the catalog, in order.
-    pub catalog: CatalogHandle,
-    pub timeouts: ServiceTimeouts,
+    /// The actor that applies every change of the catalog, in order, and answers the queries.
+    pub actor: DirectoryActor,
 }
 
 impl Directory {
     /// The profile named `name` in `tenant_uuid`, with its display, from one snapshot.
     pub fn profile(&self, tenant_uuid: &str, name: &str) -> Option<ResolvedProfile> {
-        let snapshot = self.catalog.snapshot();
+        let snapshot = self.actor.snapshot();
         let profile = Arc::clone(snapshot.profiles.by_name(tenant_uuid, name)?);
         let display = profile
             .display
@@ -63,160 +49,98 @@ impl Directory {
     /// Replaces the sources, displays and profiles declared in the configuration (start-up,
     /// SIGHUP); answers once they are in the catalog.
     pub async fn set_declared(&self, declared: Declared) {
-        self.catalog.set_declared(declared).await;
+        self.actor.set_declared(declared).await;
     }
 
     /// Reads the stored sources, displays and profiles again (a peer's change, a tenant's
     /// provisioning). A deleted source or display changes profiles too, so all three are read.
     pub async fn reload_stored(&self) -> Result<(), ReloadError> {
-        self.catalog.reload().await.map(|_| ())
+        self.actor.reload().await.map(|_| ())
     }
 
     /// After a committed API write: waits until the catalog holds it, so that the caller's next
     /// request sees it. A failed read does not fail the write, which is committed: the catalog
     /// actor retries until it holds the database's state.
     pub async fn committed(&self) {
-        if let Err(error) = self.catalog.reload().await {
+        if let Err(error) = self.actor.reload().await {
             tracing::warn!(%error, "change committed; the catalog will catch up when it can read it");
         }
     }
 
-    /// The deadline of one source: its own `timeout`, if it has one, within the request's budget.
-    fn deadline(&self, source_uuid: &str, budget: Instant) -> Instant {
-        match self.sources.get_any(source_uuid).and_then(|s| s.timeout) {
-            Some(own) => (Instant::now() + Duration::from_secs_f64(own)).min(budget),
-            None => budget,
+    /// Sends the query `make` builds around its reply, and waits for the answer (empty if the
+    /// actor has stopped, which only happens at shutdown).
+    async fn ask<T: Default>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Query) -> T {
+        let (reply, answer) = oneshot::channel();
+        if self.actor.ask(make(reply)).is_none() {
+            return T::default();
         }
-    }
-
-    /// The request's budget: the profile service's `options.timeout`, else the service default.
-    fn budget(profile: &Profile, service: &str, default: f64) -> Instant {
-        let timeout = profile
-            .services
-            .get(service)
-            .and_then(|s| s.options.timeout)
-            .unwrap_or(default);
-        Instant::now() + Duration::from_secs_f64(timeout)
-    }
-
-    fn source_uuids(profile: &Profile, service: &str) -> Vec<String> {
-        let mut seen = HashSet::new();
-        profile
-            .services
-            .get(service)
-            .map(|s| {
-                s.sources
-                    .iter()
-                    .filter(|uuid| seen.insert((*uuid).clone()))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// Sends `request` to a source; a source whose backend is disabled or unknown is unavailable.
-    async fn call(
-        &self,
-        uuid: String,
-        request: SourceRequest,
-        deadline: Instant,
-    ) -> Result<SourceResponse, CallError> {
-        match self.sources.address(&uuid) {
-            Some(address) => address.call(request, deadline).await,
-            None => Err(CallError::Unavailable),
-        }
-    }
-
-    fn log_failures(service: &str, failures: &[(String, CallError)]) {
-        for (uuid, error) in failures {
-            tracing::info!(service, source = %uuid, %error, "source skipped");
-        }
+        answer.await.unwrap_or_default()
     }
 
     /// Every source of the profile's `lookup` service searched for `term`, results concatenated in
     /// completion order (no dedup, no sort, as wazo-dird).
     pub async fn lookup(
         &self,
-        profile: &Profile,
+        profile: &Arc<Profile>,
         term: &str,
         context: &Context,
     ) -> Vec<SourceResult> {
-        let budget = Self::budget(profile, "lookup", self.timeouts.lookup);
-        let calls = Self::source_uuids(profile, "lookup")
-            .into_iter()
-            .map(|uuid| {
-                let deadline = self.deadline(&uuid, budget);
-                let request = SourceRequest::Search {
-                    term: term.to_owned(),
-                    context: context.clone(),
-                };
-                (uuid.clone(), self.call(uuid, request, deadline))
-            });
-        let gathered = gather(calls).await;
-        Self::log_failures("lookup", &gathered.failures);
-        contacts(gathered.results)
+        self.ask(|reply| Query::Lookup {
+            profile: Arc::clone(profile),
+            term: term.to_owned(),
+            context: context.clone(),
+            reply,
+        })
+        .await
     }
 
     /// The first source of the `reverse` service to find `exten` wins (fastest, not profile order).
     pub async fn reverse(
         &self,
-        profile: &Profile,
+        profile: &Arc<Profile>,
         exten: &str,
         context: &Context,
     ) -> Option<SourceResult> {
-        let budget = Self::budget(profile, "reverse", self.timeouts.reverse);
-        let calls = Self::source_uuids(profile, "reverse")
-            .into_iter()
-            .map(|uuid| {
-                let deadline = self.deadline(&uuid, budget);
-                let request = SourceRequest::FirstMatch {
-                    exten: exten.to_owned(),
-                    context: context.clone(),
-                };
-                let call = self.call(uuid.clone(), request, deadline);
-                (uuid, async move {
-                    call.await.map(|response| match response {
-                        SourceResponse::One(found) => found.map(|boxed| *boxed),
-                        _ => None,
-                    })
-                })
-            });
-        let (found, failures) = first_match(calls).await;
-        Self::log_failures("reverse", &failures);
-        found.map(|(_, result)| result)
+        self.ask(|reply| Query::Reverse {
+            profile: Arc::clone(profile),
+            exten: exten.to_owned(),
+            context: context.clone(),
+            reply,
+        })
+        .await
     }
-}
 
-impl Directory {
     /// For many numbers at once (bulk caller ID), one contact per number from the profile's reverse
-    /// sources, each asked once (`match_all`). When several sources know a number, the one that
-    /// answered last wins, as in wazo-dird.
+    /// sources, each asked once.
     pub async fn reverse_many(
         &self,
-        profile: &Profile,
+        profile: &Arc<Profile>,
         extens: &[String],
         context: &Context,
     ) -> HashMap<String, SourceResult> {
-        let budget = Self::budget(profile, "reverse", self.timeouts.reverse);
-        let calls = Self::source_uuids(profile, "reverse")
-            .into_iter()
-            .map(|uuid| {
-                let deadline = self.deadline(&uuid, budget);
-                let request = SourceRequest::MatchAll {
-                    extens: extens.to_vec(),
-                    context: context.clone(),
-                };
-                (uuid.clone(), self.call(uuid, request, deadline))
-            });
-        let gathered = gather(calls).await;
-        Self::log_failures("reverse", &gathered.failures);
-        let mut found = HashMap::new();
-        for (_, response) in gathered.results {
-            if let SourceResponse::ByExten(matches) = response {
-                found.extend(matches);
-            }
-        }
-        found
+        self.ask(|reply| Query::ReverseMany {
+            profile: Arc::clone(profile),
+            extens: extens.to_vec(),
+            context: context.clone(),
+            reply,
+        })
+        .await
+    }
+
+    /// The contacts of the profile's `favorites` sources whose ids are given, by source name.
+    pub async fn list(
+        &self,
+        profile: &Arc<Profile>,
+        ids_by_source: &HashMap<String, Vec<String>>,
+        context: &Context,
+    ) -> Vec<SourceResult> {
+        self.ask(|reply| Query::Favorites {
+            profile: Arc::clone(profile),
+            ids_by_source: ids_by_source.clone(),
+            context: context.clone(),
+            reply,
+        })
+        .await
     }
 
     /// The contacts of one source whose ids are given (the personal contacts view).
@@ -226,65 +150,14 @@ impl Directory {
         ids: Vec<String>,
         context: &Context,
     ) -> Vec<SourceResult> {
-        let deadline = Instant::now() + Duration::from_secs_f64(self.timeouts.favorites);
-        let request = SourceRequest::List {
+        self.ask(|reply| Query::ListSource {
+            source_uuid: source_uuid.to_owned(),
             ids,
             context: context.clone(),
-        };
-        match self.call(source_uuid.to_owned(), request, deadline).await {
-            Ok(SourceResponse::Contacts(contacts)) => contacts,
-            Ok(_) => Vec::new(),
-            Err(error) => {
-                Self::log_failures("personal", &[(source_uuid.to_owned(), error)]);
-                Vec::new()
-            }
-        }
-    }
-
-    /// The contacts of the profile's `favorites` sources whose ids are given, by source name.
-    pub async fn list(
-        &self,
-        profile: &Profile,
-        ids_by_source: &HashMap<String, Vec<String>>,
-        context: &Context,
-    ) -> Vec<SourceResult> {
-        let budget = Self::budget(profile, "favorites", self.timeouts.favorites);
-        let calls = Self::source_uuids(profile, "favorites")
-            .into_iter()
-            .filter_map(|uuid| {
-                let source = self.sources.get_any(&uuid)?;
-                let ids = ids_by_source
-                    .get(&source.name)
-                    .filter(|ids| !ids.is_empty())?
-                    .clone();
-                let deadline = self.deadline(&uuid, budget);
-                Some((
-                    uuid.clone(),
-                    self.call(
-                        uuid,
-                        SourceRequest::List {
-                            ids,
-                            context: context.clone(),
-                        },
-                        deadline,
-                    ),
-                ))
-            });
-        let gathered = gather(calls).await;
-        Self::log_failures("favorites", &gathered.failures);
-        contacts(gathered.results)
-    }
-}
-
-/// The contacts of every `Contacts` answer, in completion order.
-fn contacts(answers: Vec<(String, SourceResponse)>) -> Vec<SourceResult> {
-    answers
-        .into_iter()
-        .flat_map(|(_, response)| match response {
-            SourceResponse::Contacts(contacts) => contacts,
-            _ => Vec::new(),
+            reply,
         })
-        .collect()
+        .await
+    }
 }
 
 impl crate::resources::profiles::service::References for Directory {
@@ -322,7 +195,7 @@ mod tests {
         }
     }
 
-    async fn directory(dir: &std::path::Path) -> (Directory, Profile) {
+    async fn directory(dir: &std::path::Path) -> (Directory, Arc<Profile>) {
         std::fs::write(
             dir.join("a.csv"),
             "id,name,number\n1,Alice,1001\n2,Bob,1002\n",
@@ -350,9 +223,21 @@ mod tests {
             Arc::new(crate::backends::confd::ConfdHub::new(None)),
             published.clone(),
         ));
-        let catalog =
-            CatalogHandle::spawn(published.clone(), storage.clone(), Arc::clone(&sources));
-        catalog
+        let engine = Arc::new(crate::services::engine::Engine {
+            sources: Arc::clone(&sources),
+            timeouts: crate::services::engine::ServiceTimeouts {
+                lookup: 1.0,
+                reverse: 1.0,
+                favorites: 1.0,
+            },
+        });
+        let actor = DirectoryActor::spawn(
+            published.clone(),
+            storage.clone(),
+            engine,
+            &tokio::runtime::Handle::current(),
+        );
+        actor
             .set_declared(Declared {
                 sources: vec![
                     csv_source("a", &dir.join("a.csv")),
@@ -384,14 +269,9 @@ mod tests {
                 published.clone(),
             )),
             profiles: Arc::new(ProfileService::new(storage, bus, published)),
-            catalog,
-            timeouts: ServiceTimeouts {
-                lookup: 1.0,
-                reverse: 1.0,
-                favorites: 1.0,
-            },
+            actor,
         };
-        (directory, profile)
+        (directory, Arc::new(profile))
     }
 
     #[tokio::test]

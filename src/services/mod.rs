@@ -1,7 +1,8 @@
 //! The directory services: formatting of source results, and the scatter-gather lookups.
 
-pub mod catalog;
 pub mod directory;
+pub mod directory_actor;
+pub mod engine;
 pub mod format;
 pub mod graphql;
 pub mod reactions;

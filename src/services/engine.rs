@@ -1,0 +1,233 @@
+//! The engine of the directory actor: scatter-gather over a profile's source actors, with a
+//! deadline per source and per request. Each query runs as its own task (the directory actor spawns
+//! it), so no request waits for another. Deadlines: each source gets its own `timeout` (else the
+//! service's default from YAML), and the profile service's `options.timeout` bounds the request.
+
+use super::source_actor::{SourceRequest, SourceResponse, SourceResult};
+use crate::backends::Context;
+use crate::resources::profiles::model::Profile;
+use crate::resources::sources::service::SourceService;
+use actors::{first_match, gather, CallError};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Default per-source timeouts of each service, in seconds (`*_service.timeout`).
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceTimeouts {
+    pub lookup: f64,
+    pub reverse: f64,
+    pub favorites: f64,
+}
+
+/// What a query needs: the source actors and the default timeouts.
+#[derive(Debug)]
+pub struct Engine {
+    pub sources: Arc<SourceService>,
+    pub timeouts: ServiceTimeouts,
+}
+
+impl Engine {
+    /// The deadline of one source: its own `timeout`, if it has one, within the request's budget.
+    fn deadline(&self, source_uuid: &str, budget: Instant) -> Instant {
+        match self.sources.get_any(source_uuid).and_then(|s| s.timeout) {
+            Some(own) => (Instant::now() + Duration::from_secs_f64(own)).min(budget),
+            None => budget,
+        }
+    }
+
+    /// The request's budget: the profile service's `options.timeout`, else the service default.
+    fn budget(profile: &Profile, service: &str, default: f64) -> Instant {
+        let timeout = profile
+            .services
+            .get(service)
+            .and_then(|s| s.options.timeout)
+            .unwrap_or(default);
+        Instant::now() + Duration::from_secs_f64(timeout)
+    }
+
+    fn source_uuids(profile: &Profile, service: &str) -> Vec<String> {
+        let mut seen = HashSet::new();
+        profile
+            .services
+            .get(service)
+            .map(|s| {
+                s.sources
+                    .iter()
+                    .filter(|uuid| seen.insert((*uuid).clone()))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Sends `request` to a source; a source whose backend is disabled or unknown is unavailable.
+    async fn call(
+        &self,
+        uuid: String,
+        request: SourceRequest,
+        deadline: Instant,
+    ) -> Result<SourceResponse, CallError> {
+        match self.sources.address(&uuid) {
+            Some(address) => address.call(request, deadline).await,
+            None => Err(CallError::Unavailable),
+        }
+    }
+
+    fn log_failures(service: &str, failures: &[(String, CallError)]) {
+        for (uuid, error) in failures {
+            tracing::info!(service, source = %uuid, %error, "source skipped");
+        }
+    }
+
+    /// Every source of the profile's `lookup` service searched for `term`, results concatenated in
+    /// completion order (no dedup, no sort, as wazo-dird).
+    pub async fn lookup(
+        &self,
+        profile: &Profile,
+        term: &str,
+        context: &Context,
+    ) -> Vec<SourceResult> {
+        let budget = Self::budget(profile, "lookup", self.timeouts.lookup);
+        let calls = Self::source_uuids(profile, "lookup")
+            .into_iter()
+            .map(|uuid| {
+                let deadline = self.deadline(&uuid, budget);
+                let request = SourceRequest::Search {
+                    term: term.to_owned(),
+                    context: context.clone(),
+                };
+                (uuid.clone(), self.call(uuid, request, deadline))
+            });
+        let gathered = gather(calls).await;
+        Self::log_failures("lookup", &gathered.failures);
+        contacts(gathered.results)
+    }
+
+    /// The first source of the `reverse` service to find `exten` wins (fastest, not profile order).
+    pub async fn reverse(
+        &self,
+        profile: &Profile,
+        exten: &str,
+        context: &Context,
+    ) -> Option<SourceResult> {
+        let budget = Self::budget(profile, "reverse", self.timeouts.reverse);
+        let calls = Self::source_uuids(profile, "reverse")
+            .into_iter()
+            .map(|uuid| {
+                let deadline = self.deadline(&uuid, budget);
+                let request = SourceRequest::FirstMatch {
+                    exten: exten.to_owned(),
+                    context: context.clone(),
+                };
+                let call = self.call(uuid.clone(), request, deadline);
+                (uuid, async move {
+                    call.await.map(|response| match response {
+                        SourceResponse::One(found) => found.map(|boxed| *boxed),
+                        _ => None,
+                    })
+                })
+            });
+        let (found, failures) = first_match(calls).await;
+        Self::log_failures("reverse", &failures);
+        found.map(|(_, result)| result)
+    }
+    /// For many numbers at once (bulk caller ID), one contact per number from the profile's reverse
+    /// sources, each asked once (`match_all`). When several sources know a number, the one that
+    /// answered last wins, as in wazo-dird.
+    pub async fn reverse_many(
+        &self,
+        profile: &Profile,
+        extens: &[String],
+        context: &Context,
+    ) -> HashMap<String, SourceResult> {
+        let budget = Self::budget(profile, "reverse", self.timeouts.reverse);
+        let calls = Self::source_uuids(profile, "reverse")
+            .into_iter()
+            .map(|uuid| {
+                let deadline = self.deadline(&uuid, budget);
+                let request = SourceRequest::MatchAll {
+                    extens: extens.to_vec(),
+                    context: context.clone(),
+                };
+                (uuid.clone(), self.call(uuid, request, deadline))
+            });
+        let gathered = gather(calls).await;
+        Self::log_failures("reverse", &gathered.failures);
+        let mut found = HashMap::new();
+        for (_, response) in gathered.results {
+            if let SourceResponse::ByExten(matches) = response {
+                found.extend(matches);
+            }
+        }
+        found
+    }
+
+    /// The contacts of one source whose ids are given (the personal contacts view).
+    pub async fn list_source(
+        &self,
+        source_uuid: &str,
+        ids: Vec<String>,
+        context: &Context,
+    ) -> Vec<SourceResult> {
+        let deadline = Instant::now() + Duration::from_secs_f64(self.timeouts.favorites);
+        let request = SourceRequest::List {
+            ids,
+            context: context.clone(),
+        };
+        match self.call(source_uuid.to_owned(), request, deadline).await {
+            Ok(SourceResponse::Contacts(contacts)) => contacts,
+            Ok(_) => Vec::new(),
+            Err(error) => {
+                Self::log_failures("personal", &[(source_uuid.to_owned(), error)]);
+                Vec::new()
+            }
+        }
+    }
+
+    /// The contacts of the profile's `favorites` sources whose ids are given, by source name.
+    pub async fn list(
+        &self,
+        profile: &Profile,
+        ids_by_source: &HashMap<String, Vec<String>>,
+        context: &Context,
+    ) -> Vec<SourceResult> {
+        let budget = Self::budget(profile, "favorites", self.timeouts.favorites);
+        let calls = Self::source_uuids(profile, "favorites")
+            .into_iter()
+            .filter_map(|uuid| {
+                let source = self.sources.get_any(&uuid)?;
+                let ids = ids_by_source
+                    .get(&source.name)
+                    .filter(|ids| !ids.is_empty())?
+                    .clone();
+                let deadline = self.deadline(&uuid, budget);
+                Some((
+                    uuid.clone(),
+                    self.call(
+                        uuid,
+                        SourceRequest::List {
+                            ids,
+                            context: context.clone(),
+                        },
+                        deadline,
+                    ),
+                ))
+            });
+        let gathered = gather(calls).await;
+        Self::log_failures("favorites", &gathered.failures);
+        contacts(gathered.results)
+    }
+}
+
+/// The contacts of every `Contacts` answer, in completion order.
+fn contacts(answers: Vec<(String, SourceResponse)>) -> Vec<SourceResult> {
+    answers
+        .into_iter()
+        .flat_map(|(_, response)| match response {
+            SourceResponse::Contacts(contacts) => contacts,
+            _ => Vec::new(),
+        })
+        .collect()
+}
