@@ -15,6 +15,9 @@ struct Table {
     modified: Option<SystemTime>,
     rows: Vec<Row>,
     index: TrigramIndex,
+    /// Each value of the first-matched columns, to the rows holding it (in file order): a reverse
+    /// lookup is one hash probe, not a scan.
+    exact: std::collections::HashMap<String, Vec<u32>>,
 }
 
 #[derive(Debug)]
@@ -86,11 +89,32 @@ fn read_table(spec: &SourceSpec, config: &CsvConfig) -> Result<Table, String> {
     }
     tracing::debug!(source = %spec.name, rows = rows.len(), file = %path, "csv file loaded");
     let index = TrigramIndex::build(rows.iter().map(|row| row.searchable.as_slice()));
+    let mut exact: std::collections::HashMap<String, Vec<u32>> = std::collections::HashMap::new();
+    for (position, row) in rows.iter().enumerate() {
+        let position = u32::try_from(position).unwrap_or(u32::MAX);
+        for column in &spec.first_matched_columns {
+            if let Some(value) = row.fields.get(column).and_then(Value::as_str) {
+                let holders = exact.entry(value.to_owned()).or_default();
+                if holders.last() != Some(&position) {
+                    holders.push(position);
+                }
+            }
+        }
+    }
     Ok(Table {
         modified,
         rows,
         index,
+        exact,
     })
+}
+
+impl Table {
+    /// The first row (in file order) whose first-matched columns hold `exten`.
+    fn first_holding(&self, exten: &str) -> Option<&Row> {
+        let position = *self.exact.get(exten)?.first()?;
+        self.rows.get(position as usize)
+    }
 }
 
 impl CsvBackend {
@@ -119,12 +143,6 @@ impl CsvBackend {
         Ok(fresh)
     }
 
-    fn matches_exactly(&self, row: &Row, exten: &str) -> bool {
-        self.spec
-            .first_matched_columns
-            .iter()
-            .any(|column| row.fields.get(column).and_then(Value::as_str) == Some(exten))
-    }
 }
 
 impl Backend for CsvBackend {
@@ -136,14 +154,16 @@ impl Backend for CsvBackend {
         Box::pin(async move {
             let table = self.table().await?;
             let needle = fold(&term);
-            Ok(table
-                .index
-                .candidates(&needle)
-                .into_iter()
-                .filter_map(|position| table.rows.get(position as usize))
-                .filter(|row| row.searchable.iter().any(|value| value.contains(&needle)))
-                .map(|row| RawContact::from_fields(row.fields.clone()))
-                .collect())
+            let candidates = table.index.candidates(&needle);
+            crate::backends::scan(candidates.len(), move || {
+                candidates
+                    .into_iter()
+                    .filter_map(|position| table.rows.get(position as usize))
+                    .filter(|row| row.searchable.iter().any(|value| value.contains(&needle)))
+                    .map(|row| RawContact::from_fields(row.fields.clone()))
+                    .collect()
+            })
+            .await
         })
     }
 
@@ -155,9 +175,7 @@ impl Backend for CsvBackend {
         Box::pin(async move {
             let table = self.table().await?;
             Ok(table
-                .rows
-                .iter()
-                .find(|row| self.matches_exactly(row, &exten))
+                .first_holding(&exten)
                 .map(|row| RawContact::from_fields(row.fields.clone())))
         })
     }
@@ -171,11 +189,7 @@ impl Backend for CsvBackend {
             let table = self.table().await?;
             let mut found = std::collections::HashMap::new();
             for exten in extens {
-                if let Some(row) = table
-                    .rows
-                    .iter()
-                    .find(|row| self.matches_exactly(row, &exten))
-                {
+                if let Some(row) = table.first_holding(&exten) {
                     found.insert(exten, RawContact::from_fields(row.fields.clone()));
                 }
             }

@@ -95,7 +95,11 @@ impl Backend for PhonebookBackend {
                 return Ok(Vec::new());
             }
             if let Some(snapshot) = self.snapshot() {
-                let found = snapshot.search(&self.spec.searched_columns, &term);
+                let columns = self.spec.searched_columns.clone();
+                let found = crate::backends::scan(snapshot.len(), move || {
+                    snapshot.search(&columns, &term)
+                })
+                .await?;
                 return Ok(found.into_iter().map(RawContact::from_fields).collect());
             }
             let pattern = format!("%{}%", like_literal(&term));
