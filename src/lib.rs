@@ -15,6 +15,7 @@ pub mod resources;
 pub mod services;
 pub mod state;
 pub mod storage;
+pub mod text;
 
 use actix_web::web;
 use config::{AuthBackend, Cli};

@@ -12,11 +12,7 @@ pub mod http;
 pub mod ldap;
 pub mod personal;
 pub mod phonebook;
-mod text;
-pub mod trigram;
 pub mod wazo;
-
-pub use text::{fold, fold_accents, like_literal, sort_by_field};
 
 use actors::Failure;
 use futures_util::future::BoxFuture;

@@ -3,7 +3,6 @@
 pub mod directory;
 pub mod directory_actor;
 pub mod engine;
-pub mod format;
 pub mod graphql;
 pub mod reactions;
 pub mod results;

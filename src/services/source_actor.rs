@@ -1,8 +1,8 @@
 //! The source actors: each source is a supervised actor around its backend (see `actors`), held in
 //! a registry keyed by source uuid and reconciled by diff when sources change.
 
-use super::format;
 use crate::backends::{self, Backend, Context, RawContact, Relations, SourceSpec};
+use crate::text::python as format;
 use actors::{Factory, Failure, Registry, SupervisorConfig, Worker};
 use serde::Serialize;
 use std::collections::HashMap;

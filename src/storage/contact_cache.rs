@@ -9,8 +9,8 @@
 //! reload reads the database leaves that reload stale, so it never hides a change. As a safety net
 //! for missed bus events, a snapshot older than [`MAX_AGE`] is reloaded (and still served meanwhile).
 
-use crate::backends::fold_accents;
-use crate::backends::trigram::TrigramIndex;
+use crate::text::fold_accents;
+use crate::text::trigram::TrigramIndex;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::future::Future;

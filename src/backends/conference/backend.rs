@@ -3,9 +3,8 @@
 
 use crate::backends::confd::client::{ConfdClient, ConfdError};
 use crate::backends::confd::copy::{Copy, CopyKind, Loader};
-use crate::backends::{
-    fold, request_failed, Backend, Context, Deps, Fields, RawContact, SourceSpec,
-};
+use crate::backends::{request_failed, Backend, Context, Deps, Fields, RawContact, SourceSpec};
+use crate::text::fold;
 use actors::Failure;
 use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
@@ -114,10 +113,7 @@ impl Rooms {
         self.contacts
             .iter()
             .filter(|room| {
-                let id = room
-                    .fields
-                    .get("id")
-                    .map(crate::services::format::python_str);
+                let id = room.fields.get("id").map(crate::text::python::python_str);
                 id.is_some_and(|id| ids.contains(&id))
             })
             .cloned()

@@ -1,8 +1,9 @@
 //! Reading and querying the CSV file.
 
 use super::CsvConfig;
-use crate::backends::trigram::TrigramIndex;
-use crate::backends::{fold, Backend, Context, Fields, RawContact, SourceSpec};
+use crate::backends::{Backend, Context, Fields, RawContact, SourceSpec};
+use crate::text::fold;
+use crate::text::trigram::TrigramIndex;
 use actors::Failure;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
@@ -142,7 +143,6 @@ impl CsvBackend {
         tracing::info!(source = %self.spec.name, rows = fresh.rows.len(), "csv file changed: reloaded");
         Ok(fresh)
     }
-
 }
 
 impl Backend for CsvBackend {

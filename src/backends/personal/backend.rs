@@ -5,10 +5,11 @@
 //! values).
 
 use crate::backends::{by_exten, request_failed as failed};
-use crate::backends::{like_literal, Backend, Context, Deps, Fields, RawContact, SourceSpec};
+use crate::backends::{Backend, Context, Deps, Fields, RawContact, SourceSpec};
 use crate::resources::personal::dao;
 use crate::storage::contact_cache::{Owner, Snapshot};
 use crate::storage::Storage;
+use crate::text::like_literal;
 use actors::Failure;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
@@ -75,10 +76,9 @@ impl Backend for PersonalBackend {
             };
             if let Some(snapshot) = self.snapshot(&user) {
                 let columns = self.spec.searched_columns.clone();
-                let found = crate::backends::scan(snapshot.len(), move || {
-                    snapshot.search(&columns, &term)
-                })
-                .await?;
+                let found =
+                    crate::backends::scan(snapshot.len(), move || snapshot.search(&columns, &term))
+                        .await?;
                 return Ok(found.into_iter().map(RawContact::from_fields).collect());
             }
             let pattern = format!("%{}%", like_literal(&term));

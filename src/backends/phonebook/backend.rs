@@ -5,13 +5,13 @@
 //! by uuid.
 
 use crate::backends::{
-    by_exten, like_literal, request_failed as failed, Backend, Context, Deps, RawContact,
-    SourceSpec,
+    by_exten, request_failed as failed, Backend, Context, Deps, RawContact, SourceSpec,
 };
 use crate::resources::phonebooks::dao;
 use crate::resources::phonebooks::model::PhonebookContact;
 use crate::storage::contact_cache::{Owner, Snapshot};
 use crate::storage::Storage;
+use crate::text::like_literal;
 use actors::Failure;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
@@ -96,10 +96,9 @@ impl Backend for PhonebookBackend {
             }
             if let Some(snapshot) = self.snapshot() {
                 let columns = self.spec.searched_columns.clone();
-                let found = crate::backends::scan(snapshot.len(), move || {
-                    snapshot.search(&columns, &term)
-                })
-                .await?;
+                let found =
+                    crate::backends::scan(snapshot.len(), move || snapshot.search(&columns, &term))
+                        .await?;
                 return Ok(found.into_iter().map(RawContact::from_fields).collect());
             }
             let pattern = format!("%{}%", like_literal(&term));

@@ -2,9 +2,10 @@
 //! into wazo-dird's fields and relations, the searched columns folded for substring search, the
 //! first-matched columns by exact value.
 
-use crate::backends::trigram::TrigramIndex;
-use crate::backends::{fold, Fields, RawContact, Relations, SourceSpec};
-use crate::services::format;
+use crate::backends::{Fields, RawContact, Relations, SourceSpec};
+use crate::text::fold;
+use crate::text::python as format;
+use crate::text::trigram::TrigramIndex;
 use serde_json::Value;
 use std::collections::HashMap;
 

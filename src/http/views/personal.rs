@@ -90,7 +90,7 @@ fn arrange(
                 "order: column '{order}' was not found"
             )));
         }
-        crate::backends::sort_by_field(&mut contacts, |c| c.get(order).map(String::as_str));
+        crate::text::sort_by_field(&mut contacts, |c| c.get(order).map(String::as_str));
         if descending {
             contacts.reverse();
         }

@@ -126,7 +126,7 @@ pub(crate) async fn delete(client: &impl GenericClient, uuid: &str) -> Result<bo
 fn stored(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
-        other => crate::services::format::python_str(other),
+        other => crate::text::python::python_str(other),
     }
 }
 
@@ -300,7 +300,7 @@ pub(crate) async fn page(
     limit: Option<i64>,
     offset: i64,
 ) -> Result<(i64, Vec<PhonebookContact>), ResourceError> {
-    let pattern = search.map(|term| format!("%{}%", crate::backends::like_literal(term)));
+    let pattern = search.map(|term| format!("%{}%", crate::text::like_literal(term)));
     let filter = if pattern.is_some() {
         "AND EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid \
          AND s.name <> 'id' AND dird_unaccent(s.value) ILIKE dird_unaccent($2))"

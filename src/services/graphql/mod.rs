@@ -11,8 +11,8 @@
 use crate::auth::{AuthService, CheckOutcome, Unreachable};
 use crate::backends;
 use crate::services::directory::Directory;
-use crate::services::format::python_str;
 use crate::services::source_actor::SourceResult;
+use crate::text::python::python_str;
 use async_graphql::{
     Context, EmptyMutation, EmptySubscription, ErrorExtensions, Interface, Object, Schema,
     SimpleObject,
