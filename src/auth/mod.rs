@@ -1,19 +1,17 @@
 //! Authentication and tenancy: who is calling, may they do this, and in which tenant.
 //!
-//! Every protected route names an ACL template; the [`extractor::Authorized`] extractor renders it,
-//! checks the token (wazo-auth's `HEAD /0.1/token/{t}?scope=&tenant=` or the static file), resolves
-//! the tenant (`Wazo-Tenant` when the token may see it, else the token's own tenant) and hands the
-//! view a [`Caller`]. Answers are cached for `auth.cache_ttl` seconds, so a warm request costs no
+//! Tokens are checked here (wazo-auth's `HEAD /0.1/token/{t}?scope=&tenant=` or the static file),
+//! with answers of auth's own (`CheckOutcome`, `Unreachable`) that know nothing of HTTP: the
+//! `Authorized` extractor of `http::authorized` renders each route's ACL, asks, maps the answers to
+//! wazo-dird's error bodies and resolves the tenant (`Wazo-Tenant` when the token may see it, else
+//! the token's own). Answers are cached for `auth.cache_ttl` seconds, so a warm request costs no
 //! round trip to wazo-auth.
 
 pub mod acl;
 mod cache;
-pub mod extractor;
 mod service_token;
 mod static_tokens;
 mod wazo_auth;
-
-pub use extractor::{Access, Authorized};
 
 use crate::config::{Auth as AuthConfig, AuthBackend};
 use cache::TtlCache;

@@ -6,7 +6,7 @@
 //! read from the parts that own them at each scrape.
 
 use crate::access;
-use crate::auth::Authorized;
+use crate::http::authorized::Authorized;
 use crate::resources::sources::service::bucket_name;
 use crate::state::AppState;
 use actix_web::body::MessageBody;

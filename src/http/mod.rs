@@ -1,6 +1,7 @@
 //! The HTTP shell: actix-web with optional rustls TLS and CORS, thin views, one error type, and the
 //! OpenAPI document generated from the views themselves.
 
+pub mod authorized;
 pub mod error;
 pub mod list_params;
 pub mod metrics;

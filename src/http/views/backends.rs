@@ -1,7 +1,7 @@
 //! `GET /0.1/backends`: the backend kinds that are installed and enabled (legacy error body).
 
 use crate::access;
-use crate::auth::Authorized;
+use crate::http::authorized::Authorized;
 use crate::http::error::{ApiError, ErrorStyle};
 use crate::http::list_params::{Direction, ListParams, ListSpec};
 use crate::state::AppState;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 /// The source of `backend` among the tenants the caller sees (recursively, as wazo-dird looks).
 pub(super) async fn source(
-    caller: &crate::auth::extractor::Caller,
+    caller: &crate::http::authorized::Caller,
     state: &AppState,
     backend: &str,
     uuid: &str,

@@ -3,8 +3,8 @@
 
 use super::confd_contacts::{confd_query, listed, source};
 use crate::access;
-use crate::auth::Authorized;
 use crate::backends::conference;
+use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::http::list_params::{ListParams, ListSpec};
 use crate::state::AppState;

@@ -2,8 +2,8 @@
 //! Secrets are masked; PATCH accepts only `replace /debug`, which switches the log level live.
 
 use crate::access;
-use crate::auth::Authorized;
 use crate::config::SECRET_KEYS;
+use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 use actix_web::{get, patch, web, HttpResponse};

@@ -2,8 +2,8 @@
 //! sources of a profile. Profiles are named (`{profile}`) and looked up in the caller's tenant.
 
 use crate::access;
-use crate::auth::{extractor::Caller, Authorized};
 use crate::backends::Context;
+use crate::http::authorized::{Authorized, Caller};
 use crate::http::error::ApiError;
 use crate::resources::ResourceError;
 use crate::services::directory::ResolvedProfile;

@@ -3,8 +3,8 @@
 
 use super::directories::{legacy_profile, profile_favorites};
 use crate::access;
-use crate::auth::Authorized;
 use crate::backends::Context;
+use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::resources::favorites::service::FavoriteError;
 use crate::services::results;

@@ -3,7 +3,7 @@
 //! is a GraphQL error with its data `null`, in a 200. A query that does not parse or validate is
 //! a 400, as wazo-dird's graphql-server answers; so is a GET without `query`.
 
-use crate::auth::extractor::header;
+use crate::http::authorized::header;
 use crate::services::graphql::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;

@@ -2,7 +2,7 @@
 
 use super::directories::legacy_profile;
 use crate::access;
-use crate::auth::Authorized;
+use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::services::results;
 use crate::state::AppState;

@@ -3,7 +3,7 @@
 
 use super::listing::{legacy_json_body, text_body};
 use crate::access;
-use crate::auth::Authorized;
+use crate::http::authorized::Authorized;
 use crate::http::error::{ApiError, ErrorStyle};
 use crate::resources::personal::service::PersonalError;
 use crate::resources::personal::{to_body, Contact};

@@ -4,7 +4,7 @@
 
 use super::phonebooks::{contact_query, legacy};
 use crate::access;
-use crate::auth::Authorized;
+use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::http::list_params::{ListParams, ListSpec};
 use crate::resources::phonebooks::service::PhonebookError;

@@ -4,7 +4,7 @@
 
 use super::listing::{legacy_json_body, text_body};
 use crate::access;
-use crate::auth::Authorized;
+use crate::http::authorized::Authorized;
 use crate::http::error::{ApiError, ErrorStyle};
 use crate::http::list_params::{Direction, ListParams, ListSpec};
 use crate::resources::phonebooks::model::Phonebook;

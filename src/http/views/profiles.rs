@@ -2,7 +2,7 @@
 
 use super::listing;
 use crate::access;
-use crate::auth::Authorized;
+use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::http::list_params::{ListParams, ListSpec};
 use crate::resources::ResourceError;

@@ -3,8 +3,8 @@
 
 use super::listing;
 use crate::access;
-use crate::auth::Authorized;
 use crate::backends;
+use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::http::list_params::{ListParams, ListSpec};
 use crate::resources::sources::model::{to_body, to_summary};

@@ -1,7 +1,7 @@
 //! `GET /0.1/status`: the health of each part of the daemon.
 
 use crate::access;
-use crate::auth::Authorized;
+use crate::http::authorized::Authorized;
 use crate::state::AppState;
 use crate::storage::Health;
 use actix_web::{get, web, HttpResponse};

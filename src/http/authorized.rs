@@ -1,11 +1,12 @@
-//! The request extractor that enforces a route's access rule.
+//! The request extractor that enforces a route's access rule: it asks `auth` (which knows nothing
+//! of HTTP) and maps its answers (`CheckOutcome`, `Unreachable`) to wazo-dird's error bodies.
 //!
 //! A view names its rule in its argument type, `Authorized<StatusRead>`, where `StatusRead` carries
 //! the ACL template, the error style of the route and whether only the master tenant may call it.
 //! The rule is declared with [`access!`](crate::access).
 
-use super::{acl, AuthService, CheckOutcome, Unreachable};
-use crate::http::error::{ApiError, ErrorStyle};
+use super::error::{ApiError, ErrorStyle};
+use crate::auth::{acl, AuthService, CheckOutcome, Unreachable};
 use crate::input::NUL_MESSAGE;
 use actix_web::http::StatusCode;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
@@ -40,7 +41,7 @@ macro_rules! access {
         #[doc = concat!("Access rule: ACL `", $acl, "`.")]
         #[derive(Debug)]
         pub struct $name;
-        impl $crate::auth::Access for $name {
+        impl $crate::http::authorized::Access for $name {
             const ACL: &'static str = $acl;
             const STYLE: $crate::http::error::ErrorStyle = $crate::http::error::ErrorStyle::$style;
             const MASTER_ONLY: bool = $master;
