@@ -172,25 +172,28 @@ async fn build_directory(
     );
     let published = resources::catalog::Published::default();
     let sources = std::sync::Arc::new(SourceService::new(
-        backends::enabled(&config.enabled_plugins.backends),
-        supervision,
         storage.clone(),
         bus.clone(),
-        std::sync::Arc::new(confd),
         published.clone(),
     ));
-    let engine = std::sync::Arc::new(services::engine::Engine {
-        sources: std::sync::Arc::clone(&sources),
-        timeouts: services::engine::ServiceTimeouts {
+    let engine = std::sync::Arc::new(services::engine::Engine::new(
+        std::sync::Arc::clone(&sources),
+        backends::enabled(&config.enabled_plugins.backends),
+        supervision,
+        backends::Deps {
+            storage: storage.clone(),
+            confd: std::sync::Arc::new(confd),
+        },
+        services::engine::ServiceTimeouts {
             lookup: config.lookup_service.timeout,
             reverse: config.reverse_service.timeout,
             favorites: config.favorites_service.timeout,
         },
-    });
+    ));
     let actor = services::directory_actor::DirectoryActor::spawn(
         published.clone(),
         storage.clone(),
-        engine,
+        std::sync::Arc::clone(&engine),
         &engine_runtime(config.source_actors.threads)?,
     );
     let directory = services::directory::Directory {
@@ -201,6 +204,7 @@ async fn build_directory(
             published.clone(),
         )),
         profiles: std::sync::Arc::new(ProfileService::new(storage, bus, published)),
+        engine,
         actor,
     };
     directory.set_declared(declared).await;

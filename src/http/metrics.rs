@@ -7,7 +7,7 @@
 
 use crate::access;
 use crate::http::authorized::Authorized;
-use crate::resources::sources::service::bucket_name;
+use crate::services::engine::bucket_name;
 use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -181,7 +181,7 @@ pub fn render(state: &AppState) -> String {
 type Counter = fn(&actors::Stats) -> &AtomicU64;
 
 fn sources(out: &mut Exposition, state: &AppState) {
-    let running = state.directory.sources.running();
+    let running = state.directory.engine.running();
     let counters: [(&str, &str, Counter); 5] = [
         (
             "dird_source_requests_total",

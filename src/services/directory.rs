@@ -4,6 +4,7 @@
 //! own (`super::engine`); results are formatted by `super::results`.
 
 use super::directory_actor::{DirectoryActor, Query, ReloadError};
+use super::engine::Engine;
 use super::source_actor::SourceResult;
 use crate::backends::Context;
 use crate::resources::declared::Declared;
@@ -29,6 +30,8 @@ pub struct Directory {
     pub sources: Arc<SourceService>,
     pub displays: Arc<DisplayService>,
     pub profiles: Arc<ProfileService>,
+    /// The source actors and their counters.
+    pub engine: Arc<Engine>,
     /// The actor that applies every change of the catalog, in order, and answers the queries.
     pub actor: DirectoryActor,
 }
@@ -216,25 +219,19 @@ mod tests {
         let bus = crate::bus::Bus::disabled();
         let published = Published::default();
         let sources = Arc::new(SourceService::new(
-            vec!["csv".into()],
-            actors::SupervisorConfig::default(),
             storage.clone(),
             bus.clone(),
-            Arc::new(crate::backends::confd::ConfdHub::new(None)),
             published.clone(),
         ));
-        let engine = Arc::new(crate::services::engine::Engine {
-            sources: Arc::clone(&sources),
-            timeouts: crate::services::engine::ServiceTimeouts {
-                lookup: 1.0,
-                reverse: 1.0,
-                favorites: 1.0,
-            },
-        });
+        let engine = Arc::new(crate::services::engine::for_tests(
+            Arc::clone(&sources),
+            vec!["csv".into()],
+            storage.clone(),
+        ));
         let actor = DirectoryActor::spawn(
             published.clone(),
             storage.clone(),
-            engine,
+            Arc::clone(&engine),
             &tokio::runtime::Handle::current(),
         );
         actor
@@ -269,6 +266,7 @@ mod tests {
                 published.clone(),
             )),
             profiles: Arc::new(ProfileService::new(storage, bus, published)),
+            engine,
             actor,
         };
         (directory, Arc::new(profile))

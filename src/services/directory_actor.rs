@@ -317,7 +317,7 @@ impl Actor {
             profiles: Arc::clone(&current.profiles),
         };
         change(&current, &mut next);
-        self.engine.sources.reconcile(&next.sources);
+        self.engine.reconcile(&next.sources);
         let version = next.version;
         self.published.publish(next);
         version
@@ -415,21 +415,15 @@ mod tests {
         let storage = Storage::new(None, 2, None, Duration::from_secs(30)).expect("no storage");
         let published = Published::default();
         let sources = Arc::new(SourceService::new(
-            Vec::new(),
-            actors::SupervisorConfig::default(),
             storage.clone(),
             crate::bus::Bus::disabled(),
-            Arc::new(crate::backends::confd::ConfdHub::new(None)),
             published.clone(),
         ));
-        let engine = Arc::new(Engine {
+        let engine = Arc::new(crate::services::engine::for_tests(
             sources,
-            timeouts: crate::services::engine::ServiceTimeouts {
-                lookup: 1.0,
-                reverse: 1.0,
-                favorites: 1.0,
-            },
-        });
+            Vec::new(),
+            storage.clone(),
+        ));
         let actor = DirectoryActor::spawn(
             published,
             storage,

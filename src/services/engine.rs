@@ -3,11 +3,15 @@
 //! it), so no request waits for another. Deadlines: each source gets its own `timeout` (else the
 //! service's default from YAML), and the profile service's `options.timeout` bounds the request.
 
-use super::source_actor::{SourceRequest, SourceResponse, SourceResult};
-use crate::backends::Context;
+use super::source_actor::{
+    self, SourceRegistry, SourceRequest, SourceResponse, SourceResult, SourceWorker,
+};
+use crate::backends::{Context, Deps};
+use crate::resources::catalog::Index;
 use crate::resources::profiles::model::Profile;
+use crate::resources::sources::model::Source;
 use crate::resources::sources::service::SourceService;
-use actors::{first_match, gather, CallError};
+use actors::{first_match, gather, Address, CallError, SupervisorConfig};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,14 +25,104 @@ pub struct ServiceTimeouts {
     pub favorites: f64,
 }
 
-/// What a query needs: the source actors and the default timeouts.
+/// The source actors (one supervised actor per source of an enabled backend, in a registry the
+/// directory actor reconciles with the catalog), what their backends share, and the default
+/// timeouts of the queries.
 #[derive(Debug)]
 pub struct Engine {
-    pub sources: Arc<SourceService>,
-    pub timeouts: ServiceTimeouts,
+    sources: Arc<SourceService>,
+    registry: SourceRegistry,
+    enabled_backends: Vec<String>,
+    deps: Deps,
+    timeouts: ServiceTimeouts,
 }
 
 impl Engine {
+    /// Must be called inside a tokio runtime (the actors run on `supervision.runtime`, else on it).
+    pub fn new(
+        sources: Arc<SourceService>,
+        enabled_backends: Vec<String>,
+        supervision: SupervisorConfig,
+        deps: Deps,
+        timeouts: ServiceTimeouts,
+    ) -> Self {
+        Engine {
+            sources,
+            registry: source_actor::registry(supervision, deps.clone()),
+            enabled_backends,
+            deps,
+            timeouts,
+        }
+    }
+
+    /// Starts, restarts or stops actors so that they match `sources` (the directory actor calls
+    /// this after each change it applies).
+    pub(crate) fn reconcile(&self, sources: &Index<Source>) {
+        let desired: HashMap<String, Arc<Source>> = sources
+            .all()
+            .iter()
+            .filter(|source| self.enabled_backends.contains(&source.backend))
+            .map(|source| (source.uuid.clone(), Arc::clone(source)))
+            .collect();
+        let diff = self.registry.apply(desired);
+        if !(diff.started.is_empty() && diff.restarted.is_empty() && diff.stopped.is_empty()) {
+            tracing::info!(started = ?diff.started, restarted = ?diff.restarted, stopped = ?diff.stopped, "source actors reconciled");
+        }
+    }
+
+    /// What the sources that read wazo-confd share (their copies follow wazo-confd's events).
+    pub fn confd(&self) -> &Arc<crate::backends::confd::ConfdHub> {
+        &self.deps.confd
+    }
+
+    /// What a backend may use, for the views that query a source outside its actor.
+    pub fn deps(&self) -> Deps {
+        self.deps.clone()
+    }
+
+    /// Each running source with its actor's address (for `/0.1/status` and `/metrics`).
+    pub fn running(&self) -> Vec<(Arc<Source>, Address<SourceWorker>)> {
+        self.registry
+            .keys()
+            .into_iter()
+            .filter_map(|uuid| Some((self.sources.get_any(&uuid)?, self.registry.get(&uuid)?)))
+            .collect()
+    }
+
+    /// Each running source's actor state and counters, by source uuid (for `/0.1/status`).
+    pub fn health(&self) -> serde_json::Map<String, serde_json::Value> {
+        let count = |counter: &std::sync::atomic::AtomicU64| {
+            counter.load(std::sync::atomic::Ordering::Relaxed)
+        };
+        self.running()
+            .into_iter()
+            .map(|(source, address)| {
+                let stats = address.stats();
+                let latency = stats.latency.snapshot();
+                let buckets: serde_json::Map<String, serde_json::Value> = latency
+                    .buckets
+                    .iter()
+                    .map(|(bound, count)| (bucket_name(*bound), serde_json::json!(count)))
+                    .collect();
+                (
+                    source.uuid.clone(),
+                    serde_json::json!({
+                        "name": source.name, "backend": source.backend, "tenant_uuid": source.tenant_uuid,
+                        "state": stats.state_name(), "requests": count(&stats.requests),
+                        "failures": count(&stats.failures), "timeouts": count(&stats.timeouts),
+                        "restarts": count(&stats.restarts), "breaker_opens": count(&stats.breaker_opens),
+                        "latency": {"count": latency.count, "sum": latency.sum, "buckets": buckets},
+                    }),
+                )
+            })
+            .collect()
+    }
+
+    /// The actor of a source, when its backend is enabled.
+    fn address(&self, uuid: &str) -> Option<Address<SourceWorker>> {
+        self.registry.get(&uuid.to_owned())
+    }
+
     /// The deadline of one source: its own `timeout`, if it has one, within the request's budget.
     fn deadline(&self, source_uuid: &str, budget: Instant) -> Instant {
         match self.sources.get_any(source_uuid).and_then(|s| s.timeout) {
@@ -69,7 +163,7 @@ impl Engine {
         request: SourceRequest,
         deadline: Instant,
     ) -> Result<SourceResponse, CallError> {
-        match self.sources.address(&uuid) {
+        match self.address(&uuid) {
             Some(address) => address.call(request, deadline).await,
             None => Err(CallError::Unavailable),
         }
@@ -230,4 +324,36 @@ fn contacts(answers: Vec<(String, SourceResponse)>) -> Vec<SourceResult> {
             _ => Vec::new(),
         })
         .collect()
+}
+
+/// An engine for unit tests: the given backends enabled, 1 s timeouts, no database.
+#[cfg(test)]
+pub(crate) fn for_tests(
+    sources: Arc<SourceService>,
+    enabled_backends: Vec<String>,
+    storage: crate::storage::Storage,
+) -> Engine {
+    Engine::new(
+        sources,
+        enabled_backends,
+        SupervisorConfig::default(),
+        Deps {
+            storage,
+            confd: Arc::new(crate::backends::confd::ConfdHub::new(None)),
+        },
+        ServiceTimeouts {
+            lookup: 1.0,
+            reverse: 1.0,
+            favorites: 1.0,
+        },
+    )
+}
+
+/// A bucket's upper bound as Prometheus writes it (`0.005`, `1`, `+Inf`).
+pub fn bucket_name(bound: f64) -> String {
+    if bound.is_infinite() {
+        "+Inf".to_owned()
+    } else {
+        bound.to_string()
+    }
 }

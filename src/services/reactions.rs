@@ -112,7 +112,7 @@ pub fn peer_handler(
                     .get("tenant_uuid")
                     .or_else(|| data.get("tenant_uuid"))
                     .and_then(Value::as_str);
-                directory.sources.confd().changed(&name, tenant);
+                directory.engine.confd().changed(&name, tenant);
                 return Ok(());
             }
             if name.starts_with("favorite_") {

@@ -86,7 +86,7 @@ pub(super) async fn listed(
     query: &[(&str, String)],
     item: fn(&Value) -> Value,
 ) -> Result<HttpResponse, ApiError> {
-    let client = ConfdClient::for_source(source, &state.directory.sources.deps())
+    let client = ConfdClient::for_source(source, &state.directory.engine.deps())
         .await
         .map_err(|error| confd_error(json!({"original_error": error})))?;
     match client.list(path, query).await {

@@ -114,6 +114,6 @@ async fn status(_caller: Authorized<StatusRead>, state: web::Data<AppState>) -> 
         master_tenant: ok_or_fail(state.auth.master_tenant().is_some()),
         rest_api: ok_or_fail(true),
         database,
-        sources: state.directory.sources.health(),
+        sources: state.directory.engine.health(),
     })
 }
