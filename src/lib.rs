@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backends;
 pub mod bus;
 pub mod config;
+pub mod contacts;
 pub mod http;
 pub mod input;
 pub mod logging;

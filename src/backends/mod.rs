@@ -12,6 +12,7 @@ pub mod http;
 pub mod ldap;
 pub mod personal;
 pub mod phonebook;
+mod stored;
 pub mod wazo;
 
 use actors::Failure;
@@ -23,26 +24,6 @@ use std::sync::Arc;
 
 /// The raw fields of a contact, as its backend found them.
 pub type Fields = Map<String, Value>;
-
-/// An in-memory scan of more rows than this runs on a blocking thread: a few milliseconds of CPU
-/// on a runtime thread would delay the timers (deadlines, probes) of every source on that thread.
-pub const BLOCKING_SCAN_ROWS: usize = 20_000;
-
-/// Runs `work`, a scan of `rows` rows, on a blocking thread when it is large, else in place.
-pub async fn scan<T: Send + 'static>(
-    rows: usize,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, Failure> {
-    if rows <= BLOCKING_SCAN_ROWS {
-        return Ok(work());
-    }
-    match tokio::task::spawn_blocking(work).await {
-        Ok(done) => Ok(done),
-        // A panic stays a panic: the supervisor treats it as the worker's.
-        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-        Err(error) => Err(Failure::Request(format!("the scan was cancelled: {error}"))),
-    }
-}
 
 /// Links of a contact to other Wazo objects (filled by the Wazo backends).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -278,18 +259,4 @@ fn field_of(message: &str) -> Option<&str> {
     let start = message.find('`')? + 1;
     let length = message[start..].find('`')?;
     Some(&message[start..start + length])
-}
-
-#[cfg(test)]
-mod scan_tests {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
-    async fn large_scans_leave_the_runtime_thread_and_small_ones_stay() {
-        let here = std::thread::current().id();
-        let small = scan(10, move || std::thread::current().id()).await;
-        assert_eq!(small.ok(), Some(here));
-        let large = scan(BLOCKING_SCAN_ROWS + 1, move || std::thread::current().id()).await;
-        assert!(large.is_ok_and(|there| there != here));
-    }
 }

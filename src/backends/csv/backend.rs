@@ -155,7 +155,7 @@ impl Backend for CsvBackend {
             let table = self.table().await?;
             let needle = fold(&term);
             let candidates = table.index.candidates(&needle);
-            crate::backends::scan(candidates.len(), move || {
+            crate::contacts::scan(candidates.len(), move || {
                 candidates
                     .into_iter()
                     .filter_map(|position| table.rows.get(position as usize))
@@ -164,6 +164,7 @@ impl Backend for CsvBackend {
                     .collect()
             })
             .await
+            .map_err(Failure::Request)
         })
     }
 

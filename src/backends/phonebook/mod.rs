@@ -3,10 +3,11 @@
 //! phonebook's (read-only) and the body shows `phonebook_name` and `phonebook_description`.
 //! `id` (the contact uuid) is the unique column.
 
-mod backend;
-
-use super::Kind;
+use super::stored::{StoredContacts, Whose};
+use super::{Deps, Kind, SourceSpec};
+use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// The fields of a phonebook source besides the common ones.
 const FIELDS: &[&str] = &["phonebook_uuid", "phonebook_name", "phonebook_description"];
@@ -19,7 +20,7 @@ pub const KIND: Kind = Kind {
     name: "phonebook",
     sort_columns: &[],
     validate,
-    build: backend::build,
+    build,
     virtual_name: true,
     fields: FIELDS,
     default_timeout: None,
@@ -44,6 +45,25 @@ fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, Map<Strin
             serde_json::json!({"constraint_id": "uuid", "constraint": "uuid", "message": "Not a valid UUID."}),
         )])),
     }
+}
+
+fn build(
+    spec: Arc<SourceSpec>,
+    deps: Deps,
+) -> BoxFuture<'static, Result<Arc<dyn super::Backend>, String>> {
+    Box::pin(async move {
+        let phonebook_uuid = spec
+            .extra_fields
+            .get("phonebook_uuid")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("source {} names no phonebook_uuid", spec.name))?
+            .to_owned();
+        Ok(StoredContacts::backend(
+            spec,
+            Whose::Phonebook(phonebook_uuid),
+            deps.storage,
+        ))
+    })
 }
 
 #[cfg(test)]

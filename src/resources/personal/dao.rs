@@ -93,50 +93,6 @@ async fn insert(
     Ok(())
 }
 
-fn assemble(rows: &[tokio_postgres::Row]) -> Vec<Contact> {
-    let mut contacts: BTreeMap<String, Contact> = BTreeMap::new();
-    for row in rows {
-        let uuid: String = row.get(0);
-        let contact = contacts
-            .entry(uuid.clone())
-            .or_insert_with(|| Contact::from([("id".to_owned(), uuid)]));
-        let value: Option<String> = row.get(2);
-        contact.insert(row.get(1), value.unwrap_or_default());
-    }
-    contacts.into_values().collect()
-}
-
-/// Every contact of the user.
-pub(crate) async fn list(
-    client: &impl GenericClient,
-    user_uuid: &str,
-) -> Result<Vec<Contact>, ResourceError> {
-    let rows = client
-        .query(
-            "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f JOIN dird_contact c ON c.uuid = f.contact_uuid \
-             WHERE c.user_uuid = $1 ORDER BY f.id",
-            &[&user_uuid],
-        )
-        .await?;
-    Ok(assemble(&rows))
-}
-
-/// One contact of the user.
-pub(crate) async fn get(
-    client: &impl GenericClient,
-    user_uuid: &str,
-    contact_id: &str,
-) -> Result<Option<Contact>, ResourceError> {
-    let rows = client
-        .query(
-            "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f JOIN dird_contact c ON c.uuid = f.contact_uuid \
-             WHERE c.user_uuid = $1 AND c.uuid = $2 ORDER BY f.id",
-            &[&user_uuid, &contact_id],
-        )
-        .await?;
-    Ok(assemble(&rows).into_iter().next())
-}
-
 /// Deletes one contact of the user. `false` when absent.
 pub(crate) async fn delete(
     client: &impl GenericClient,
@@ -163,53 +119,6 @@ pub(crate) async fn purge(
             &[&user_uuid],
         )
         .await?)
-}
-
-/// The user's contacts among `contact_uuids` (a subquery), with all their fields.
-async fn contacts_where(
-    client: &impl GenericClient,
-    condition: &str,
-    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-) -> Result<Vec<Contact>, ResourceError> {
-    let sql = format!(
-        "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f \
-         WHERE f.contact_uuid IN (SELECT c.uuid FROM dird_contact c WHERE c.user_uuid = $1 AND {condition}) ORDER BY f.id"
-    );
-    Ok(assemble(&client.query(&sql, params).await?))
-}
-
-/// Contacts having a field among `columns` whose unaccented value matches the unaccented ILIKE
-/// `pattern`.
-pub(crate) async fn search(
-    client: &impl GenericClient,
-    user_uuid: &str,
-    columns: &[String],
-    pattern: &str,
-) -> Result<Vec<Contact>, ResourceError> {
-    let condition = "EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid AND s.name = ANY($2) \
-                     AND dird_unaccent(s.value) ILIKE dird_unaccent($3))";
-    contacts_where(client, condition, &[&user_uuid, &columns, &pattern]).await
-}
-
-/// Contacts having a field among `columns` equal to one of `values` (one query for many numbers).
-pub(crate) async fn matching(
-    client: &impl GenericClient,
-    user_uuid: &str,
-    columns: &[String],
-    values: &[String],
-) -> Result<Vec<Contact>, ResourceError> {
-    // The matching values drive (index on `value`), not the user's contacts.
-    let condition = "c.uuid = ANY(ARRAY(SELECT s.contact_uuid FROM dird_contact_fields s WHERE s.name = ANY($2) AND s.value = ANY($3)))";
-    contacts_where(client, condition, &[&user_uuid, &columns, &values]).await
-}
-
-/// The user's contacts whose id is among `ids`.
-pub(crate) async fn by_ids(
-    client: &impl GenericClient,
-    user_uuid: &str,
-    ids: &[String],
-) -> Result<Vec<Contact>, ResourceError> {
-    contacts_where(client, "c.uuid = ANY($2)", &[&user_uuid, &ids]).await
 }
 
 /// The hashes and ids of the user's contacts.

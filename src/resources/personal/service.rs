@@ -3,9 +3,9 @@
 
 use super::{dao, notifier, validator, Contact};
 use crate::bus::Bus;
+use crate::contacts::{self, Owner};
 use crate::input::nul_reason;
 use crate::resources::ResourceError;
-use crate::storage::contact_cache::Owner;
 use crate::storage::Storage;
 use serde_json::Value;
 
@@ -86,13 +86,17 @@ impl PersonalService {
 
     pub async fn list(&self, user_uuid: &str) -> Result<Vec<Contact>, PersonalError> {
         let client = self.storage.client().await?;
-        Ok(dao::list(&client, user_uuid).await?)
+        let owner = Owner::User(user_uuid.to_owned());
+        let stored = contacts::all(&client, &owner).await?;
+        Ok(stored.into_iter().map(from_stored).collect())
     }
 
     pub async fn get(&self, user_uuid: &str, contact_id: &str) -> Result<Contact, PersonalError> {
         let client = self.storage.client().await?;
-        dao::get(&client, user_uuid, contact_id)
+        let owner = Owner::User(user_uuid.to_owned());
+        contacts::get(&client, &owner, contact_id)
             .await?
+            .map(from_stored)
             .ok_or_else(|| PersonalError::NotFound(contact_id.to_owned()))
     }
 
@@ -275,4 +279,15 @@ impl PersonalService {
             .publish(notifier::purged(tenant_uuid, user_uuid, count));
         Ok(())
     }
+}
+
+/// A personal contact as the read model gives it (its values are text).
+fn from_stored(contact: contacts::Contact) -> Contact {
+    contact
+        .into_iter()
+        .map(|(name, value)| match value {
+            serde_json::Value::String(text) => (name, text),
+            other => (name, other.to_string()),
+        })
+        .collect()
 }

@@ -202,22 +202,6 @@ async fn insert(
     Ok(inserted)
 }
 
-/// The phonebook's contacts that satisfy `condition` (on `c`, a `dird_contact` row; `$1` is the
-/// phonebook), with all their fields as text.
-async fn contacts_where(
-    client: &impl GenericClient,
-    condition: &str,
-    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-) -> Result<Vec<PhonebookContact>, ResourceError> {
-    let sql = format!(
-        "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f \
-         WHERE f.contact_uuid IN (SELECT c.uuid FROM dird_contact c WHERE c.phonebook_uuid = $1::text::uuid AND {condition}) \
-         ORDER BY f.id"
-    );
-    let rows = client.query(&sql, params).await?;
-    Ok(assemble(&rows).into_values().collect())
-}
-
 /// Contacts by uuid from `(contact_uuid, name, value)` rows.
 fn assemble(rows: &[tokio_postgres::Row]) -> BTreeMap<String, PhonebookContact> {
     let mut contacts: BTreeMap<String, PhonebookContact> = BTreeMap::new();
@@ -230,61 +214,6 @@ fn assemble(rows: &[tokio_postgres::Row]) -> BTreeMap<String, PhonebookContact> 
         contact.insert(row.get(1), value.map_or(Value::Null, Value::String));
     }
     contacts
-}
-
-/// Contacts of the phonebook (all, or the one `contact_uuid`), every field as text.
-pub(crate) async fn contacts(
-    client: &impl GenericClient,
-    phonebook_uuid: &str,
-    contact_uuid: Option<&str>,
-) -> Result<Vec<PhonebookContact>, ResourceError> {
-    contacts_where(
-        client,
-        "($2::text IS NULL OR c.uuid = $2)",
-        &[&phonebook_uuid, &contact_uuid],
-    )
-    .await
-}
-
-/// The condition "a field of `c` named in `$2` has an unaccented value matching the unaccented
-/// ILIKE pattern `$3`",
-/// served by the trigram index on `dird_unaccent(value)`.
-const VALUE_LIKE: &str =
-    "EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid \
-     AND s.name = ANY($2) AND dird_unaccent(s.value) ILIKE dird_unaccent($3))";
-
-/// Contacts having a field among `columns` whose unaccented value matches the ILIKE `pattern`
-/// (lookups).
-pub(crate) async fn search(
-    client: &impl GenericClient,
-    phonebook_uuid: &str,
-    columns: &[String],
-    pattern: &str,
-) -> Result<Vec<PhonebookContact>, ResourceError> {
-    contacts_where(client, VALUE_LIKE, &[&phonebook_uuid, &columns, &pattern]).await
-}
-
-/// Contacts having a field among `columns` equal to one of `values` (reverse lookups: one query
-/// for many numbers, served by the index on `value`).
-pub(crate) async fn matching(
-    client: &impl GenericClient,
-    phonebook_uuid: &str,
-    columns: &[String],
-    values: &[String],
-) -> Result<Vec<PhonebookContact>, ResourceError> {
-    // The matching values drive (index on `value`), not the phonebook's contacts.
-    let condition = "c.uuid = ANY(ARRAY(SELECT s.contact_uuid FROM dird_contact_fields s \
-                     WHERE s.name = ANY($2) AND s.value = ANY($3)))";
-    contacts_where(client, condition, &[&phonebook_uuid, &columns, &values]).await
-}
-
-/// The phonebook's contacts whose uuid is among `ids` (favorites).
-pub(crate) async fn by_ids(
-    client: &impl GenericClient,
-    phonebook_uuid: &str,
-    ids: &[String],
-) -> Result<Vec<PhonebookContact>, ResourceError> {
-    contacts_where(client, "c.uuid = ANY($2)", &[&phonebook_uuid, &ids]).await
 }
 
 /// One page of a phonebook's contacts: `search` in any value but the id (accent- and

@@ -220,11 +220,13 @@ impl PhonebookService {
     ) -> Result<PhonebookContact, PhonebookError> {
         self.get(uuid, tenant_uuid).await?;
         let client = self.storage.client().await?;
-        dao::contacts(&client, uuid, Some(contact_uuid))
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| PhonebookError::NoSuchContact(contact_uuid.to_owned()))
+        crate::contacts::get(
+            &client,
+            &crate::contacts::Owner::Phonebook(uuid.to_owned()),
+            contact_uuid,
+        )
+        .await?
+        .ok_or_else(|| PhonebookError::NoSuchContact(contact_uuid.to_owned()))
     }
 
     /// Creates a contact; the answer echoes the fields as sent, with the new `id`.

@@ -1,0 +1,183 @@
+//! The read model of stored contacts: a user's personal contacts and a phonebook's contacts are the
+//! same rows (`dird_contact`, `dird_contact_fields`) owned by a user or a phonebook, read here for
+//! both the lookups of the `personal` and `phonebook` backends and the resources that serve them.
+//!
+//! Lookups (search, exact match, by id) are answered from the owner's in-memory copy when it is
+//! current (`storage::contact_cache`), else in SQL (`dird_unaccent(value) ILIKE
+//! dird_unaccent('%term%')`, served by the trigram index; equality of values, served by the index on
+//! `value`). Reads for the API (every contact, one contact) always go to SQL.
+
+use crate::storage::contact_cache::Snapshot;
+pub use crate::storage::contact_cache::{Contact, Owner};
+use crate::storage::{Storage, StorageError};
+use crate::text::like_literal;
+use deadpool_postgres::GenericClient;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// An in-memory scan of more rows than this runs on a blocking thread: a few milliseconds of CPU
+/// on a runtime thread would delay the timers (deadlines, probes) of every source on that thread.
+pub const BLOCKING_SCAN_ROWS: usize = 20_000;
+
+/// Runs `work`, a scan of `rows` rows, on a blocking thread when it is large, else in place.
+pub async fn scan<T: Send + 'static>(
+    rows: usize,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    if rows <= BLOCKING_SCAN_ROWS {
+        return Ok(work());
+    }
+    match tokio::task::spawn_blocking(work).await {
+        Ok(done) => Ok(done),
+        // A panic stays a panic: the supervisor treats it as the worker's.
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(error) => Err(format!("the scan was cancelled: {error}")),
+    }
+}
+
+/// What a lookup asks of an owner's contacts.
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    /// A field among `columns` contains `term` (case- and accent-insensitive).
+    Search { columns: Vec<String>, term: String },
+    /// A field among `columns` equals one of `values`.
+    Matching {
+        columns: Vec<String>,
+        values: Vec<String>,
+    },
+    /// The contacts whose id is among these.
+    ByIds(Vec<String>),
+}
+
+/// The contacts of `owner` that `lookup` asks for.
+pub async fn lookup(
+    storage: &Storage,
+    owner: &Owner,
+    lookup: Lookup,
+) -> Result<Vec<Contact>, StorageError> {
+    if let Some(copy) = copy(storage, owner) {
+        return from_copy(copy, lookup).await;
+    }
+    let client = storage.client().await?;
+    let id = owner.id();
+    match lookup {
+        Lookup::Search { columns, term } => {
+            let pattern = format!("%{}%", like_literal(&term));
+            let condition = "EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid \
+                             AND s.name = ANY($2) AND dird_unaccent(s.value) ILIKE dird_unaccent($3))";
+            where_(&client, owner, condition, &[&id, &columns, &pattern]).await
+        }
+        Lookup::Matching { columns, values } => {
+            // The matching values drive (index on `value`), not the owner's contacts.
+            let condition = "c.uuid = ANY(ARRAY(SELECT s.contact_uuid FROM dird_contact_fields s \
+                             WHERE s.name = ANY($2) AND s.value = ANY($3)))";
+            where_(&client, owner, condition, &[&id, &columns, &values]).await
+        }
+        Lookup::ByIds(ids) => where_(&client, owner, "c.uuid = ANY($2)", &[&id, &ids]).await,
+    }
+}
+
+/// Every contact of `owner` (SQL).
+pub async fn all(client: &impl GenericClient, owner: &Owner) -> Result<Vec<Contact>, StorageError> {
+    where_(client, owner, "TRUE", &[&owner.id()]).await
+}
+
+/// The contact `id` of `owner`, if it has it (SQL).
+pub async fn get(
+    client: &impl GenericClient,
+    owner: &Owner,
+    id: &str,
+) -> Result<Option<Contact>, StorageError> {
+    Ok(where_(client, owner, "c.uuid = $2", &[&owner.id(), &id])
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// The owner's current in-memory copy, if any (its load starts otherwise).
+fn copy(storage: &Storage, owner: &Owner) -> Option<Arc<Snapshot>> {
+    let loader_storage = storage.clone();
+    let loaded = owner.clone();
+    storage
+        .contact_cache()?
+        .snapshot(owner, move || async move {
+            let client = loader_storage.client().await.map_err(|e| e.to_string())?;
+            all(&client, &loaded).await.map_err(|e| e.to_string())
+        })
+}
+
+async fn from_copy(copy: Arc<Snapshot>, lookup: Lookup) -> Result<Vec<Contact>, StorageError> {
+    Ok(match lookup {
+        Lookup::Search { columns, term } => scan(copy.len(), move || copy.search(&columns, &term))
+            .await
+            .map_err(StorageError::Unavailable)?,
+        Lookup::Matching { columns, values } => copy.matching(&columns, &values),
+        Lookup::ByIds(ids) => copy.by_ids(&ids),
+    })
+}
+
+impl Owner {
+    fn id(&self) -> &str {
+        match self {
+            Owner::User(id) | Owner::Phonebook(id) => id,
+        }
+    }
+
+    /// The condition on `c` (a `dird_contact` row) that it belongs to the owner `$1`.
+    fn condition(&self) -> &'static str {
+        match self {
+            Owner::User(_) => "c.user_uuid = $1",
+            Owner::Phonebook(_) => "c.phonebook_uuid = $1::text::uuid",
+        }
+    }
+}
+
+/// The contacts of `owner` satisfying `condition` (on `c`; `$1` is the owner), with all their
+/// fields in the order they were stored. A personal contact's missing value reads as `""`, a
+/// phonebook contact's as `null`, as wazo-dird shows them.
+async fn where_(
+    client: &impl GenericClient,
+    owner: &Owner,
+    condition: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<Contact>, StorageError> {
+    let sql = format!(
+        "SELECT f.contact_uuid, f.name, f.value FROM dird_contact_fields f \
+         WHERE f.contact_uuid IN (SELECT c.uuid FROM dird_contact c WHERE {} AND {condition}) \
+         ORDER BY f.id",
+        owner.condition()
+    );
+    let rows = client
+        .query(&sql, params)
+        .await
+        .map_err(StorageError::Query)?;
+    let missing = match owner {
+        Owner::User(_) => || Value::String(String::new()),
+        Owner::Phonebook(_) => || Value::Null,
+    };
+    let mut contacts: BTreeMap<String, Contact> = BTreeMap::new();
+    for row in &rows {
+        let uuid: String = row.get(0);
+        let contact = contacts
+            .entry(uuid.clone())
+            .or_insert_with(|| Contact::from_iter([("id".to_owned(), Value::String(uuid))]));
+        let value: Option<String> = row.get(2);
+        contact.insert(row.get(1), value.map_or_else(missing, Value::String));
+    }
+    Ok(contacts.into_values().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn large_scans_leave_the_runtime_thread_and_small_ones_stay() {
+        let here = std::thread::current().id();
+        let small = scan(10, move || std::thread::current().id()).await;
+        assert_eq!(small.ok(), Some(here));
+        let large = scan(BLOCKING_SCAN_ROWS + 1, move || std::thread::current().id()).await;
+        assert!(large.is_ok_and(|there| there != here));
+    }
+}
