@@ -150,8 +150,7 @@ pub fn by_exten(
     found
 }
 
-/// wazo-dird's validation details: field → `{constraint_id, constraint, message}`.
-pub type FieldErrors = Map<String, Value>;
+pub use crate::validation::FieldErrors;
 
 /// Checks a kind's own fields and fills their defaults.
 pub type ValidateFn = fn(&Map<String, Value>) -> Result<Map<String, Value>, FieldErrors>;

@@ -7,8 +7,8 @@
 
 use crate::access;
 use crate::http::authorized::Authorized;
+use crate::http::state::AppState;
 use crate::services::engine::bucket_name;
-use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;

@@ -6,6 +6,7 @@ pub mod error;
 pub mod list_params;
 pub mod metrics;
 mod server;
+pub mod state;
 pub mod views;
 
 pub use server::{configure_app, serve};

@@ -4,7 +4,7 @@ use super::error::ApiError;
 use super::views;
 use crate::auth::AuthService;
 use crate::config::{Config, RestApi};
-use crate::state::AppState;
+use crate::http::state::AppState;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};

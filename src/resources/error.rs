@@ -1,7 +1,7 @@
 //! The errors of the resource services, mapped to HTTP in `http::error`.
 
-use crate::backends::FieldErrors;
 use crate::storage::StorageError;
+use crate::validation::FieldErrors;
 
 /// Why a resource operation was refused.
 #[derive(Debug, thiserror::Error)]

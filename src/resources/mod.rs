@@ -15,4 +15,3 @@ pub mod phonebooks;
 pub mod profiles;
 pub mod sources;
 pub mod tenants;
-pub(crate) mod validation;

@@ -3,7 +3,7 @@
 //! defaults to the local stack behind nginx.
 
 use crate::backends::http::Verify;
-use crate::backends::FieldErrors;
+use crate::validation::FieldErrors;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 

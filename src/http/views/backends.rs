@@ -4,7 +4,7 @@ use crate::access;
 use crate::http::authorized::Authorized;
 use crate::http::error::{ApiError, ErrorStyle};
 use crate::http::list_params::{Direction, ListParams, ListSpec};
-use crate::state::AppState;
+use crate::http::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;

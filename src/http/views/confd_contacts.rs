@@ -6,9 +6,9 @@
 use crate::backends::confd::client::ConfdClient;
 use crate::http::error::ApiError;
 use crate::http::list_params::{Direction, ListParams};
+use crate::http::state::AppState;
 use crate::resources::sources::model::Source;
 use crate::resources::ResourceError;
-use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use serde_json::{json, Value};

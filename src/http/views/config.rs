@@ -5,7 +5,7 @@ use crate::access;
 use crate::config::SECRET_KEYS;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use actix_web::{get, patch, web, HttpResponse};
 use serde_json::{json, Value};
 

@@ -6,9 +6,9 @@ use crate::access;
 use crate::backends::Context;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
+use crate::http::state::AppState;
 use crate::resources::favorites::service::FavoriteError;
 use crate::services::results;
-use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, put, web, HttpResponse};
 

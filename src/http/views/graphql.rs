@@ -4,8 +4,8 @@
 //! a 400, as wazo-dird's graphql-server answers; so is a GET without `query`.
 
 use crate::http::authorized::header;
+use crate::http::state::AppState;
 use crate::services::graphql::Caller;
-use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use async_graphql_actix_web::GraphQLRequest;

@@ -4,8 +4,8 @@ use super::directories::legacy_profile;
 use crate::access;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
+use crate::http::state::AppState;
 use crate::services::results;
-use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 
 crate::routes!(

@@ -7,9 +7,9 @@ use crate::access;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::http::list_params::{ListParams, ListSpec};
+use crate::http::state::AppState;
 use crate::resources::phonebooks::service::PhonebookError;
 use crate::resources::ResourceError;
-use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 

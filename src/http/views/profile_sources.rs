@@ -6,8 +6,8 @@ use crate::access;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::http::list_params::{ListParams, ListSpec};
+use crate::http::state::AppState;
 use crate::resources::sources::model as source_model;
-use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde_json::Value;
 

@@ -5,8 +5,8 @@ use crate::access;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::http::list_params::{ListParams, ListSpec};
+use crate::http::state::AppState;
 use crate::resources::ResourceError;
-use crate::state::AppState;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 
 crate::routes!(

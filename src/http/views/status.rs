@@ -2,7 +2,7 @@
 
 use crate::access;
 use crate::http::authorized::Authorized;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::storage::Health;
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;

@@ -7,7 +7,7 @@ use crate::backends::wazo;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::http::list_params::{ListParams, ListSpec};
-use crate::state::AppState;
+use crate::http::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 crate::routes!(

@@ -1,7 +1,7 @@
 //! Checks a display body: `name` (1..512) and at least one column, no column empty.
 
 use super::model::{Display, DisplayColumn};
-use crate::resources::validation::{object, Checker};
+use crate::validation::{object, Checker};
 use serde_json::{json, Map, Value};
 
 pub(crate) fn validate(

@@ -1,7 +1,7 @@
 //! Phonebook and phonebook contact bodies.
 
 use crate::input::{nul_in, nul_reason};
-use crate::resources::validation::{object, Checker};
+use crate::validation::{object, Checker};
 use serde_json::{Map, Value};
 
 /// `{name (1..255), description?}`.

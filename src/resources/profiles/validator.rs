@@ -2,7 +2,7 @@
 //! service's, which knows them.
 
 use super::model::{Profile, ProfileService, ServiceOptions};
-use crate::resources::validation::{object, Checker};
+use crate::validation::{object, Checker};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 
 use super::model::Source;
 use crate::backends::Kind;
-use crate::resources::validation::{object, Checker};
+use crate::validation::{object, Checker};
 use serde_json::{Map, Value};
 
 /// Keys common to every backend; everything else belongs to the backend.

@@ -1,8 +1,12 @@
-//! Body validation with wazo-dird's error details: each bad field maps to
+//! Body validation with wazo-dird's error details (a leaf: backends and resources both use it): each bad field maps to
 //! `{constraint_id, constraint, message}` (marshmallow's shape), and every bad field is reported.
 
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+
+/// Errors of a body, field by field: the field's name to what is wrong with it, as wazo-dird's
+/// `invalid-data` details show them.
+pub type FieldErrors = Map<String, Value>;
 
 /// Reads fields out of a JSON object, collecting one detail per bad field.
 #[derive(Debug)]
