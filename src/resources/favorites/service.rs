@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 pub const MAX_AGE: Duration = Duration::from_secs(60);
 /// Favorites of users who stopped calling are forgotten after this.
 const IDLE: Duration = Duration::from_secs(600);
+/// Most users whose favorites are held (a few hundred bytes each): beyond it, the tenth read
+/// longest ago is forgotten (read again from the database at their next lookup).
+pub const MAX_USERS: usize = 100_000;
 
 /// A user's favorites as read from the database: (source uuid, contact id). Source names are
 /// resolved at each read, so a renamed or deleted source applies at once.
@@ -53,6 +56,7 @@ pub struct FavoriteService {
     /// Bumped by every invalidation: a read that raced with a change does not store its answer.
     changes: AtomicU64,
     last_sweep: Mutex<Instant>,
+    max_users: usize,
 }
 
 impl FavoriteService {
@@ -65,7 +69,21 @@ impl FavoriteService {
             cache: DashMap::new(),
             changes: AtomicU64::new(0),
             last_sweep: Mutex::new(Instant::now()),
+            max_users: MAX_USERS,
         }
+    }
+
+    /// The same, holding at most `max_users` users' favorites (tests).
+    pub fn with_max_users(self, max_users: usize) -> Self {
+        FavoriteService {
+            max_users: max_users.max(1),
+            ..self
+        }
+    }
+
+    /// How many users' favorites are held.
+    pub fn held(&self) -> usize {
+        self.cache.len()
     }
 
     /// The user's favorites changed (here, on a peer, or in the database): read them again.
@@ -178,8 +196,22 @@ impl FavoriteService {
         (entry.loaded_at.elapsed() < MAX_AGE).then(|| Arc::clone(&entry.pairs))
     }
 
-    /// At most once per [`IDLE`], forgets the users whose favorites were not read again since.
+    /// At most once per [`IDLE`], forgets the users whose favorites were not read again since;
+    /// at once when more than [`MAX_USERS`] are held, the tenth read longest ago.
     fn sweep(&self) {
+        if self.cache.len() >= self.max_users {
+            let mut ages: Vec<Instant> = self.cache.iter().map(|entry| entry.loaded_at).collect();
+            let cut = ages.len() / 10;
+            ages.select_nth_unstable(cut);
+            let oldest_kept = ages[cut];
+            self.cache
+                .retain(|_, cached| cached.loaded_at >= oldest_kept);
+            tracing::info!(
+                max_users = self.max_users,
+                kept = self.cache.len(),
+                "favorites in memory: the least recently read forgotten"
+            );
+        }
         let mut last = self
             .last_sweep
             .lock()
@@ -190,5 +222,37 @@ impl FavoriteService {
         *last = Instant::now();
         self.cache
             .retain(|_, cached| cached.loaded_at.elapsed() < IDLE);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beyond_its_bound_the_favorites_read_longest_ago_are_forgotten() {
+        let storage = Storage::new(None, 2, None, Duration::from_secs(30)).expect("no storage");
+        let sources = Arc::new(SourceService::new(
+            storage.clone(),
+            Bus::disabled(),
+            crate::resources::catalog::Published::default(),
+        ));
+        let service = FavoriteService::new(storage, Bus::disabled(), String::new(), sources)
+            .with_max_users(100);
+        let start = Instant::now();
+        for index in 0..100u64 {
+            service.cache.insert(
+                format!("user-{index}"),
+                Cached {
+                    pairs: Arc::new(Vec::new()),
+                    loaded_at: start + Duration::from_millis(index),
+                },
+            );
+        }
+        service.sweep();
+        assert_eq!(service.held(), 90, "the tenth read longest ago is dropped");
+        assert!(service.cache.get("user-9").is_none());
+        assert!(service.cache.get("user-10").is_some());
+        assert!(service.cache.get("user-99").is_some());
     }
 }
