@@ -21,6 +21,16 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 /// A free TCP port on the loopback interface.
+/// The Content-Type of an answer (empty when absent or not text).
+pub fn content_type(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())

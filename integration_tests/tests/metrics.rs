@@ -25,12 +25,7 @@ async fn scrape(url: &str, token: Option<&str>) -> (u16, String, String) {
     }
     let response = request.send().await.expect("scrape");
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type = integration_tests::content_type(&response);
     (status, content_type, response.text().await.expect("body"))
 }
 
