@@ -3,12 +3,12 @@
 //! personal view) sent to the directory actor, which answers each with a scatter-gather task of its
 //! own (`super::engine`); results are formatted by `super::results`.
 
-use super::directory_actor::{DirectoryActor, Query, ReloadError};
+pub use super::directory_actor::ResolvedProfile;
+use super::directory_actor::{resolve, DirectoryActor, Query, ReloadError};
 use super::engine::Engine;
 use super::source_actor::SourceResult;
 use crate::backends::Context;
 use crate::resources::declared::Declared;
-use crate::resources::displays::model::Display;
 use crate::resources::displays::service::DisplayService;
 use crate::resources::profiles::model::Profile;
 use crate::resources::profiles::service::ProfileService;
@@ -16,13 +16,6 @@ use crate::resources::sources::service::SourceService;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::oneshot;
-
-/// A profile with its display, resolved for one request.
-#[derive(Debug, Clone)]
-pub struct ResolvedProfile {
-    pub profile: Arc<Profile>,
-    pub display: Option<Arc<Display>>,
-}
 
 /// The directory: profiles resolved by name, queries fanned out to sources.
 #[derive(Debug)]
@@ -37,16 +30,19 @@ pub struct Directory {
 }
 
 impl Directory {
-    /// The profile named `name` in `tenant_uuid`, with its display, from one snapshot.
+    /// The profile named `name` in `tenant_uuid`, with its display, from the current snapshot.
     pub fn profile(&self, tenant_uuid: &str, name: &str) -> Option<ResolvedProfile> {
-        let snapshot = self.actor.snapshot();
-        let profile = Arc::clone(snapshot.profiles.by_name(tenant_uuid, name)?);
-        let display = profile
-            .display
-            .as_deref()
-            .and_then(|uuid| snapshot.displays.get_any(uuid))
-            .cloned();
-        Some(ResolvedProfile { profile, display })
+        resolve(&self.actor.snapshot(), tenant_uuid, name)
+    }
+
+    /// The same, asked of the directory actor (the headers of a lookup).
+    pub async fn headers(&self, tenant_uuid: &str, name: &str) -> Option<ResolvedProfile> {
+        self.ask(|reply| Query::Headers {
+            tenant_uuid: tenant_uuid.to_owned(),
+            name: name.to_owned(),
+            reply,
+        })
+        .await
     }
 
     /// Replaces the sources, displays and profiles declared in the configuration (start-up,

@@ -36,9 +36,34 @@ use tokio::time::Instant;
 #[error("cannot read the stored sources, displays and profiles: {0}")]
 pub struct ReloadError(String);
 
-/// A query of the directory, answered by its own task.
+/// A profile with its display, resolved for one request.
+#[derive(Debug, Clone)]
+pub struct ResolvedProfile {
+    pub profile: Arc<Profile>,
+    pub display: Option<Arc<crate::resources::displays::model::Display>>,
+}
+
+/// The profile named `name` in `tenant_uuid`, with its display, from one snapshot (O(1)).
+pub fn resolve(snapshot: &Snapshot, tenant_uuid: &str, name: &str) -> Option<ResolvedProfile> {
+    let profile = Arc::clone(snapshot.profiles.by_name(tenant_uuid, name)?);
+    let display = profile
+        .display
+        .as_deref()
+        .and_then(|uuid| snapshot.displays.get_any(uuid))
+        .cloned();
+    Some(ResolvedProfile { profile, display })
+}
+
+/// A query of the directory, answered by its own task (or at once when it needs no source).
 #[derive(Debug)]
 pub enum Query {
+    /// The profile `name` of `tenant_uuid` and its display (the headers of a lookup): answered
+    /// from the actor's snapshot, no source involved.
+    Headers {
+        tenant_uuid: String,
+        name: String,
+        reply: oneshot::Sender<Option<ResolvedProfile>>,
+    },
     /// Every source of the profile's `lookup` service searched for `term`.
     Lookup {
         profile: Arc<Profile>,
@@ -323,11 +348,22 @@ impl Actor {
         version
     }
 
-    /// Answers a query with a task of its own.
+    /// Answers a query with a task of its own (headers at once: they need no source).
     fn answer(&self, query: Query) {
+        if let Query::Headers {
+            tenant_uuid,
+            name,
+            reply,
+        } = query
+        {
+            let _ = reply.send(resolve(&self.published.load(), &tenant_uuid, &name));
+            return;
+        }
         let engine = Arc::clone(&self.engine);
         self.runtime.spawn(async move {
             match query {
+                // Answered above.
+                Query::Headers { .. } => {}
                 Query::Lookup {
                     profile,
                     term,

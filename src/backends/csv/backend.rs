@@ -154,9 +154,11 @@ impl Backend for CsvBackend {
         Box::pin(async move {
             let table = self.table().await?;
             let needle = fold(&term);
-            let candidates = table.index.candidates(&needle);
-            crate::contacts::scan(candidates.len(), move || {
-                candidates
+            // A large file's search (its trigram candidates included) leaves the runtime thread.
+            crate::contacts::scan(table.rows.len(), move || {
+                table
+                    .index
+                    .candidates(&needle)
                     .into_iter()
                     .filter_map(|position| table.rows.get(position as usize))
                     .filter(|row| row.searchable.iter().any(|value| value.contains(&needle)))

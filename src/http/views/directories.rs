@@ -59,12 +59,15 @@ pub(super) fn legacy_profile(
     state
         .directory
         .profile(&caller.tenant_uuid, name)
-        .ok_or_else(|| {
-            ApiError::legacy_handmade(
-                StatusCode::NOT_FOUND,
-                format!("The profile `{name}` does not exist"),
-            )
-        })
+        .ok_or_else(|| no_such_profile(name))
+}
+
+/// wazo-dird's 404 for a profile name that names nothing (legacy body).
+pub(super) fn no_such_profile(name: &str) -> ApiError {
+    ApiError::legacy_handmade(
+        StatusCode::NOT_FOUND,
+        format!("The profile `{name}` does not exist"),
+    )
 }
 
 pub(super) fn new_profile(

@@ -1,6 +1,6 @@
 //! `GET /0.1/directories/lookup/{profile}/headers`: the columns of a profile's display.
 
-use super::directories::legacy_profile;
+use super::directories::no_such_profile;
 use crate::access;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
@@ -33,6 +33,10 @@ async fn lookup_headers(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let resolved = legacy_profile(&state, &caller, &path)?;
+    let resolved = state
+        .directory
+        .headers(&caller.tenant_uuid, &path)
+        .await
+        .ok_or_else(|| no_such_profile(&path))?;
     Ok(HttpResponse::Ok().json(results::headers(resolved.display.as_deref())))
 }
