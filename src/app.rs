@@ -3,7 +3,9 @@
 //! and the directory actor, the bus consumers, SIGHUP, then the HTTP API, which binds, drops
 //! privileges and serves). Nothing else in the crate builds parts of another layer.
 
-use crate::{auth, backends, bus, config, http, logging, privileges, resources, services, storage};
+use crate::{
+    auth, backends, bus, config, discovery, http, logging, privileges, resources, services, storage,
+};
 use actix_web::web;
 use config::{AuthBackend, Cli};
 use http::state::AppState;
@@ -56,6 +58,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         origin_uuid: config.uuid.clone().unwrap_or_else(|| instance_uuid.clone()),
         instance_uuid,
     };
+    let registration_uuid = origin.origin_uuid.clone();
     let bus = bus::Bus::start(&config.bus, origin);
 
     let directory = std::sync::Arc::new(
@@ -107,6 +110,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         std::sync::Arc::clone(&directory),
         std::sync::Arc::clone(&auth),
     );
+    let bus_for_discovery = bus.clone();
     let state = web::Data::new(AppState {
         graphql,
         phonebooks,
@@ -123,7 +127,17 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         logging: Some(logging),
     });
     let auth_data = web::Data::from(auth);
-    http::serve(state, auth_data).await?;
+    let registration = discovery::Registration::start(
+        &config.consul,
+        &config.service_discovery,
+        &registration_uuid,
+        bus_for_discovery,
+    )?;
+    let served = http::serve(state, auth_data).await;
+    if let Some(registration) = registration {
+        registration.stop().await;
+    }
+    served?;
     tracing::info!("wazo-dird stopped");
     Ok(())
 }

@@ -4,8 +4,8 @@
 //! (views, the Authorized extractor, errors, metrics) → `services` (the directory actor, the engine,
 //! source actors, GraphQL, bus reactions) → `resources` (catalog and CRUD of sources, displays,
 //! profiles, phonebooks, personal contacts, favorites) → `backends` → `contacts` (the read model of
-//! stored contacts) → `storage` → `text` and `validation` (leaves); `auth`, `bus` and `config` stand
-//! beside them. See docs/architecture.md.
+//! stored contacts) → `storage` → `text` and `validation` (leaves); `auth`, `bus`, `config` and
+//! `discovery` (consul) stand beside them. See docs/architecture.md.
 
 mod app;
 pub mod auth;
@@ -13,6 +13,7 @@ pub mod backends;
 pub mod bus;
 pub mod config;
 pub mod contacts;
+pub mod discovery;
 pub mod http;
 pub mod input;
 pub mod logging;

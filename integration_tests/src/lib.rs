@@ -6,6 +6,7 @@ pub mod auth_stand_in;
 pub mod broker;
 pub mod confd_stack;
 pub mod confd_stand_in;
+pub mod consul_stand_in;
 pub mod csv_directory;
 pub mod daemon;
 pub mod dird_client;
