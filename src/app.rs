@@ -102,6 +102,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         cli,
         std::sync::Arc::clone(&directory),
         std::sync::Arc::clone(&auth),
+        logging.clone(),
     )?;
     let personal = resources::personal::service::PersonalService::new(storage.clone(), bus.clone());
     let phonebooks =
@@ -124,7 +125,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         auth: std::sync::Arc::clone(&auth),
         storage,
         bus,
-        logging: Some(logging),
+        logging: Some(logging.clone()),
     });
     let auth_data = web::Data::from(auth);
     let registration = discovery::Registration::start(
@@ -234,12 +235,14 @@ fn spawn_reload_on_sighup(
     cli: Cli,
     directory: std::sync::Arc<services::directory::Directory>,
     auth: std::sync::Arc<auth::AuthService>,
+    logging: logging::LogControl,
 ) -> Result<(), String> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut hangups =
         signal(SignalKind::hangup()).map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
     tokio::spawn(async move {
         while hangups.recv().await.is_some() {
+            logging.reopen();
             tracing::info!("SIGHUP: reloading the declared sources, displays and profiles");
             let reloaded = config::load(&cli, std::env::var("XIVO_UUID").ok())
                 .map_err(|e| e.to_string())

@@ -1,19 +1,34 @@
 //! Logging: to stderr and to `log_filename`, at a level that `PATCH /0.1/config` can change live.
+//!
+//! Lines look like the other Wazo daemons' (`%(asctime)s [%(process)d] (%(levelname)s)
+//! (%(name)s): %(message)s`): `2026-12-03 01:02:03,456 [1234] (INFO) (wazo_dird.http.access):
+//! response to 127.0.0.1 in 0.00s: GET /0.1/status 200`. They are written by a thread of their
+//! own (`tracing-appender`), so a request never waits on the disk. The file is opened again on
+//! SIGHUP ([`LogControl::reopen`]), for logrotate.
 
-use std::fs::OpenOptions;
-use std::path::Path;
-use std::sync::Mutex;
+use std::fmt::Write as _;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use tracing::level_filters::LevelFilter;
+use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::filter::Targets;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, reload, Layer, Registry};
 
-/// Changes the log level of the running daemon.
+/// Changes the log level of the running daemon, and reopens its log file.
 #[derive(Debug, Clone)]
 pub struct LogControl {
     handle: reload::Handle<Targets, Registry>,
     configured_level: String,
+    file: Option<ReopenableFile>,
+    /// Keep the writer threads alive (they flush what is left when dropped).
+    _guards: Arc<Vec<tracing_appender::non_blocking::WorkerGuard>>,
 }
 
 /// wazo-dird's level names to tracing levels (`critical` has no tracing equivalent: `error`).
@@ -35,6 +50,91 @@ fn targets(level: LevelFilter) -> Targets {
         .with_target("actors", level)
 }
 
+/// The Wazo daemons' line format.
+#[derive(Debug, Clone, Copy)]
+pub struct WazoFormat;
+
+/// Python's level names.
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::ERROR => "ERROR",
+        Level::WARN => "WARNING",
+        Level::INFO => "INFO",
+        Level::DEBUG | Level::TRACE => "DEBUG",
+    }
+}
+
+impl<S, N> FormatEvent<S, N> for WazoFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
+        let metadata = event.metadata();
+        let mut name = String::with_capacity(metadata.target().len());
+        let _ = write!(name, "{}", metadata.target().replace("::", "."));
+        write!(
+            writer,
+            "{} [{}] ({}) ({name}): ",
+            chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f"),
+            std::process::id(),
+            level_name(*metadata.level()),
+        )?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
+
+/// The log file, opened again on demand (after logrotate moved it away).
+#[derive(Debug, Clone)]
+struct ReopenableFile {
+    path: PathBuf,
+    file: Arc<Mutex<File>>,
+}
+
+impl ReopenableFile {
+    fn open(path: &Path) -> std::io::Result<ReopenableFile> {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(ReopenableFile {
+            path: path.to_owned(),
+            file: Arc::new(Mutex::new(file)),
+        })
+    }
+
+    fn reopen(&self) -> std::io::Result<()> {
+        let fresh = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
+        *self
+            .file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        Ok(())
+    }
+}
+
+impl Write for ReopenableFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .flush()
+    }
+}
+
 /// Installs the global subscriber. The log file is opened now (before any privilege drop).
 /// Returns a warning to log when the file cannot be opened (logging then goes to stderr only).
 pub fn init(
@@ -49,29 +149,32 @@ pub fn init(
     };
     let (filter, handle) = reload::Layer::new(targets(level));
     let mut warning = None;
-    let file_layer =
-        log_file.and_then(
-            |path| match OpenOptions::new().create(true).append(true).open(path) {
-                Ok(file) => Some(
-                    fmt::layer()
-                        .with_ansi(false)
-                        .with_writer(Mutex::new(file))
-                        .boxed(),
-                ),
-                Err(e) => {
-                    warning = Some(format!(
-                        "cannot open the log file {}: {e}; logging to stderr only",
-                        path.display()
-                    ));
-                    None
-                }
-            },
-        );
-    // Colours only for a person at a terminal, never in files or journald.
-    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut guards = Vec::new();
+    let file = log_file.and_then(|path| match ReopenableFile::open(path) {
+        Ok(file) => Some(file),
+        Err(e) => {
+            warning = Some(format!(
+                "cannot open the log file {}: {e}; logging to stderr only",
+                path.display()
+            ));
+            None
+        }
+    });
+    let file_layer = file.clone().map(|file| {
+        let (writer, guard) = tracing_appender::non_blocking(file);
+        guards.push(guard);
+        fmt::layer()
+            .with_ansi(false)
+            .event_format(WazoFormat)
+            .with_writer(writer)
+            .boxed()
+    });
+    let (stderr, guard) = tracing_appender::non_blocking(std::io::stderr());
+    guards.push(guard);
     let stderr_layer = fmt::layer()
-        .with_ansi(colours)
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .event_format(WazoFormat)
+        .with_writer(stderr)
         .boxed();
     let _ = tracing_subscriber::registry()
         .with(filter)
@@ -82,6 +185,8 @@ pub fn init(
         LogControl {
             handle,
             configured_level: level_name.to_owned(),
+            file,
+            _guards: Arc::new(guards),
         },
         warning,
     )
@@ -99,6 +204,19 @@ impl LogControl {
             tracing::error!(error = %e, "cannot change the log level");
         } else {
             tracing::info!(level = %level, "log level changed");
+        }
+    }
+
+    /// Opens the log file again (SIGHUP, after logrotate moved it away).
+    pub fn reopen(&self) {
+        let Some(file) = &self.file else {
+            return;
+        };
+        match file.reopen() {
+            Ok(()) => tracing::info!(file = %file.path.display(), "log file reopened"),
+            Err(error) => {
+                tracing::error!(file = %file.path.display(), %error, "cannot reopen the log file")
+            }
         }
     }
 }

@@ -55,7 +55,35 @@ impl HttpMetrics {
     }
 }
 
-/// Records each request's route, method, status and latency.
+/// The target of the access log: one line per request, as the Wazo daemons log them.
+pub const ACCESS_LOG: &str = "wazo_dird::http::access";
+
+/// Query parameters whose values never reach a log line.
+const SECRET_PARAMETERS: &[&str] = &["token", "password", "secret", "key"];
+
+/// The path and query of a request, with the values of secret parameters hidden.
+fn loggable_path(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        return path.to_owned();
+    }
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _))
+                if SECRET_PARAMETERS
+                    .iter()
+                    .any(|secret| name.to_ascii_lowercase().contains(secret)) =>
+            {
+                format!("{name}=<hidden>")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+/// Records each request's route, method, status and latency (metrics), and logs it in one line
+/// (`response to 127.0.0.1 in 0.00s: GET /0.1/status 200`, as the Wazo daemons).
 pub async fn record(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -66,20 +94,34 @@ pub async fn record(
         .map(|state| Arc::clone(&state.http_metrics));
     let method = request.method().as_str().to_owned();
     let early_route = request.match_pattern();
+    let logged = tracing::enabled!(target: ACCESS_LOG, tracing::Level::INFO).then(|| {
+        let peer = request
+            .peer_addr()
+            .map_or_else(|| "-".to_owned(), |address| address.ip().to_string());
+        (peer, loggable_path(request.path(), request.query_string()))
+    });
     let result = next.call(request).await;
+    let (route, status) = match &result {
+        Ok(response) => (
+            response.request().match_pattern(),
+            response.status().as_u16(),
+        ),
+        Err(error) => (
+            early_route,
+            error.as_response_error().status_code().as_u16(),
+        ),
+    };
+    let elapsed = started.elapsed();
+    if let Some((peer, path)) = logged {
+        tracing::info!(
+            target: ACCESS_LOG,
+            "response to {peer} in {:.2}s: {method} {path} {status}",
+            elapsed.as_secs_f64()
+        );
+    }
     if let Some(metrics) = metrics {
-        let (route, status) = match &result {
-            Ok(response) => (
-                response.request().match_pattern(),
-                response.status().as_u16(),
-            ),
-            Err(error) => (
-                early_route,
-                error.as_response_error().status_code().as_u16(),
-            ),
-        };
         let route = route.unwrap_or_else(|| "unmatched".to_owned());
-        metrics.observe(route, &method, status, started.elapsed());
+        metrics.observe(route, &method, status, elapsed);
     }
     result
 }
@@ -360,6 +402,15 @@ crate::routes!("/metrics" => [get_metrics]);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_parameters_never_reach_the_access_log() {
+        assert_eq!(loggable_path("/0.1/status", ""), "/0.1/status");
+        assert_eq!(
+            loggable_path("/0.1/x", "term=ali&token=abc&api_key=k&Password=p"),
+            "/0.1/x?term=ali&token=<hidden>&api_key=<hidden>&Password=<hidden>"
+        );
+    }
 
     #[test]
     fn labels_are_escaped_and_histograms_are_cumulative() {
