@@ -5,6 +5,8 @@
 # lookups wait the full second, then its breaker opens and lookups skip it (probed behind).
 # The database is on (PostgreSQL on 127.0.0.1:5432, PGURI overrides; DB=none runs without) and the
 # profile has a favorites service, so each lookup marks the caller's favorites, as on a Wazo stack.
+# The daemon logs at `info` to a file and to stderr, as installed: one line per request
+# (LOG_LEVEL=warning leaves the access lines out).
 # Usage: scripts/bench-lookup.sh [DURATION]     (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,8 +67,8 @@ start_dird() {  # $1 = with the hung source (yes/no)
     cat > "$work/config.yml" <<YAML
 extra_config_files: /nonexistent
 db_uri: $db_uri
-log_filename: null
-log_level: warning
+log_filename: $work/wazo-dird.log
+log_level: ${LOG_LEVEL:-info}
 user: $user
 bus: {enabled: false}
 rest_api: {listen: 127.0.0.1, port: $port}

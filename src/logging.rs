@@ -54,6 +54,21 @@ fn targets(level: LevelFilter) -> Targets {
 #[derive(Debug, Clone, Copy)]
 pub struct WazoFormat;
 
+/// What a line's prefix reuses on each thread: the timestamp to the second, dotted target names.
+#[derive(Default)]
+struct LineParts {
+    second: i64,
+    stamp: String,
+    names: std::collections::HashMap<&'static str, String>,
+}
+
+thread_local! {
+    static LINE_PARTS: std::cell::RefCell<LineParts> = std::cell::RefCell::new(LineParts {
+        second: i64::MIN,
+        ..LineParts::default()
+    });
+}
+
 /// Python's level names.
 fn level_name(level: Level) -> &'static str {
     match level {
@@ -76,15 +91,29 @@ where
         event: &Event<'_>,
     ) -> std::fmt::Result {
         let metadata = event.metadata();
-        let mut name = String::with_capacity(metadata.target().len());
-        let _ = write!(name, "{}", metadata.target().replace("::", "."));
-        write!(
-            writer,
-            "{} [{}] ({}) ({name}): ",
-            chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f"),
-            std::process::id(),
-            level_name(*metadata.level()),
-        )?;
+        LINE_PARTS.with(|parts| {
+            let parts = &mut *parts.borrow_mut();
+            let now = chrono::Local::now();
+            let second = now.timestamp();
+            if parts.second != second {
+                parts.second = second;
+                parts.stamp.clear();
+                let _ = write!(parts.stamp, "{}", now.format("%Y-%m-%d %H:%M:%S"));
+            }
+            let target = metadata.target();
+            let name = parts
+                .names
+                .entry(target)
+                .or_insert_with(|| target.replace("::", "."));
+            write!(
+                writer,
+                "{},{:03} [{}] ({}) ({name}): ",
+                parts.stamp,
+                now.timestamp_subsec_millis().min(999),
+                std::process::id(),
+                level_name(*metadata.level()),
+            )
+        })?;
         ctx.field_format().format_fields(writer.by_ref(), event)?;
         writeln!(writer)
     }
