@@ -111,7 +111,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         std::sync::Arc::clone(&directory),
         std::sync::Arc::clone(&auth),
     );
-    let bus_for_discovery = bus.clone();
+    let bus_at_stop = bus.clone();
     let state = web::Data::new(AppState {
         graphql,
         phonebooks,
@@ -132,12 +132,14 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         &config.consul,
         &config.service_discovery,
         &registration_uuid,
-        bus_for_discovery,
+        bus_at_stop.clone(),
     )?;
     let served = http::serve(state, auth_data).await;
     if let Some(registration) = registration {
         registration.stop().await;
     }
+    let deadline = std::time::Duration::from_secs_f64(config.rest_api.shutdown_timeout);
+    bus_at_stop.flush(deadline).await;
     served?;
     tracing::info!("wazo-dird stopped");
     Ok(())

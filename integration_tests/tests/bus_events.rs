@@ -312,3 +312,60 @@ async fn a_broker_that_stops_answering_costs_its_confirm_timeout_then_events_go_
     );
     clean_up(&exchange, None).await;
 }
+
+#[tokio::test]
+async fn a_stop_publishes_the_backlog_before_exiting() {
+    let recorder = Recorder::start().await;
+    let proxy = Proxy::start().await;
+    let database = TestDatabase::create().await;
+    let mut dird = daemon(&database, &recorder.exchange, proxy.port).await;
+    assert_eq!(create_display(&dird, 0).await, 201);
+    recorder.wait_for(1, Duration::from_secs(10)).await;
+    proxy.cut();
+    for index in 1..6 {
+        assert_eq!(create_display(&dird, index).await, 201);
+    }
+    let mut waited = Duration::ZERO;
+    loop {
+        let (_, status) = dird.get("/0.1/status", "t", None).await;
+        if status["bus_publisher"]["status"] == "fail"
+            && status["bus_publisher"]["backlog"].as_u64() == Some(5)
+        {
+            break;
+        }
+        assert!(waited < Duration::from_secs(10), "no backlog: {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += Duration::from_millis(100);
+    }
+    // The broker is back just as the daemon is told to stop: it publishes its backlog first.
+    // (Polled without blocking: the proxy runs on this test's runtime.)
+    proxy.resume();
+    dird.signal(nix::sys::signal::Signal::SIGTERM);
+    let started = std::time::Instant::now();
+    while dird.is_running() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "still running: {}",
+            dird.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = dird.stop().expect("stopped");
+    assert!(status.success(), "{status:?}: {}", dird.stderr());
+    let received = recorder.wait_for(6, Duration::from_secs(5)).await;
+    let names: HashSet<String> = received
+        .iter()
+        .filter_map(|m| m.body["data"]["name"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(names.len(), 6, "every display's event arrived: {names:?}");
+    assert!(
+        dird.stderr().contains("stopping: bus backlog published"),
+        "{}",
+        dird.stderr()
+    );
+    clean_up(
+        &recorder.exchange,
+        Some(&format!("{}-queue", recorder.exchange)),
+    )
+    .await;
+}

@@ -30,6 +30,8 @@ pub struct BusStatus {
     pub published: AtomicU64,
     /// Events dropped because the backlog was full.
     pub dropped: AtomicU64,
+    /// Events handed to the publisher.
+    pub submitted: AtomicU64,
 }
 
 /// A handle to publish events; cheap to clone. A disabled bus accepts and discards events.
@@ -113,8 +115,47 @@ impl Bus {
         if let Some(sender) = &self.sender {
             if sender.send(event).is_err() {
                 tracing::error!("the bus actor is gone: event not published");
+            } else {
+                self.status.submitted.fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+
+    /// At stop: waits until every event handed to the publisher is confirmed by the broker (or
+    /// dropped), for at most `deadline`. `true` when nothing is left.
+    pub async fn flush(&self, deadline: std::time::Duration) -> bool {
+        if !self.is_enabled() {
+            return true;
+        }
+        let started = std::time::Instant::now();
+        let left = || {
+            let done = self.status.published.load(Ordering::Acquire)
+                + self.status.dropped.load(Ordering::Acquire);
+            self.status
+                .submitted
+                .load(Ordering::Acquire)
+                .saturating_sub(done)
+        };
+        if left() == 0 {
+            return true;
+        }
+        tracing::info!(
+            events = left(),
+            ?deadline,
+            "stopping: publishing the bus backlog"
+        );
+        while left() > 0 {
+            if started.elapsed() >= deadline {
+                tracing::error!(
+                    events = left(),
+                    "stopping: bus backlog not confirmed in time, lost"
+                );
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tracing::info!(took = ?started.elapsed(), "stopping: bus backlog published");
+        true
     }
 
     /// Events waiting for the broker.

@@ -96,6 +96,8 @@ pub struct RestApi {
     pub max_body_size: u64,
     /// Largest CSV import body, in bytes.
     pub max_import_size: u64,
+    /// Seconds a stop (SIGTERM) waits for in-flight requests, then for the bus backlog.
+    pub shutdown_timeout: f64,
 }
 
 /// `rest_api.cors` section.
@@ -391,6 +393,7 @@ fn read_rest_api(r: &mut Reader<'_>) -> RestApi {
         max_threads: r.uint("rest_api.max_threads"),
         max_body_size: r.uint("rest_api.max_body_size").max(1024),
         max_import_size: r.uint("rest_api.max_import_size").max(1024),
+        shutdown_timeout: r.seconds("rest_api.shutdown_timeout"),
     }
 }
 

@@ -156,7 +156,7 @@ pub async fn serve(state: web::Data<AppState>, auth: web::Data<AuthService>) -> 
             .configure(move |cfg| configure_app(cfg, state, auth))
     })
     .workers(workers)
-    .shutdown_timeout(30)
+    .shutdown_timeout(settings.shutdown_timeout.ceil().clamp(0.0, 3600.0) as u64)
     .client_request_timeout(Duration::from_secs(30));
     let address = (settings.listen.as_str(), settings.port);
     let server = match (&settings.certificate, &settings.private_key) {
