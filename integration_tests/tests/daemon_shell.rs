@@ -309,3 +309,45 @@ async fn a_disabled_view_plugin_serves_no_route() {
         assert_eq!(body["error_id"], "not-found", "{path}: {body}");
     }
 }
+
+#[tokio::test]
+async fn the_cluster_example_of_contribs_is_a_valid_conf_d_file() {
+    let dir = shared_tempdir();
+    let conf_d = dir.path().join("conf.d");
+    std::fs::create_dir(&conf_d).expect("conf.d");
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../contribs/cluster/50-cluster.yml"
+    );
+    std::fs::copy(example, conf_d.join("50-cluster.yml")).expect("copy the example");
+    // This machine has none of the example's hosts: an earlier file (first wins) points the
+    // daemon at loopback and leaves the database, the broker and consul out.
+    let metrics_port = free_port();
+    let port = free_port();
+    std::fs::write(
+        conf_d.join("00-test.yml"),
+        format!(
+            "rest_api: {{listen: 127.0.0.1, port: {port}}}\nmetrics: {{listen: 127.0.0.1, port: {metrics_port}}}\n\
+             db_uri: null\nbus: {{enabled: false}}\nservice_discovery: {{enabled: false}}\n"
+        ),
+    )
+    .expect("override");
+    for file in ["00-test.yml", "50-cluster.yml"] {
+        set_mode(&conf_d.join(file), 0o644);
+    }
+    let mut config = static_config(dir.path(), json!({}));
+    config["extra_config_files"] = json!(conf_d);
+    config["rest_api"]["port"] = json!(port);
+    let dird = Daemon::start_in(dir, config, &[]).await;
+    assert!(!dird.stderr().contains("unknown key"), "{}", dird.stderr());
+    let (status, body) = dird.get("/0.1/config", "root-token", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["bus"]["queue_name"], "wazo-dird");
+    assert_eq!(body["bus"]["exchange_name"], "wazo-headers");
+    assert_eq!(body["bus"]["password"], "********", "{}", body["bus"]);
+    assert_eq!(body["service_discovery"]["advertise_port"], 9489);
+    let metrics = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .await
+        .expect("metrics");
+    assert_eq!(metrics.status().as_u16(), 200);
+}
