@@ -2,9 +2,9 @@
 //!
 //! Lines look like the other Wazo daemons' (`%(asctime)s [%(process)d] (%(levelname)s)
 //! (%(name)s): %(message)s`): `2026-12-03 01:02:03,456 [1234] (INFO) (wazo_dird.http.access):
-//! response to 127.0.0.1 in 0.00s: GET /0.1/status 200`. They are written by a thread of their
-//! own (`tracing-appender`), so a request never waits on the disk. The file is opened again on
-//! SIGHUP ([`LogControl::reopen`]), for logrotate.
+//! response to 127.0.0.1 in 0.00s: GET /0.1/status 200`. The file is written by a thread of its
+//! own (`tracing-appender`), so a request never waits on the disk; stderr is written in place. The
+//! file is opened again on SIGHUP ([`LogControl::reopen`]), for logrotate.
 
 use std::fmt::Write as _;
 use std::fs::{File, OpenOptions};
@@ -27,7 +27,7 @@ pub struct LogControl {
     handle: reload::Handle<Targets, Registry>,
     configured_level: String,
     file: Option<ReopenableFile>,
-    /// Keep the writer threads alive (they flush what is left when dropped).
+    /// Keeps the file's writer thread alive (it flushes what is left when dropped).
     _guards: Arc<Vec<tracing_appender::non_blocking::WorkerGuard>>,
 }
 
@@ -198,12 +198,12 @@ pub fn init(
             .with_writer(writer)
             .boxed()
     });
-    let (stderr, guard) = tracing_appender::non_blocking(std::io::stderr());
-    guards.push(guard);
+    // stderr (journald under systemd) is written in place: a line is out before the request
+    // that logged it is answered.
     let stderr_layer = fmt::layer()
         .with_ansi(false)
         .event_format(WazoFormat)
-        .with_writer(stderr)
+        .with_writer(std::io::stderr)
         .boxed();
     let _ = tracing_subscriber::registry()
         .with(filter)

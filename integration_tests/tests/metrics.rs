@@ -133,6 +133,26 @@ async fn metrics_are_scraped_with_a_token_or_on_their_own_listener() {
     assert!(number(&metrics, "dird_db_pool_max_size", &[]) >= 2.0);
     assert!(number(&metrics, "dird_db_pool_size", &[]) >= 1.0);
     assert_eq!(number(&metrics, "dird_db_pool_waiting", &[]), 0.0);
+    // Every family the Grafana dashboard of contribs/ reads is exported.
+    let dashboard = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../contribs/grafana/wazo-dird.json"
+    ))
+    .expect("the dashboard");
+    let mut read = 0;
+    for (start, _) in dashboard.match_indices("dird_") {
+        let name: String = dashboard[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let family = name.strip_suffix("_bucket").unwrap_or(&name);
+        assert!(
+            metrics.types.contains_key(family),
+            "the dashboard reads {name}, not exported"
+        );
+        read += 1;
+    }
+    assert!(read >= 17, "{read}");
     // The scrape itself is counted by the next one.
     let (_, _, text) = scrape(&dird.url("/metrics"), Some("admin")).await;
     let route = [("route", "/metrics"), ("method", "GET"), ("status", "200")];
