@@ -134,8 +134,7 @@ impl Owner {
 }
 
 /// The contacts of `owner` satisfying `condition` (on `c`; `$1` is the owner), with all their
-/// fields in the order they were stored. A personal contact's missing value reads as `""`, a
-/// phonebook contact's as `null`, as wazo-dird shows them.
+/// fields in the order they were stored ([`assemble`]).
 async fn where_(
     client: &impl GenericClient,
     owner: &Owner,
@@ -152,12 +151,18 @@ async fn where_(
         .query(&sql, params)
         .await
         .map_err(StorageError::Query)?;
+    Ok(assemble(&rows, owner).into_values().collect())
+}
+
+/// The contacts of `owner` by uuid, from `(contact_uuid, name, value)` rows in stored order. A
+/// personal contact's missing value reads as `""`, a phonebook contact's as `null`.
+pub(crate) fn assemble(rows: &[tokio_postgres::Row], owner: &Owner) -> BTreeMap<String, Contact> {
     let missing = match owner {
         Owner::User(_) => || Value::String(String::new()),
         Owner::Phonebook(_) => || Value::Null,
     };
     let mut contacts: BTreeMap<String, Contact> = BTreeMap::new();
-    for row in &rows {
+    for row in rows {
         let uuid: String = row.get(0);
         let contact = contacts
             .entry(uuid.clone())
@@ -165,7 +170,7 @@ async fn where_(
         let value: Option<String> = row.get(2);
         contact.insert(row.get(1), value.map_or_else(missing, Value::String));
     }
-    Ok(contacts.into_values().collect())
+    contacts
 }
 
 #[cfg(test)]

@@ -202,20 +202,6 @@ async fn insert(
     Ok(inserted)
 }
 
-/// Contacts by uuid from `(contact_uuid, name, value)` rows.
-fn assemble(rows: &[tokio_postgres::Row]) -> BTreeMap<String, PhonebookContact> {
-    let mut contacts: BTreeMap<String, PhonebookContact> = BTreeMap::new();
-    for row in rows {
-        let uuid: String = row.get(0);
-        let contact = contacts.entry(uuid.clone()).or_insert_with(|| {
-            serde_json::Map::from_iter([("id".to_owned(), Value::String(uuid))])
-        });
-        let value: Option<String> = row.get(2);
-        contact.insert(row.get(1), value.map_or(Value::Null, Value::String));
-    }
-    contacts
-}
-
 /// One page of a phonebook's contacts: `search` in any value but the id (accent- and
 /// case-insensitive, through the trigram index), sorted case- and accent-insensitively by the field
 /// `order` (absent or empty fields last, first when descending, as wazo-dird sorts), then by uuid; limit and offset in SQL. Answers the number of contacts
@@ -264,7 +250,8 @@ pub(crate) async fn page(
             &[&uuids],
         )
         .await?;
-    let mut by_uuid = assemble(&rows);
+    let owner = crate::contacts::Owner::Phonebook(phonebook_uuid.to_owned());
+    let mut by_uuid = crate::contacts::assemble(&rows, &owner);
     let items = uuids
         .iter()
         .filter_map(|uuid| by_uuid.remove(uuid))
