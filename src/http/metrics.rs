@@ -8,6 +8,7 @@
 use crate::access;
 use crate::http::authorized::Authorized;
 use crate::http::state::AppState;
+use crate::resources::sources::model::Source;
 use crate::services::engine::bucket_name;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -222,6 +223,15 @@ pub fn render(state: &AppState) -> String {
 /// Which counter of a source's actor a family reads.
 type Counter = fn(&actors::Stats) -> &AtomicU64;
 
+/// The labels of a source's samples.
+fn labels(source: &Source) -> [(&'static str, &str); 3] {
+    [
+        ("source_uuid", &source.uuid),
+        ("source", &source.name),
+        ("backend", &source.backend),
+    ]
+}
+
 fn sources(out: &mut Exposition, state: &AppState) {
     let running = state.directory.engine.running();
     let counters: [(&str, &str, Counter); 5] = [
@@ -256,11 +266,7 @@ fn sources(out: &mut Exposition, state: &AppState) {
         for (source, address) in &running {
             out.sample(
                 name,
-                &[
-                    ("source_uuid", &source.uuid),
-                    ("source", &source.name),
-                    ("backend", &source.backend),
-                ],
+                &labels(source),
                 counter(address.stats()).load(Ordering::Relaxed),
             );
         }
@@ -273,11 +279,7 @@ fn sources(out: &mut Exposition, state: &AppState) {
     for (source, address) in &running {
         out.sample(
             "dird_source_up",
-            &[
-                ("source_uuid", &source.uuid),
-                ("source", &source.name),
-                ("backend", &source.backend),
-            ],
+            &labels(source),
             u8::from(address.stats().is_up()),
         );
     }
@@ -289,11 +291,7 @@ fn sources(out: &mut Exposition, state: &AppState) {
     for (source, address) in &running {
         out.histogram(
             "dird_source_request_duration_seconds",
-            &[
-                ("source_uuid", &source.uuid),
-                ("source", &source.name),
-                ("backend", &source.backend),
-            ],
+            &labels(source),
             &address.stats().latency.snapshot(),
         );
     }
