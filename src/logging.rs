@@ -15,11 +15,12 @@ use tracing::level_filters::LevelFilter;
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::writer::{BoxMakeWriter, MakeWriterExt};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{fmt, reload, Layer, Registry};
+use tracing_subscriber::{fmt, reload, Registry};
 
 /// Changes the log level of the running daemon, and reopens its log file.
 #[derive(Debug, Clone)]
@@ -189,26 +190,25 @@ pub fn init(
             None
         }
     });
-    let file_layer = file.clone().map(|file| {
-        let (writer, guard) = tracing_appender::non_blocking(file);
-        guards.push(guard);
-        fmt::layer()
-            .with_ansi(false)
-            .event_format(WazoFormat)
-            .with_writer(writer)
-            .boxed()
-    });
-    // stderr (journald under systemd) is written in place: a line is out before the request
-    // that logged it is answered.
-    let stderr_layer = fmt::layer()
-        .with_ansi(false)
-        .event_format(WazoFormat)
-        .with_writer(std::io::stderr)
-        .boxed();
+    // Each line is formatted once, then written to stderr (journald under systemd) in place, so
+    // that it is out before the request that logged it is answered, and handed to the file's
+    // writer thread.
+    let writer = match file.clone() {
+        Some(file) => {
+            let (to_file, guard) = tracing_appender::non_blocking(file);
+            guards.push(guard);
+            BoxMakeWriter::new(std::io::stderr.and(to_file))
+        }
+        None => BoxMakeWriter::new(std::io::stderr),
+    };
     let _ = tracing_subscriber::registry()
         .with(filter)
-        .with(stderr_layer)
-        .with(file_layer)
+        .with(
+            fmt::layer()
+                .with_ansi(false)
+                .event_format(WazoFormat)
+                .with_writer(writer),
+        )
         .try_init();
     (
         LogControl {
