@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a Debian machine: installs and starts what it needs (PostgreSQL,
-# RabbitMQ, OpenLDAP's slapd), checks formatting and lints, builds the daemon, then runs every unit and
-# integration test against the real services. Usage: scripts/test-all.sh   (as root, or with sudo available for apt-get)
+# RabbitMQ, OpenLDAP's slapd, the Debian packaging tools), checks formatting and lints, builds the
+# daemon, runs every unit and integration test against the real services, then builds, lints,
+# installs, runs and purges the Debian package (scripts/test-package.sh). Usage: scripts/test-all.sh   (as root, or with sudo available for apt-get)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,6 +70,16 @@ if [ ! -x /usr/sbin/slapd ] || ! command -v ldapadd >/dev/null; then
     apt_install slapd ldap-utils
 fi
 
+# --- The Debian package's tools: scripts/test-package.sh builds, lints and installs it -------------
+need=()
+for tool in dpkg-buildpackage:dpkg-dev dh:debhelper fakeroot:fakeroot lintian:lintian debootstrap:debootstrap nginx:nginx; do
+    command -v "${tool%%:*}" >/dev/null || [ -x "/usr/sbin/${tool%%:*}" ] || need+=("${tool##*:}")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+    log "installing ${need[*]}"
+    apt_install "${need[@]}"
+fi
+
 # --- Checks, build, tests ---------------------------------------------------------------------------
 log "cargo fmt --check"
 cargo fmt --all -- --check
@@ -78,3 +89,5 @@ log "building the daemon"
 cargo build --bin wazo-dird
 log "running the tests"
 cargo test --workspace
+log "the Debian package: build, lintian, install into a throwaway root, run, purge"
+as_root scripts/test-package.sh
