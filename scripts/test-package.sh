@@ -83,9 +83,29 @@ step "debootstrap $suite into $root"
 debootstrap --variant=minbase --include="$includes" --unpack-tarball="$tarball" "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 \
     || { tail -n 20 "$work/debootstrap.log" >&2; fail "debootstrap --unpack-tarball"; }
 
-step "dpkg -i $deb (in the test root)"
-cp "$deb" "$root/tmp/"
+# A stand-in for the Python wazo-dird package: the same paths (its binary, its conffile
+# /etc/wazo-dird/config.yml), so that the switch to this package and back is what a Wazo server sees.
+python_deb="$work/wazo-dird_99.0_all.deb"
+mkdir -p "$work/python/DEBIAN" "$work/python/usr/bin" "$work/python/etc/wazo-dird/conf.d"
+printf '#!/bin/sh\necho python wazo-dird\n' >"$work/python/usr/bin/wazo-dird"
+chmod 755 "$work/python/usr/bin/wazo-dird"
+echo "# the Python daemon's packaged defaults" >"$work/python/etc/wazo-dird/config.yml"
+echo /etc/wazo-dird/config.yml >"$work/python/DEBIAN/conffiles"
+printf '%s\n' "Package: wazo-dird" "Version: 99.0" "Architecture: all" "Maintainer: test <test@example.com>" \
+    "Description: stand-in for the Python wazo-dird package" >"$work/python/DEBIAN/control"
+dpkg-deb --root-owner-group -b "$work/python" "$python_deb" >/dev/null
+cp "$python_deb" "$deb" "$root/tmp/"
+python_deb="/tmp/$(basename "$python_deb")"
+chroot "$root" dpkg -i "$python_deb" >/dev/null || fail "the Python wazo-dird stand-in does not install"
+echo "cluster: {}" >"$root/etc/wazo-dird/conf.d/50-admin.yml"
+
+step "dpkg -i $deb over the Python wazo-dird (in the test root)"
 chroot "$root" dpkg -i "/tmp/$(basename "$deb")" >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "dpkg -i"; }
+python_state=$(chroot "$root" dpkg-query -W -f='${db:Status-Abbrev}' wazo-dird 2>/dev/null || true)
+case "$python_state" in ii*) fail "the Python wazo-dird is still installed ($python_state)" ;; esac
+if grep -q "python wazo-dird" "$root/usr/bin/wazo-dird"; then fail "/usr/bin/wazo-dird is still the Python one"; fi
+[ -f "$root/etc/wazo-dird/conf.d/50-admin.yml" ] || fail "the admin's conf.d file was lost in the switch"
+rm "$root/etc/wazo-dird/conf.d/50-admin.yml"
 
 # --- Files, owners, modes ---------------------------------------------------------------------------
 step "files, owners and modes"
@@ -274,5 +294,16 @@ if rabbitmqctl --quiet list_queues name | grep -Eqx 'wazo-dird|wazo-dird-dead-le
     fail "the durable bus queues are still there after the purge"
 fi
 echo "ok purge removed the files, the log, the links and the queues"
+
+step "switching back: dpkg -i the Python wazo-dird after dpkg -r $package"
+chroot "$root" dpkg -i "/tmp/$(basename "$deb")" >/dev/null 2>&1 || fail "reinstalling $package"
+echo "cluster: {}" >"$root/etc/wazo-dird/conf.d/50-admin.yml"
+if chroot "$root" dpkg -i "$python_deb" >/dev/null 2>&1; then fail "the Python package installed while $package (Conflicts) is"; fi
+chroot "$root" dpkg -r "$package" >/dev/null || fail "dpkg -r $package"
+chroot "$root" dpkg -i "$python_deb" >"$work/back.log" 2>&1 || { cat "$work/back.log" >&2; fail "the Python package does not install after dpkg -r $package"; }
+grep -q "python wazo-dird" "$root/usr/bin/wazo-dird" || fail "/usr/bin/wazo-dird is not the Python one after switching back"
+grep -q "the Python daemon's packaged defaults" "$root/etc/wazo-dird/config.yml" || fail "/etc/wazo-dird/config.yml is not the Python one after switching back"
+[ -f "$root/etc/wazo-dird/conf.d/50-admin.yml" ] || fail "the admin's conf.d file was lost switching back"
+echo "ok switched back to the Python package; the admin's conf.d kept"
 
 printf '\ntest-package: all checks passed (%s)\n' "$deb"
