@@ -140,6 +140,20 @@ impl From<StorageError> for ApiError {
                 "The database is unavailable; retrying in the background",
             )
             .details(json!({ "reason": reason })),
+            // A value PostgreSQL cannot hold where it goes (a contact field above the btree
+            // index's 2704 bytes once compressed, an id above its column's length): the
+            // statement failed and its transaction was rolled back, so nothing changed.
+            StorageError::Query(error) if too_large(&error) => {
+                let reason = error
+                    .as_db_error()
+                    .map(|db| db.message().to_owned())
+                    .unwrap_or_default();
+                tracing::info!(%reason, "refused a value too large to be stored");
+                let message = format!("A value is too long to be stored: {reason}");
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid-data", message.clone()).details(
+                    json!({"_schema": {"constraint_id": "length", "constraint": "storable", "message": message}}),
+                )
+            }
             StorageError::Query(error) => {
                 tracing::error!(%error, "database query failed");
                 ApiError::new(
@@ -150,6 +164,14 @@ impl From<StorageError> for ApiError {
             }
         }
     }
+}
+
+/// Whether PostgreSQL refused a value for its size.
+fn too_large(error: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    error.code().is_some_and(|code| {
+        *code == SqlState::PROGRAM_LIMIT_EXCEEDED || *code == SqlState::STRING_DATA_RIGHT_TRUNCATION
+    })
 }
 
 impl From<ResourceError> for ApiError {

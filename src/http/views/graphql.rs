@@ -8,7 +8,6 @@ use crate::http::state::AppState;
 use crate::services::graphql::Caller;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use async_graphql_actix_web::GraphQLRequest;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -51,9 +50,16 @@ async fn execute(
 async fn graphql_post(
     state: web::Data<AppState>,
     request: HttpRequest,
-    query: GraphQLRequest,
+    body: web::Bytes,
 ) -> HttpResponse {
-    execute(&state, &request, query.into_inner()).await
+    // Parsed here rather than by async-graphql's extractor, so that a body that is not a JSON
+    // request (invalid UTF-8, nested past serde_json's depth limit, ...) gets a GraphQL error body
+    // (graphql-server's message) instead of a bare text answer.
+    match serde_json::from_slice::<async_graphql::Request>(&body) {
+        Ok(query) => execute(&state, &request, query).await,
+        Err(_) => HttpResponse::BadRequest()
+            .json(json!({"errors": [{"message": "POST body sent invalid JSON."}]})),
+    }
 }
 
 /// Runs the GraphQL query of `?query=` (with `variables` as JSON and `operationName`).

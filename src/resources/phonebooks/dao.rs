@@ -182,23 +182,24 @@ async fn insert(
         }
         uuids.push(uuid.clone());
     }
+    // One statement, so that a contact is stored with its fields or not at all (a field
+    // PostgreSQL refuses, say too long for the value index, leaves no empty contact behind).
     let inserted: HashSet<String> = client
         .query(
-            "INSERT INTO dird_contact (uuid, phonebook_uuid, hash) SELECT uuid, $2::text::uuid, hash \
-             FROM unnest($1::text[], $3::text[]) AS c(uuid, hash) ON CONFLICT DO NOTHING RETURNING uuid",
-            &[&uuids, &phonebook_uuid, &hashes],
+            "WITH contacts AS (\
+                 INSERT INTO dird_contact (uuid, phonebook_uuid, hash) SELECT uuid, $2::text::uuid, hash \
+                 FROM unnest($1::text[], $3::text[]) AS c(uuid, hash) ON CONFLICT DO NOTHING RETURNING uuid), \
+             fields AS (\
+                 INSERT INTO dird_contact_fields (name, value, contact_uuid) SELECT name, value, owner \
+                 FROM unnest($4::text[], $5::text[], $6::text[]) AS f(name, value, owner) \
+                 WHERE owner IN (SELECT uuid FROM contacts)) \
+             SELECT uuid FROM contacts",
+            &[&uuids, &phonebook_uuid, &hashes, &names, &values, &owners],
         )
         .await?
         .iter()
         .map(|row| row.get(0))
         .collect();
-    client
-        .execute(
-            "INSERT INTO dird_contact_fields (name, value, contact_uuid) SELECT name, value, owner \
-             FROM unnest($1::text[], $2::text[], $3::text[]) AS f(name, value, owner) WHERE owner = ANY($4)",
-            &[&names, &values, &owners, &inserted.iter().collect::<Vec<_>>()],
-        )
-        .await?;
     Ok(inserted)
 }
 
