@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a Debian machine: installs and starts what it needs (PostgreSQL,
 # RabbitMQ, OpenLDAP's slapd, the Debian packaging tools), checks formatting and lints, builds the
-# daemon, runs every unit and integration test against the real services, then builds, lints,
-# installs, runs and purges the Debian package (scripts/test-package.sh). Usage: scripts/test-all.sh   (as root, or with sudo available for apt-get)
+# daemon, runs every unit and integration test against the real services, fuzzes the API with
+# schemathesis (scripts/fuzz-api.sh), then builds, lints, installs, runs and purges the Debian
+# package (scripts/test-package.sh). Usage: scripts/test-all.sh   (as root, or with sudo available for apt-get)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -79,6 +80,11 @@ if [ "${#need[@]}" -gt 0 ]; then
     log "installing ${need[*]}"
     apt_install "${need[@]}"
 fi
+# --- Python's venv for schemathesis (scripts/fuzz-api.sh installs it, pinned, under target/) ----------
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    log "installing python3-venv"
+    apt_install python3 python3-venv
+fi
 
 # --- Checks, build, tests ---------------------------------------------------------------------------
 log "cargo fmt --check"
@@ -89,5 +95,7 @@ log "building the daemon"
 cargo build --bin wazo-dird
 log "running the tests"
 cargo test --workspace
+log "fuzzing the API with schemathesis (its own api.yml: no 5xx, under 2 s, answers match their schemas)"
+scripts/fuzz-api.sh
 log "the Debian package: build, lintian, install into a throwaway root, run, purge"
 as_root scripts/test-package.sh

@@ -5,6 +5,7 @@ pub mod authorized;
 pub mod error;
 pub mod list_params;
 pub mod metrics;
+pub mod openapi;
 mod server;
 pub mod state;
 pub mod views;

@@ -16,11 +16,10 @@ crate::routes!(
 )]
 #[get("/api.yml")]
 async fn api_yml() -> HttpResponse {
-    match super::openapi().to_yaml() {
+    match crate::http::openapi::yaml() {
         Ok(yaml) => HttpResponse::Ok()
             .content_type("application/x-yaml")
             .body(yaml),
-        Err(e) => HttpResponse::InternalServerError()
-            .body(format!("cannot render the OpenAPI document: {e}")),
+        Err(e) => HttpResponse::InternalServerError().body(e),
     }
 }
