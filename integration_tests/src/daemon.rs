@@ -162,7 +162,12 @@ impl Daemon {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("http://{}{path}", self.address())
+    }
+
+    /// `host:port` of the API, for a request written on a socket.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
     }
 
     /// What the daemon printed on stderr so far.

@@ -238,12 +238,7 @@ async fn a_body_above_its_limit_is_refused_before_it_is_read() {
 /// Sends `body` to `path` in 4 KiB chunks, without Content-Length; the status and the body.
 async fn post_chunked(s: &Setup, path: &str, body: &str) -> (u16, Value) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let address = s
-        .dird
-        .url("")
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
+    let address = s.dird.address();
     let mut stream = tokio::net::TcpStream::connect(&address)
         .await
         .expect("connect");

@@ -373,12 +373,7 @@ async fn metacharacters_in_every_text_field_are_stored_as_sent() {
 /// A GET of `path` written on a socket as it is; the status of the answer.
 async fn raw_get(s: &Setup, path: &str) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let address = s
-        .dird
-        .url("")
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
+    let address = s.dird.address();
     let mut stream = tokio::net::TcpStream::connect(&address)
         .await
         .expect("connect");
