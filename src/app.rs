@@ -62,14 +62,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     let bus = bus::Bus::start(&config.bus, origin);
 
     let directory = std::sync::Arc::new(
-        build_directory(
-            &config,
-            &loaded.tree,
-            auth.master_tenant().as_deref(),
-            storage.clone(),
-            bus.clone(),
-        )
-        .await?,
+        build_directory(&config, &loaded.tree, &auth, storage.clone(), bus.clone()).await?,
     );
     let favorites = std::sync::Arc::new(resources::favorites::service::FavoriteService::new(
         storage.clone(),
@@ -149,10 +142,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
 async fn build_directory(
     config: &config::Config,
     tree: &config::Tree,
-    master_tenant: Option<&str>,
+    auth: &std::sync::Arc<auth::AuthService>,
     storage: storage::Storage,
     bus: bus::Bus,
 ) -> Result<services::directory::Directory, String> {
+    let master_tenant = auth.master_tenant();
+    let master_tenant = master_tenant.as_deref();
     use resources::{
         displays::service::DisplayService, profiles::service::ProfileService,
         sources::service::SourceService,
@@ -187,6 +182,15 @@ async fn build_directory(
         backends::Deps {
             storage: storage.clone(),
             confd: std::sync::Arc::new(confd),
+            cloud: std::sync::Arc::new(backends::cloud::CloudHub::new(
+                backends::cloud::CloudSettings {
+                    cache_ttl: std::time::Duration::from_secs_f64(config.cloud_contacts.cache_ttl),
+                    timeout: std::time::Duration::from_secs_f64(config.cloud_contacts.timeout),
+                    google_url: config.cloud_contacts.google_url.clone(),
+                    microsoft_url: config.cloud_contacts.microsoft_url.clone(),
+                },
+                (!auth.is_standalone()).then(|| std::sync::Arc::clone(auth)),
+            )),
         },
         services::engine::ServiceTimeouts {
             lookup: config.lookup_service.timeout,

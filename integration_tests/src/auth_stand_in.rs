@@ -1,5 +1,6 @@
 //! A wazo-auth stand-in that answers like wazo-auth: token checks (`HEAD /0.1/token/{t}?scope=&tenant=`,
-//! 204/403/404), token details, tenant lists scoped by `Wazo-Tenant`, and the service login. It counts
+//! 204/403/404), token details, tenant lists scoped by `Wazo-Tenant`, the service login, and users'
+//! external OAuth tokens (`GET /0.1/users/{uuid}/external/{google|microsoft}`). It counts
 //! the calls it receives and can be stopped and restarted on the same port ("unreachable").
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -34,6 +35,8 @@ struct State {
     calls: HashMap<String, usize>,
     /// How long token checks take to answer.
     check_delay: std::time::Duration,
+    /// (user uuid, `google`/`microsoft`) → the user's access token there.
+    external: HashMap<(String, String), String>,
 }
 
 impl State {
@@ -134,6 +137,22 @@ impl AuthStandIn {
             .insert(username.to_owned(), (password.to_owned(), token.to_owned()));
     }
 
+    /// `user_uuid` connected an account of `kind` (`google`, `microsoft`) whose OAuth token is
+    /// `access_token`.
+    pub fn set_external(&self, user_uuid: &str, kind: &str, access_token: &str) {
+        self.lock().external.insert(
+            (user_uuid.to_owned(), kind.to_owned()),
+            access_token.to_owned(),
+        );
+    }
+
+    /// `user_uuid` disconnected its account of `kind`.
+    pub fn remove_external(&self, user_uuid: &str, kind: &str) {
+        self.lock()
+            .external
+            .remove(&(user_uuid.to_owned(), kind.to_owned()));
+    }
+
     /// Forgets a token (its session ended): it is unknown from now on.
     pub fn remove_token(&self, token: &str) {
         self.lock().tokens.remove(token);
@@ -174,7 +193,50 @@ fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/0.1/token", web::post().to(login))
         .route("/0.1/token/{token}", web::head().to(check_token))
         .route("/0.1/token/{token}", web::get().to(get_token))
-        .route("/0.1/tenants", web::get().to(list_tenants));
+        .route("/0.1/tenants", web::get().to(list_tenants))
+        .route(
+            "/0.1/users/{user_uuid}/external/{kind}",
+            web::get().to(external_token),
+        );
+}
+
+/// As wazo-auth: the token needs `auth.users.{uuid}.external.{kind}.read`; 404
+/// `unknown-external-auth` when the user has not connected such an account.
+async fn external_token(
+    state: web::Data<Mutex<State>>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let state = count(&state, &request);
+    let (user, kind) = path.into_inner();
+    let acl = format!("auth.users.{user}.external.{kind}.read");
+    let token = request
+        .headers()
+        .get("X-Auth-Token")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| state.tokens.get(t));
+    match token {
+        None => {
+            return HttpResponse::Unauthorized()
+                .json(json!({"reason": ["Unauthorized"], "status_code": 401}))
+        }
+        Some(entry) if !entry.acl.iter().any(|a| a == "__accept_all__" || *a == acl) => {
+            return HttpResponse::Unauthorized()
+                .json(json!({"reason": ["Unauthorized"], "status_code": 401}));
+        }
+        Some(_) => {}
+    }
+    match state.external.get(&(user.clone(), kind.clone())) {
+        Some(access_token) => HttpResponse::Ok().json(json!({
+            "access_token": access_token, "scope": ["contacts"], "token_expiration": 3600,
+        })),
+        None => HttpResponse::NotFound().json(json!({
+            "error_id": "unknown-external-auth",
+            "message": format!("No external authentication {kind} for user {user}"),
+            "resource": format!("{kind}"),
+            "details": {"user_uuid": user, "auth_type": kind},
+        })),
+    }
 }
 
 fn count<'a>(state: &'a Mutex<State>, request: &HttpRequest) -> std::sync::MutexGuard<'a, State> {

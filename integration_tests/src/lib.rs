@@ -4,6 +4,7 @@
 pub mod api_setup;
 pub mod auth_stand_in;
 pub mod broker;
+pub mod cloud_stand_in;
 pub mod confd_stack;
 pub mod confd_stand_in;
 pub mod consul_stand_in;

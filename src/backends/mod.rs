@@ -4,6 +4,7 @@
 //!
 //! The contract of [`Backend`] is in `docs/plugins.md`.
 
+pub mod cloud;
 pub mod confd;
 pub mod conference;
 pub mod csv;
@@ -160,11 +161,13 @@ pub type BuildFn =
     fn(Arc<SourceSpec>, Deps) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>>;
 
 /// What backends may use besides their source: the daemon's own database (personal, phonebook),
-/// the tokens and copies of the backends that read wazo-confd (wazo, conference).
+/// the tokens and copies of the backends that read wazo-confd (wazo, conference), the users'
+/// address books of the backends that read Google and Microsoft 365 (google, office365).
 #[derive(Debug, Clone)]
 pub struct Deps {
     pub storage: crate::storage::Storage,
     pub confd: Arc<confd::ConfdHub>,
+    pub cloud: Arc<cloud::CloudHub>,
 }
 
 /// A backend kind.
@@ -198,6 +201,8 @@ pub const KINDS: &[&Kind] = &[
     &phonebook::KIND,
     &wazo::KIND,
     &conference::KIND,
+    &cloud::google::KIND,
+    &cloud::office365::KIND,
 ];
 
 /// The kind named `name`, if it is installed.

@@ -67,6 +67,8 @@ pub struct Config {
     /// `contact_cache.resync_interval`: seconds between two full reloads of a wazo-confd copy
     /// (the safety net behind wazo-confd's bus events).
     pub confd_resync_interval: f64,
+    /// `cloud_contacts`: the users' Google and Microsoft 365 address books.
+    pub cloud_contacts: CloudContacts,
     /// The Consul agent used for service discovery.
     pub consul: Consul,
     /// Registration in Consul.
@@ -235,6 +237,15 @@ pub struct SourceActors {
     pub threads: u64,
 }
 
+/// `cloud_contacts`.
+#[derive(Debug, Clone)]
+pub struct CloudContacts {
+    pub cache_ttl: f64,
+    pub timeout: f64,
+    pub google_url: String,
+    pub microsoft_url: String,
+}
+
 /// `consul` section.
 #[derive(Debug, Clone)]
 pub struct Consul {
@@ -324,6 +335,12 @@ impl Config {
                 breaker_threshold: r.uint("source_actors.breaker_threshold"),
                 probe_timeout: r.positive_seconds("source_actors.probe_timeout"),
                 threads: r.uint("source_actors.threads"),
+            },
+            cloud_contacts: CloudContacts {
+                cache_ttl: r.seconds("cloud_contacts.cache_ttl"),
+                timeout: r.positive_seconds("cloud_contacts.timeout"),
+                google_url: r.string("cloud_contacts.google_url"),
+                microsoft_url: r.string("cloud_contacts.microsoft_url"),
             },
             consul: Consul {
                 scheme: r.choice("consul.scheme", &["http", "https"]),

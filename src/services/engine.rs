@@ -340,6 +340,7 @@ pub(crate) fn for_tests(
         Deps {
             storage,
             confd: Arc::new(crate::backends::confd::ConfdHub::new(None)),
+            cloud: std::sync::Arc::default(),
         },
         ServiceTimeouts {
             lookup: 1.0,

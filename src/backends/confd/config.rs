@@ -42,7 +42,7 @@ impl Endpoint {
 
     /// Reads stored fields; missing keys take wazo-dird's defaults (auto-created sources are
     /// stored without them).
-    fn from_json(fields: &Map<String, Value>, prefix: &str, version: &str) -> Endpoint {
+    pub(crate) fn from_json(fields: &Map<String, Value>, prefix: &str, version: &str) -> Endpoint {
         let text = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_owned);
         Endpoint {
             host: text("host").unwrap_or_else(|| "localhost".into()),
@@ -126,7 +126,7 @@ fn detail(constraint_id: &str, constraint: Value, message: &str) -> Value {
 
 /// Checks one endpoint object and fills wazo-dird's defaults; `credentials` adds the `key_file`,
 /// `username` and `password` keys of `auth`. Unknown keys are dropped.
-fn endpoint(
+pub(crate) fn endpoint(
     value: Option<&Value>,
     prefix: &str,
     version: &str,

@@ -69,7 +69,16 @@ impl ConfdHub {
 
     /// The token of these credentials on this wazo-auth, shared by the sources that use them.
     pub fn token(&self, settings: &ConfdSettings) -> Arc<TokenSource> {
-        let key = (settings.auth.base_url(), settings.credentials.clone());
+        self.token_for(&settings.auth, &settings.credentials)
+    }
+
+    /// The token of `credentials` on the wazo-auth `auth`, shared by the sources that use them.
+    pub fn token_for(
+        &self,
+        auth: &config::Endpoint,
+        credentials: &Credentials,
+    ) -> Arc<TokenSource> {
+        let key = (auth.base_url(), credentials.clone());
         let mut tokens = self
             .tokens
             .lock()
@@ -78,10 +87,7 @@ impl ConfdHub {
         if let Some(token) = tokens.get(&key).and_then(Weak::upgrade) {
             return token;
         }
-        let token = Arc::new(TokenSource::new(
-            settings.auth.clone(),
-            settings.credentials.clone(),
-        ));
+        let token = Arc::new(TokenSource::new(auth.clone(), credentials.clone()));
         tokens.insert(key, Arc::downgrade(&token));
         token
     }

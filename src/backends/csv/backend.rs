@@ -260,6 +260,7 @@ mod tests {
             )
             .expect("no storage"),
             confd: std::sync::Arc::new(crate::backends::confd::ConfdHub::new(None)),
+            cloud: std::sync::Arc::default(),
         }
     }
 

@@ -4,15 +4,18 @@
 
 mod api;
 mod backends;
+mod cloud_contacts;
 mod confd_contacts;
 mod conference_contacts;
 mod config;
 mod directories;
 mod displays;
 mod favorites;
+mod google_contacts;
 mod graphql;
 mod headers;
 mod listing;
+mod office365_contacts;
 mod personal;
 mod phonebook_backend;
 mod phonebooks;
@@ -151,6 +154,18 @@ const GROUPS: &[Group] = &[
         services: &["source"],
         scopes: conference_contacts::scopes,
         doc: conference_contacts::Doc::openapi,
+    },
+    Group {
+        name: "google_view",
+        services: &["source"],
+        scopes: google_contacts::scopes,
+        doc: google_contacts::Doc::openapi,
+    },
+    Group {
+        name: "office365_backend",
+        services: &["source"],
+        scopes: office365_contacts::scopes,
+        doc: office365_contacts::Doc::openapi,
     },
     Group {
         name: "graphql_view",

@@ -1,0 +1,206 @@
+//! Each user's address book of one `google` or `office365` source, kept in memory.
+//!
+//! - A user's first lookup fetches the book; concurrent lookups of that user wait for that one
+//!   fetch instead of making their own.
+//! - For `ttl` the kept book answers; after that the next lookup is still answered from it while
+//!   one background fetch replaces it.
+//! - When wazo-auth says the user has no such account (or the provider refuses the user's token),
+//!   the book is dropped: the user gets nothing, and asking again waits `NO_ACCOUNT_RETRY` at most.
+//! - Books nobody read for four `ttl`s are forgotten.
+
+use super::WazoTokens;
+use crate::backends::{Context, RawContact, SourceSpec};
+use futures_util::future::BoxFuture;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How soon a user without an account is asked about again.
+const NO_ACCOUNT_RETRY: Duration = Duration::from_secs(30);
+
+/// A user's contacts, as the backend converted them.
+pub type Book = Arc<Vec<RawContact>>;
+
+/// What a fetch found.
+#[derive(Debug)]
+pub enum Fetched {
+    Book(Vec<RawContact>),
+    /// wazo-auth has no token of this kind for the user, or the provider refused it.
+    NoAccount,
+}
+
+/// Fetches one user's book: given the source, the wazo-auth token to read the user's OAuth token
+/// with, and the user.
+pub type Fetcher = Arc<
+    dyn Fn(Arc<SourceSpec>, String, String) -> BoxFuture<'static, Result<Fetched, String>>
+        + Send
+        + Sync,
+>;
+
+#[derive(Debug)]
+struct Kept {
+    book: Book,
+    /// wazo-auth or the provider said the user has no account.
+    no_account: bool,
+    /// When it should be fetched again.
+    due: Instant,
+    read: Instant,
+}
+
+#[derive(Default)]
+struct Slot {
+    kept: Mutex<Option<Kept>>,
+    /// Held by the one fetch of this user's book.
+    fetching: tokio::sync::Mutex<()>,
+    refreshing: AtomicBool,
+}
+
+impl Slot {
+    fn kept(&self) -> std::sync::MutexGuard<'_, Option<Kept>> {
+        self.kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The books of one source, by user.
+pub struct Books {
+    spec: Arc<SourceSpec>,
+    ttl: Duration,
+    tokens: WazoTokens,
+    fetcher: Fetcher,
+    slots: Mutex<HashMap<String, Arc<Slot>>>,
+    fetches: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for Books {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Books")
+            .field("source", &self.spec.uuid)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Books {
+    pub fn new(spec: Arc<SourceSpec>, ttl: Duration, tokens: WazoTokens, fetcher: Fetcher) -> Self {
+        Books {
+            spec,
+            ttl,
+            tokens,
+            fetcher,
+            slots: Mutex::new(HashMap::new()),
+            fetches: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    pub fn spec(&self) -> &SourceSpec {
+        &self.spec
+    }
+
+    /// How many fetches were made (for tests and `/status`).
+    pub fn fetches(&self) -> u64 {
+        self.fetches.load(Ordering::Relaxed)
+    }
+
+    /// Whether the last fetch of `user`'s book found no account.
+    pub fn has_no_account(&self, user: &str) -> bool {
+        let slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        slots
+            .get(user)
+            .is_some_and(|slot| slot.kept().as_ref().is_some_and(|kept| kept.no_account))
+    }
+
+    fn slot(&self, user: &str) -> Arc<Slot> {
+        let mut slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(slot) = slots.get(user) {
+            return Arc::clone(slot);
+        }
+        let forgotten = self.ttl * 4;
+        slots.retain(|_, slot| {
+            slot.kept()
+                .as_ref()
+                .is_some_and(|kept| kept.read.elapsed() < forgotten)
+        });
+        let slot = Arc::new(Slot::default());
+        slots.insert(user.to_owned(), Arc::clone(&slot));
+        slot
+    }
+
+    /// The caller's address book (empty without a user or an account).
+    pub async fn get(self: &Arc<Self>, context: &Context) -> Result<Book, String> {
+        let Some(user) = context.user_uuid.clone().filter(|u| !u.is_empty()) else {
+            return Ok(Book::default());
+        };
+        let slot = self.slot(&user);
+        if let Some(book) = self.kept(&slot, &user, context) {
+            return Ok(book);
+        }
+        let _fetching = slot.fetching.lock().await;
+        if let Some(book) = self.kept(&slot, &user, context) {
+            return Ok(book);
+        }
+        let fetched = self.fetch(&user, context).await?;
+        Ok(self.keep(&slot, fetched))
+    }
+
+    /// The kept book, if any; starts its background refresh when it is due.
+    fn kept(self: &Arc<Self>, slot: &Arc<Slot>, user: &str, context: &Context) -> Option<Book> {
+        let mut kept = slot.kept();
+        let kept = kept.as_mut()?;
+        kept.read = Instant::now();
+        if Instant::now() >= kept.due && !slot.refreshing.swap(true, Ordering::AcqRel) {
+            let (books, slot, user, context) = (
+                Arc::clone(self),
+                Arc::clone(slot),
+                user.to_owned(),
+                context.clone(),
+            );
+            tokio::spawn(async move {
+                let _fetching = slot.fetching.lock().await;
+                match books.fetch(&user, &context).await {
+                    Ok(fetched) => {
+                        books.keep(&slot, fetched);
+                    }
+                    Err(error) => {
+                        tracing::warn!(source = %books.spec.name, %user, %error, "could not refresh an address book; the kept one goes on answering");
+                        if let Some(kept) = slot.kept().as_mut() {
+                            kept.due = Instant::now() + NO_ACCOUNT_RETRY.min(books.ttl);
+                        }
+                    }
+                }
+                slot.refreshing.store(false, Ordering::Release);
+            });
+        }
+        Some(Arc::clone(&kept.book))
+    }
+
+    async fn fetch(&self, user: &str, context: &Context) -> Result<Fetched, String> {
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let token = self.tokens.token(context).await?;
+        (self.fetcher)(Arc::clone(&self.spec), token, user.to_owned()).await
+    }
+
+    fn keep(&self, slot: &Slot, fetched: Fetched) -> Book {
+        let now = Instant::now();
+        let no_account = matches!(fetched, Fetched::NoAccount);
+        let (book, due) = match fetched {
+            Fetched::Book(contacts) => (Arc::new(contacts), now + self.ttl),
+            Fetched::NoAccount => (Book::default(), now + NO_ACCOUNT_RETRY.min(self.ttl)),
+        };
+        *slot.kept() = Some(Kept {
+            no_account,
+            book: Arc::clone(&book),
+            due,
+            read: now,
+        });
+        book
+    }
+}

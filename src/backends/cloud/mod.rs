@@ -1,0 +1,402 @@
+//! What the `google` and `office365` backends share: the `auth` field of their sources (the
+//! wazo-auth that keeps each user's OAuth token), the user's token itself, each user's address
+//! book kept in memory ([`book`]), and the matching of lookups in it.
+//!
+//! A user's address book is fetched whole with the user's OAuth token, kept for
+//! `cloud_contacts.cache_ttl` seconds, then fetched again in the background while the kept copy
+//! answers; lookups, reverse lookups, favorites and the contacts route all read it. A user without
+//! such an account (wazo-auth answers 404) gets nothing, quickly.
+
+pub mod book;
+mod external;
+pub mod google;
+pub mod office365;
+
+use crate::auth::AuthService;
+use crate::backends::confd::config::{Credentials, Endpoint};
+use crate::backends::confd::ConfdHub;
+use crate::backends::{Context, RawContact, SourceSpec};
+use book::Books;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+/// The `cloud_contacts` section of the configuration.
+#[derive(Debug, Clone)]
+pub struct CloudSettings {
+    /// How long a user's address book answers before it is fetched again.
+    pub cache_ttl: Duration,
+    /// The longest an HTTP call to wazo-auth, Google or Microsoft Graph may take.
+    pub timeout: Duration,
+    /// Where Google's People API answers (`https://people.googleapis.com`).
+    pub google_url: String,
+    /// Where Microsoft Graph answers (`https://graph.microsoft.com`): endpoints and paging links
+    /// on Graph's own address are sent here instead.
+    pub microsoft_url: String,
+}
+
+impl Default for CloudSettings {
+    fn default() -> Self {
+        CloudSettings {
+            cache_ttl: Duration::from_secs(300),
+            timeout: Duration::from_secs(10),
+            google_url: GOOGLE_URL.to_owned(),
+            microsoft_url: MICROSOFT_URL.to_owned(),
+        }
+    }
+}
+
+pub const GOOGLE_URL: &str = "https://people.googleapis.com";
+pub const MICROSOFT_URL: &str = "https://graph.microsoft.com";
+
+/// Shared by every `google` and `office365` source: the settings, the daemon's own token, and
+/// the address books of each source, which its backend and its contacts route read alike.
+#[derive(Debug, Default)]
+pub struct CloudHub {
+    pub settings: CloudSettings,
+    /// The daemon's service token (renewed by the auth service), used to read users' OAuth
+    /// tokens when a source has no credentials of its own.
+    pub service: Option<Arc<AuthService>>,
+    books: Mutex<HashMap<String, Weak<Books>>>,
+}
+
+impl CloudHub {
+    pub fn new(settings: CloudSettings, service: Option<Arc<AuthService>>) -> Self {
+        CloudHub {
+            settings,
+            service,
+            books: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The address books of `spec`, shared with whoever reads the same source definition; a
+    /// changed definition (its endpoint, its auth) starts empty.
+    pub fn books(
+        self: &Arc<Self>,
+        spec: &Arc<SourceSpec>,
+        confd: &Arc<ConfdHub>,
+        fetcher: book::Fetcher,
+    ) -> Arc<Books> {
+        let mut books = self
+            .books
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        books.retain(|_, held| held.strong_count() > 0);
+        if let Some(held) = books.get(&spec.uuid).and_then(Weak::upgrade) {
+            if held.spec() == spec.as_ref() {
+                return held;
+            }
+        }
+        let tokens = WazoTokens::new(spec, confd, self.service.clone());
+        let created = Arc::new(Books::new(
+            Arc::clone(spec),
+            self.settings.cache_ttl,
+            tokens,
+            fetcher,
+        ));
+        books.insert(spec.uuid.clone(), Arc::downgrade(&created));
+        created
+    }
+
+    /// The address books of the source `uuid` while its backend or a contacts request holds them.
+    pub fn held(&self, uuid: &str) -> Option<Arc<Books>> {
+        self.books
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(uuid)
+            .and_then(Weak::upgrade)
+    }
+}
+
+/// The wazo-auth of a source (`auth`), with wazo-dird's defaults for what is missing.
+pub fn auth_endpoint(spec: &SourceSpec) -> Endpoint {
+    let empty = Map::new();
+    let auth = spec
+        .extra_fields
+        .get("auth")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    Endpoint::from_json(auth, "/api/auth", "0.1")
+}
+
+/// The wazo-auth token that reads users' OAuth tokens: the source's own credentials when it has
+/// some (the sources a new tenant gets name wazo-dird's key file), else the daemon's service token,
+/// else the caller's own token (what wazo-dird always sends).
+#[derive(Debug)]
+pub struct WazoTokens {
+    own: Option<Arc<crate::backends::confd::TokenSource>>,
+    service: Option<Arc<AuthService>>,
+}
+
+impl WazoTokens {
+    fn new(spec: &SourceSpec, confd: &Arc<ConfdHub>, service: Option<Arc<AuthService>>) -> Self {
+        let auth = spec.extra_fields.get("auth").and_then(Value::as_object);
+        let text = |key: &str| {
+            auth.and_then(|a| a.get(key))
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let credentials = match (text("key_file"), text("username")) {
+            (Some(path), _) => Some(Credentials::KeyFile(path)),
+            (None, Some(username)) => Some(Credentials::UsernamePassword {
+                username,
+                password: text("password").unwrap_or_default(),
+            }),
+            (None, None) => None,
+        };
+        WazoTokens {
+            own: credentials.map(|c| confd.token_for(&auth_endpoint(spec), &c)),
+            service,
+        }
+    }
+
+    /// The token to send to wazo-auth for the caller `context`.
+    async fn token(&self, context: &Context) -> Result<String, String> {
+        if let Some(own) = &self.own {
+            return own.token().await;
+        }
+        if let Some(token) = self.service.as_ref().and_then(|s| s.service_token()) {
+            return Ok(token);
+        }
+        context
+            .token
+            .clone()
+            .ok_or_else(|| "no wazo-auth token to read the user's external token with".to_owned())
+    }
+}
+
+/// `auth`, checked and filled with wazo-dird's defaults (`localhost:443`, https, `/api/auth`,
+/// `0.1`); its credentials keys are dropped from a body, as wazo-dird drops them.
+pub fn validate_auth(
+    fields: &Map<String, Value>,
+) -> Result<Map<String, Value>, crate::backends::FieldErrors> {
+    match crate::backends::confd::config::endpoint(fields.get("auth"), "/api/auth", "0.1", false) {
+        Ok(auth) => Ok(Map::from_iter([("auth".to_owned(), Value::Object(auth))])),
+        Err(detail) => Err(Map::from_iter([("auth".to_owned(), detail)])),
+    }
+}
+
+/// A `google` or `office365` source: every lookup reads the caller's address book.
+#[derive(Debug)]
+pub struct CloudBackend {
+    pub spec: Arc<SourceSpec>,
+    pub books: Arc<Books>,
+    /// The field search results are sorted by (`office365`: `givenName`, as wazo-dird); `None`:
+    /// the provider's order.
+    pub sort_by: Option<&'static str>,
+}
+
+impl CloudBackend {
+    async fn book(&self, context: &Context) -> Result<book::Book, actors::Failure> {
+        self.books
+            .get(context)
+            .await
+            .map_err(crate::backends::request_failed)
+    }
+}
+
+impl crate::backends::Backend for CloudBackend {
+    fn search(
+        self: Arc<Self>,
+        term: String,
+        context: Context,
+    ) -> futures_util::future::BoxFuture<'static, Result<Vec<RawContact>, actors::Failure>> {
+        Box::pin(async move {
+            let book = self.book(&context).await?;
+            let mut found = search(&book, &self.spec.searched_columns, &term);
+            if let Some(field) = self.sort_by {
+                found.sort_by(|a, b| {
+                    let text = |c: &RawContact| {
+                        c.fields
+                            .get(field)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    text(a).cmp(&text(b))
+                });
+            }
+            Ok(found)
+        })
+    }
+
+    fn first_match(
+        self: Arc<Self>,
+        exten: String,
+        context: Context,
+    ) -> futures_util::future::BoxFuture<'static, Result<Option<RawContact>, actors::Failure>> {
+        Box::pin(async move {
+            let book = self.book(&context).await?;
+            Ok(first_match(&book, &self.spec.first_matched_columns, &exten).cloned())
+        })
+    }
+
+    fn match_all(
+        self: Arc<Self>,
+        extens: Vec<String>,
+        context: Context,
+    ) -> futures_util::future::BoxFuture<
+        'static,
+        Result<HashMap<String, RawContact>, actors::Failure>,
+    > {
+        Box::pin(async move {
+            let book = self.book(&context).await?;
+            Ok(extens
+                .into_iter()
+                .filter_map(|exten| {
+                    let found =
+                        first_match(&book, &self.spec.first_matched_columns, &exten).cloned();
+                    found.map(|contact| (exten, contact))
+                })
+                .collect())
+        })
+    }
+
+    fn list(
+        self: Arc<Self>,
+        ids: Vec<String>,
+        context: Context,
+    ) -> futures_util::future::BoxFuture<'static, Result<Vec<RawContact>, actors::Failure>> {
+        Box::pin(async move {
+            let book = self.book(&context).await?;
+            Ok(listed(&book, &ids))
+        })
+    }
+
+    fn unique_column(&self) -> Option<&str> {
+        Some("id")
+    }
+}
+
+/// `value` (text, a list of them, a map of them, or a list of maps) contains `folded` (a term
+/// folded with [`crate::text::fold`]), case- and accent-insensitively.
+fn contains(value: &Value, folded: &str) -> bool {
+    match value {
+        Value::String(text) => crate::text::fold(text).contains(folded),
+        Value::Array(items) => items.iter().any(|item| contains(item, folded)),
+        Value::Object(map) => map.values().any(|item| contains(item, folded)),
+        Value::Number(number) => number.to_string().contains(folded),
+        Value::Bool(_) | Value::Null => false,
+    }
+}
+
+/// `value` (or one of its items) is `exten`, case-insensitively.
+fn equals(value: &Value, exten: &str) -> bool {
+    match value {
+        Value::String(text) => text.to_lowercase() == exten,
+        Value::Array(items) => items.iter().any(|item| equals(item, exten)),
+        Value::Object(map) => map.values().any(|item| equals(item, exten)),
+        Value::Number(number) => number.to_string() == exten,
+        Value::Bool(_) | Value::Null => false,
+    }
+}
+
+/// The contacts of `book` whose searched `columns` contain `term`.
+pub fn search(book: &[RawContact], columns: &[String], term: &str) -> Vec<RawContact> {
+    let folded = crate::text::fold(term);
+    book.iter()
+        .filter(|contact| {
+            columns
+                .iter()
+                .filter_map(|column| contact.fields.get(column))
+                .any(|value| contains(value, &folded))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The first contact of `book` whose `columns` hold `exten`.
+pub fn first_match<'a>(
+    book: &'a [RawContact],
+    columns: &[String],
+    exten: &str,
+) -> Option<&'a RawContact> {
+    let exten = exten.to_lowercase();
+    book.iter().find(|contact| {
+        columns
+            .iter()
+            .filter_map(|column| contact.fields.get(column))
+            .any(|value| equals(value, &exten))
+    })
+}
+
+/// The contacts of `book` whose `id` is one of `ids` (favorites).
+pub fn listed(book: &[RawContact], ids: &[String]) -> Vec<RawContact> {
+    book.iter()
+        .filter(|contact| {
+            contact
+                .fields
+                .get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| ids.iter().any(|wanted| wanted == id))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The contacts of `book` with a value containing `term` in any field (the contacts route's
+/// `search`).
+pub fn anywhere(book: &[RawContact], term: &str) -> Vec<RawContact> {
+    let folded = crate::text::fold(term);
+    book.iter()
+        .filter(|contact| {
+            contact
+                .fields
+                .iter()
+                .any(|(key, value)| key != "id" && contains(value, &folded))
+        })
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn contact(fields: Value) -> RawContact {
+        RawContact::from_fields(fields.as_object().cloned().unwrap_or_default())
+    }
+
+    #[test]
+    fn terms_match_text_lists_and_maps_without_case_or_accents() {
+        let book = vec![
+            contact(
+                json!({"id": "1", "name": "Élodie Béranger", "numbers": ["5551234"], "emails": [{"address": "e@x.org", "label": "work"}]}),
+            ),
+            contact(json!({"id": "2", "name": "Bob", "numbers_by_label": {"mobile": "5559999"}})),
+        ];
+        let columns = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        let found = |term| {
+            search(
+                &book,
+                &columns(&["name", "numbers", "emails", "numbers_by_label"]),
+                term,
+            )
+        };
+        assert_eq!(found("elo").len(), 1);
+        assert_eq!(
+            found("E@X").len(),
+            1,
+            "a map inside a list is searched by its values"
+        );
+        assert_eq!(
+            found("9999").len(),
+            1,
+            "a map is searched by its values, not its labels"
+        );
+        assert!(found("mobile").is_empty());
+        assert_eq!(
+            first_match(&book, &columns(&["numbers"]), "5551234").map(|c| &c.fields["id"]),
+            Some(&json!("1"))
+        );
+        assert!(
+            first_match(&book, &columns(&["numbers"]), "555").is_none(),
+            "a reverse lookup matches whole numbers"
+        );
+        assert_eq!(listed(&book, &["2".into()]).len(), 1);
+        assert_eq!(anywhere(&book, "bob").len(), 1);
+    }
+}
