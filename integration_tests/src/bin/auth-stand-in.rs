@@ -1,6 +1,7 @@
 //! Runs the wazo-auth stand-in on its own, for benchmarks and manual tries:
-//! `auth-stand-in PORT TOKEN` serves until killed; TOKEN is valid for every ACL in the master
-//! tenant, and the daemon's service login is `dird-service` / `dird-password`.
+//! `auth-stand-in PORT TOKEN [EXTERNAL]` serves until killed; TOKEN is valid for every ACL in the
+//! master tenant, and the daemon's service login is `dird-service` / `dird-password`; with
+//! EXTERNAL, TOKEN's user has Google and Microsoft accounts whose OAuth token is EXTERNAL.
 
 use integration_tests::auth_stand_in::{AuthStandIn, MASTER_TENANT};
 
@@ -18,6 +19,11 @@ fn main() {
         MASTER_TENANT,
         &["__accept_all__"],
     );
+    if let Some(external) = args.next() {
+        for kind in ["google", "microsoft"] {
+            stand_in.set_external("aaaaaaaa-0000-4000-8000-000000000001", kind, &external);
+        }
+    }
     println!("wazo-auth stand-in on 127.0.0.1:{port}");
     loop {
         std::thread::park();
@@ -25,6 +31,6 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: auth-stand-in PORT TOKEN");
+    eprintln!("usage: auth-stand-in PORT TOKEN [EXTERNAL]");
     std::process::exit(2)
 }

@@ -19,8 +19,57 @@ use std::time::{Duration, Instant};
 /// How soon a user without an account is asked about again.
 const NO_ACCOUNT_RETRY: Duration = Duration::from_secs(30);
 
-/// A user's contacts, as the backend converted them.
-pub type Book = Arc<Vec<RawContact>>;
+/// A user's contacts, as the backend converted them, with the folded text of their searched
+/// columns (so that a lookup folds its term once, not every value of every contact).
+#[derive(Debug, Default)]
+pub struct AddressBook {
+    contacts: Vec<RawContact>,
+    /// Per contact: its searched columns' values, folded, one per line.
+    haystacks: Vec<String>,
+}
+
+impl AddressBook {
+    pub fn new(contacts: Vec<RawContact>, searched_columns: &[String]) -> Self {
+        let haystacks = contacts
+            .iter()
+            .map(|contact| {
+                let mut text = String::new();
+                for value in searched_columns
+                    .iter()
+                    .filter_map(|c| contact.fields.get(c))
+                {
+                    super::fold_into(value, &mut text);
+                }
+                text
+            })
+            .collect();
+        AddressBook {
+            contacts,
+            haystacks,
+        }
+    }
+
+    /// The contacts whose searched columns contain `term`, case- and accent-insensitively.
+    pub fn search(&self, term: &str) -> Vec<RawContact> {
+        let folded = crate::text::fold(term);
+        self.haystacks
+            .iter()
+            .zip(&self.contacts)
+            .filter(|(haystack, _)| haystack.contains(&folded))
+            .map(|(_, contact)| contact.clone())
+            .collect()
+    }
+}
+
+impl std::ops::Deref for AddressBook {
+    type Target = [RawContact];
+    fn deref(&self) -> &[RawContact] {
+        &self.contacts
+    }
+}
+
+/// A user's address book, shared by the lookups that read it.
+pub type Book = Arc<AddressBook>;
 
 /// What a fetch found.
 #[derive(Debug)]
@@ -192,7 +241,10 @@ impl Books {
         let now = Instant::now();
         let no_account = matches!(fetched, Fetched::NoAccount);
         let (book, due) = match fetched {
-            Fetched::Book(contacts) => (Arc::new(contacts), now + self.ttl),
+            Fetched::Book(contacts) => (
+                Arc::new(AddressBook::new(contacts, &self.spec.searched_columns)),
+                now + self.ttl,
+            ),
             Fetched::NoAccount => (Book::default(), now + NO_ACCOUNT_RETRY.min(self.ttl)),
         };
         *slot.kept() = Some(Kept {

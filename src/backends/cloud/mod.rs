@@ -205,7 +205,7 @@ impl crate::backends::Backend for CloudBackend {
     ) -> futures_util::future::BoxFuture<'static, Result<Vec<RawContact>, actors::Failure>> {
         Box::pin(async move {
             let book = self.book(&context).await?;
-            let mut found = search(&book, &self.spec.searched_columns, &term);
+            let mut found = book.search(&term);
             if let Some(field) = self.sort_by {
                 found.sort_by(|a, b| {
                     let text = |c: &RawContact| {
@@ -282,6 +282,23 @@ fn contains(value: &Value, folded: &str) -> bool {
     }
 }
 
+/// Appends the text of `value` (text, numbers, list items, map values), folded, one per line.
+fn fold_into(value: &Value, text: &mut String) {
+    match value {
+        Value::String(item) => {
+            text.push_str(&crate::text::fold(item));
+            text.push('\n');
+        }
+        Value::Number(number) => {
+            text.push_str(&number.to_string());
+            text.push('\n');
+        }
+        Value::Array(items) => items.iter().for_each(|item| fold_into(item, text)),
+        Value::Object(map) => map.values().for_each(|item| fold_into(item, text)),
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
 /// `value` (or one of its items) is `exten`, case-insensitively.
 fn equals(value: &Value, exten: &str) -> bool {
     match value {
@@ -291,20 +308,6 @@ fn equals(value: &Value, exten: &str) -> bool {
         Value::Number(number) => number.to_string() == exten,
         Value::Bool(_) | Value::Null => false,
     }
-}
-
-/// The contacts of `book` whose searched `columns` contain `term`.
-pub fn search(book: &[RawContact], columns: &[String], term: &str) -> Vec<RawContact> {
-    let folded = crate::text::fold(term);
-    book.iter()
-        .filter(|contact| {
-            columns
-                .iter()
-                .filter_map(|column| contact.fields.get(column))
-                .any(|value| contains(value, &folded))
-        })
-        .cloned()
-        .collect()
 }
 
 /// The first contact of `book` whose `columns` hold `exten`.
@@ -369,13 +372,11 @@ mod tests {
             contact(json!({"id": "2", "name": "Bob", "numbers_by_label": {"mobile": "5559999"}})),
         ];
         let columns = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
-        let found = |term| {
-            search(
-                &book,
-                &columns(&["name", "numbers", "emails", "numbers_by_label"]),
-                term,
-            )
-        };
+        let indexed = book::AddressBook::new(
+            book.clone(),
+            &columns(&["name", "numbers", "emails", "numbers_by_label"]),
+        );
+        let found = |term| indexed.search(term);
         assert_eq!(found("elo").len(), 1);
         assert_eq!(
             found("E@X").len(),

@@ -42,7 +42,7 @@ pub(super) async fn address_book(
     state: &AppState,
     backend: &str,
     uuid: &str,
-) -> Result<Arc<Vec<RawContact>>, ApiError> {
+) -> Result<crate::backends::cloud::book::Book, ApiError> {
     let source = state
         .directory
         .sources
