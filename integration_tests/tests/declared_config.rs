@@ -146,7 +146,7 @@ async fn backends_lists_installed_and_enabled_kinds_only() {
     assert_eq!(status, 200);
     assert_eq!(
         body,
-        json!({"total": 6, "filtered": 6, "items": [{"name": "conference"}, {"name": "csv"}, {"name": "ldap"}, {"name": "personal"}, {"name": "phonebook"}, {"name": "wazo"}]})
+        json!({"total": 8, "filtered": 8, "items": [{"name": "conference"}, {"name": "csv"}, {"name": "google"}, {"name": "ldap"}, {"name": "office365"}, {"name": "personal"}, {"name": "phonebook"}, {"name": "wazo"}]})
     );
     let (_, body) = dird.get("/0.1/backends?search=LD", "admin", None).await;
     assert_eq!(body["items"], json!([{"name": "ldap"}]));

@@ -3,11 +3,8 @@
 //! `numbers`, `numbers_by_label`, `numbers_except_label`, `emails`, `organizations`, `addresses`,
 //! `note`. Its sources have an `auth` field only (wazo-auth, where the user's token is).
 
-use super::book::{Fetched, Fetcher};
-use super::external::{access_token, External};
-use super::{auth_endpoint, CloudBackend};
-use crate::backends::http::{client, Verify};
-use crate::backends::{Backend, Deps, FieldErrors, Kind, RawContact, SourceSpec};
+use super::{CloudSettings, Provider};
+use crate::backends::{Backend, Deps, FieldErrors, Kind, SourceSpec};
 use futures_util::future::BoxFuture;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -49,95 +46,40 @@ fn build(
     spec: Arc<SourceSpec>,
     deps: Deps,
 ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
-    Box::pin(async move {
-        let fetcher = fetcher(&deps).await?;
-        let books = deps.cloud.books(&spec, &deps.confd, fetcher);
-        let backend: Arc<dyn Backend> = Arc::new(CloudBackend {
-            spec,
-            books,
-            sort_by: None,
-        });
-        Ok(backend)
-    })
+    super::build(spec, deps, &PROVIDER)
 }
 
-/// How a `google` source fetches a user's book.
-pub async fn fetcher(deps: &Deps) -> Result<Fetcher, String> {
-    let settings = deps.cloud.settings.clone();
-    let google = client(settings.timeout, &Verify::Enabled(true)).await?;
-    let fetcher: Fetcher = Arc::new(
-        move |spec: Arc<SourceSpec>, wazo_token: String, user: String| {
-            let (google, settings) = (google.clone(), settings.clone());
-            Box::pin(async move {
-                let auth = auth_endpoint(&spec);
-                let to_auth = client(settings.timeout.min(auth.timeout()), &auth.verify).await?;
-                let token =
-                    match access_token(&to_auth, &auth, "google", &user, &wazo_token).await? {
-                        External::AccessToken(token) => token,
-                        External::NoAccount => return Ok(Fetched::NoAccount),
-                    };
-                let url = format!(
-                    "{}/v1/people/me/connections",
-                    settings.google_url.trim_end_matches('/')
-                );
-                let mut contacts = Vec::new();
-                let mut page_token: Option<String> = None;
-                loop {
-                    let mut query = vec![("personFields", PERSON_FIELDS), ("pageSize", PAGE_SIZE)];
-                    if let Some(page) = &page_token {
-                        query.push(("pageToken", page.as_str()));
-                    }
-                    let response = google
-                        .get(&url)
-                        .query(&query)
-                        .bearer_auth(&token)
-                        .header("Accept", "application/json")
-                        .send()
-                        .await
-                        .map_err(|e| format!("Google {url}: {e}"))?;
-                    let status = response.status();
-                    if status == reqwest::StatusCode::UNAUTHORIZED
-                        || status == reqwest::StatusCode::FORBIDDEN
-                    {
-                        tracing::info!(source = %spec.name, %user, %status, "Google refused the user's token");
-                        return Ok(Fetched::NoAccount);
-                    }
-                    if !status.is_success() {
-                        return Err(format!("Google {url} answered {status}"));
-                    }
-                    let page: Value = response
-                        .json()
-                        .await
-                        .map_err(|e| format!("Google {url}: {e}"))?;
-                    let people = page["connections"]
-                        .as_array()
-                        .map(Vec::as_slice)
-                        .unwrap_or_default();
-                    contacts.extend(people.iter().map(|person| contact(person, &spec)));
-                    page_token = page["nextPageToken"]
-                        .as_str()
-                        .filter(|t| !t.is_empty())
-                        .map(str::to_owned);
-                    if page_token.is_none() {
-                        break;
-                    }
-                }
-                Ok(Fetched::Book(contacts))
-            }) as BoxFuture<'static, Result<Fetched, String>>
-        },
-    );
-    Ok(fetcher)
+/// Google's People API: `people/me/connections`, every page (`nextPageToken`), Google's order.
+pub static PROVIDER: Provider = Provider {
+    external: "google",
+    label: "Google",
+    first_page: |_, settings| (connections_url(settings), query(None)),
+    next_page: |page, url, _| {
+        let token = page["nextPageToken"].as_str().filter(|t| !t.is_empty())?;
+        Some((url.to_owned(), query(Some(token))))
+    },
+    items: "connections",
+    convert,
+    reverse_from: "name",
+    sort_by: None,
+};
+
+fn connections_url(settings: &CloudSettings) -> String {
+    format!(
+        "{}/v1/people/me/connections",
+        settings.google_url.trim_end_matches('/')
+    )
 }
 
-/// A person of the People API as a contact, with a `reverse` field when the source's
-/// `format_columns` have none (wazo-dird shows the `name` then).
-fn contact(person: &Value, spec: &SourceSpec) -> RawContact {
-    let mut fields = convert(person);
-    if !spec.format_columns.contains_key("reverse") {
-        let name = fields.get("name").cloned().unwrap_or(Value::Null);
-        fields.insert("reverse".into(), name);
+fn query(page_token: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut query = vec![
+        ("personFields", PERSON_FIELDS.to_owned()),
+        ("pageSize", PAGE_SIZE.to_owned()),
+    ];
+    if let Some(token) = page_token {
+        query.push(("pageToken", token.to_owned()));
     }
-    RawContact::from_fields(fields)
+    query
 }
 
 /// The label of an entry: its `type`, `other` without one; `None` for an empty one.

@@ -15,8 +15,10 @@ pub mod office365;
 use crate::auth::AuthService;
 use crate::backends::confd::config::{Credentials, Endpoint};
 use crate::backends::confd::ConfdHub;
-use crate::backends::{Context, RawContact, SourceSpec};
+use crate::backends::http::{client, Verify};
+use crate::backends::{Context, Deps, RawContact, SourceSpec};
 use book::Books;
+use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -165,6 +167,125 @@ impl WazoTokens {
             .clone()
             .ok_or_else(|| "no wazo-auth token to read the user's external token with".to_owned())
     }
+}
+
+/// A page to ask a provider for: its URL and query.
+pub type Page = (String, Vec<(&'static str, String)>);
+
+/// What differs between Google's People API and Microsoft Graph.
+#[derive(Debug)]
+pub struct Provider {
+    /// wazo-auth's name of the user's account (`google`, `microsoft`).
+    pub external: &'static str,
+    /// The provider's name, in logs and errors.
+    pub label: &'static str,
+    /// The first page of a source's address book.
+    pub first_page: fn(&SourceSpec, &CloudSettings) -> Page,
+    /// The page after `current`, as the answer `page` links it.
+    pub next_page: fn(&Value, &str, &CloudSettings) -> Option<Page>,
+    /// Where a page holds its contacts.
+    pub items: &'static str,
+    /// A contact as the backend keeps it.
+    pub convert: fn(&Value) -> Map<String, Value>,
+    /// What reverse lookups show when the source has no `reverse` format column.
+    pub reverse_from: &'static str,
+    /// The field search results are sorted by; `None`: the provider's order.
+    pub sort_by: Option<&'static str>,
+}
+
+/// How a source of `provider` fetches a user's book: the user's OAuth token from wazo-auth, then
+/// every page, each call under `cloud_contacts.timeout`.
+pub async fn fetcher(deps: &Deps, provider: &'static Provider) -> Result<book::Fetcher, String> {
+    let settings = deps.cloud.settings.clone();
+    let http = client(settings.timeout, &Verify::Enabled(true)).await?;
+    let fetcher: book::Fetcher = Arc::new(
+        move |spec: Arc<SourceSpec>, wazo_token: String, user: String| {
+            let (http, settings) = (http.clone(), settings.clone());
+            Box::pin(async move {
+                let auth = auth_endpoint(&spec);
+                let to_auth = client(settings.timeout.min(auth.timeout()), &auth.verify).await?;
+                let token = match external::access_token(
+                    &to_auth,
+                    &auth,
+                    provider.external,
+                    &user,
+                    &wazo_token,
+                )
+                .await?
+                {
+                    external::External::AccessToken(token) => token,
+                    external::External::NoAccount => return Ok(book::Fetched::NoAccount),
+                };
+                let label = provider.label;
+                let mut next = Some((provider.first_page)(&spec, &settings));
+                let mut contacts = Vec::new();
+                while let Some((url, query)) = next.take() {
+                    let response = http
+                        .get(&url)
+                        .query(&query)
+                        .bearer_auth(&token)
+                        .header("Accept", "application/json")
+                        .send()
+                        .await
+                        .map_err(|e| format!("{label} {url}: {e}"))?;
+                    let status = response.status();
+                    if status == reqwest::StatusCode::UNAUTHORIZED
+                        || status == reqwest::StatusCode::FORBIDDEN
+                    {
+                        tracing::info!(source = %spec.name, %user, %status, "{label} refused the user's token");
+                        return Ok(book::Fetched::NoAccount);
+                    }
+                    if !status.is_success() {
+                        return Err(format!("{label} {url} answered {status}"));
+                    }
+                    let page: Value = response
+                        .json()
+                        .await
+                        .map_err(|e| format!("{label} {url}: {e}"))?;
+                    let items = page[provider.items]
+                        .as_array()
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
+                    contacts.extend(items.iter().map(|item| contact(item, &spec, provider)));
+                    next = (provider.next_page)(&page, &url, &settings);
+                }
+                Ok(book::Fetched::Book(contacts))
+            }) as BoxFuture<'static, Result<book::Fetched, String>>
+        },
+    );
+    Ok(fetcher)
+}
+
+/// A provider's contact as the backend keeps it, with a `reverse` field when the source's
+/// `format_columns` have none (what wazo-dird shows then).
+fn contact(item: &Value, spec: &SourceSpec, provider: &Provider) -> RawContact {
+    let mut fields = (provider.convert)(item);
+    if !spec.format_columns.contains_key("reverse") {
+        let shown = fields
+            .get(provider.reverse_from)
+            .cloned()
+            .unwrap_or(Value::Null);
+        fields.insert("reverse".into(), shown);
+    }
+    RawContact::from_fields(fields)
+}
+
+/// Builds the backend of a source of `provider`.
+pub fn build(
+    spec: Arc<SourceSpec>,
+    deps: Deps,
+    provider: &'static Provider,
+) -> BoxFuture<'static, Result<Arc<dyn crate::backends::Backend>, String>> {
+    Box::pin(async move {
+        let fetcher = fetcher(&deps, provider).await?;
+        let books = deps.cloud.books(&spec, &deps.confd, fetcher);
+        let backend: Arc<dyn crate::backends::Backend> = Arc::new(CloudBackend {
+            spec,
+            books,
+            sort_by: provider.sort_by,
+        });
+        Ok(backend)
+    })
 }
 
 /// `auth`, checked and filled with wazo-dird's defaults (`localhost:443`, https, `/api/auth`,

@@ -2,10 +2,7 @@
 //! `endpoint`, every page through `@odata.nextLink`), each as Graph gives it plus the fields
 //! wazo-dird adds: `email`, `numbers` (mobile first) and `numbers_except_label`.
 
-use super::book::{Fetched, Fetcher};
-use super::external::{access_token, External};
-use super::{auth_endpoint, CloudBackend, CloudSettings};
-use crate::backends::http::{client, Verify};
+use super::{CloudSettings, Provider};
 use crate::backends::{Backend, Deps, FieldErrors, Kind, RawContact, SourceSpec};
 use futures_util::future::BoxFuture;
 use serde_json::{json, Map, Value};
@@ -61,17 +58,34 @@ fn build(
     spec: Arc<SourceSpec>,
     deps: Deps,
 ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
-    Box::pin(async move {
-        let fetcher = fetcher(&deps).await?;
-        let books = deps.cloud.books(&spec, &deps.confd, fetcher);
-        let backend: Arc<dyn Backend> = Arc::new(CloudBackend {
-            spec,
-            books,
-            sort_by: Some("givenName"),
-        });
-        Ok(backend)
-    })
+    super::build(spec, deps, &PROVIDER)
 }
+
+/// Microsoft Graph: the source's `endpoint`, every page (`@odata.nextLink`); search results sorted
+/// by `givenName`, as wazo-dird sorts them.
+pub static PROVIDER: Provider = Provider {
+    external: "microsoft",
+    label: "Microsoft Graph",
+    first_page: |spec, settings| {
+        let endpoint = spec
+            .extra_fields
+            .get("endpoint")
+            .and_then(Value::as_str)
+            .unwrap_or(DEFAULT_ENDPOINT);
+        (
+            routed(endpoint, settings),
+            vec![("$top", PAGE_SIZE.to_owned())],
+        )
+    },
+    next_page: |page, _, settings| {
+        let link = page["@odata.nextLink"].as_str()?;
+        Some((routed(link, settings), Vec::new()))
+    },
+    items: "value",
+    convert,
+    reverse_from: "givenName",
+    sort_by: Some("givenName"),
+};
 
 /// `url` with Graph's own address replaced by the configured one (`cloud_contacts.microsoft_url`).
 fn routed(url: &str, settings: &CloudSettings) -> String {
@@ -81,83 +95,6 @@ fn routed(url: &str, settings: &CloudSettings) -> String {
         }
         _ => url.to_owned(),
     }
-}
-
-/// How an `office365` source fetches a user's book.
-pub async fn fetcher(deps: &Deps) -> Result<Fetcher, String> {
-    let settings = deps.cloud.settings.clone();
-    let graph = client(settings.timeout, &Verify::Enabled(true)).await?;
-    let fetcher: Fetcher = Arc::new(
-        move |spec: Arc<SourceSpec>, wazo_token: String, user: String| {
-            let (graph, settings) = (graph.clone(), settings.clone());
-            Box::pin(async move {
-                let auth = auth_endpoint(&spec);
-                let to_auth = client(settings.timeout.min(auth.timeout()), &auth.verify).await?;
-                let token =
-                    match access_token(&to_auth, &auth, "microsoft", &user, &wazo_token).await? {
-                        External::AccessToken(token) => token,
-                        External::NoAccount => return Ok(Fetched::NoAccount),
-                    };
-                let endpoint = spec
-                    .extra_fields
-                    .get("endpoint")
-                    .and_then(Value::as_str)
-                    .unwrap_or(DEFAULT_ENDPOINT);
-                let mut next = Some(routed(endpoint, &settings));
-                let mut first = true;
-                let mut contacts = Vec::new();
-                while let Some(url) = next.take() {
-                    let mut request = graph
-                        .get(&url)
-                        .bearer_auth(&token)
-                        .header("Accept", "application/json");
-                    if first {
-                        request = request.query(&[("$top", PAGE_SIZE)]);
-                        first = false;
-                    }
-                    let response = request
-                        .send()
-                        .await
-                        .map_err(|e| format!("Microsoft Graph {url}: {e}"))?;
-                    let status = response.status();
-                    if status == reqwest::StatusCode::UNAUTHORIZED
-                        || status == reqwest::StatusCode::FORBIDDEN
-                    {
-                        tracing::info!(source = %spec.name, %user, %status, "Microsoft Graph refused the user's token");
-                        return Ok(Fetched::NoAccount);
-                    }
-                    if !status.is_success() {
-                        return Err(format!("Microsoft Graph {url} answered {status}"));
-                    }
-                    let page: Value = response
-                        .json()
-                        .await
-                        .map_err(|e| format!("Microsoft Graph {url}: {e}"))?;
-                    let items = page["value"]
-                        .as_array()
-                        .map(Vec::as_slice)
-                        .unwrap_or_default();
-                    contacts.extend(items.iter().map(|item| contact(item, &spec)));
-                    next = page["@odata.nextLink"]
-                        .as_str()
-                        .map(|link| routed(link, &settings));
-                }
-                Ok(Fetched::Book(contacts))
-            }) as BoxFuture<'static, Result<Fetched, String>>
-        },
-    );
-    Ok(fetcher)
-}
-
-/// A Graph contact with wazo-dird's added fields, and `reverse` when the source's
-/// `format_columns` have none (wazo-dird shows the `givenName` then).
-fn contact(item: &Value, spec: &SourceSpec) -> RawContact {
-    let mut fields = convert(item);
-    if !spec.format_columns.contains_key("reverse") {
-        let given = fields.get("givenName").cloned().unwrap_or(Value::Null);
-        fields.insert("reverse".into(), given);
-    }
-    RawContact::from_fields(fields)
 }
 
 /// Graph's contact plus `email`, `numbers` and `numbers_except_label`, as wazo-dird adds them.

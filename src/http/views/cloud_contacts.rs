@@ -81,12 +81,14 @@ pub(super) async fn address_book(
     {
         Some(books) => books,
         None => {
-            let fetcher = if backend == "google" {
-                cloud::google::fetcher(&deps).await
+            let provider = if backend == "google" {
+                &cloud::google::PROVIDER
             } else {
-                office365::fetcher(&deps).await
-            }
-            .map_err(|e| unexpected(&spec, &e))?;
+                &office365::PROVIDER
+            };
+            let fetcher = cloud::fetcher(&deps, provider)
+                .await
+                .map_err(|e| unexpected(&spec, &e))?;
             CloudHub::books(&deps.cloud, &spec, &deps.confd, fetcher)
         }
     };
