@@ -530,6 +530,44 @@ async fn every_page_is_read_and_source_bodies_get_wazo_dirds_defaults() {
         "the last page is read: {body}"
     );
 
+    // wazo-auth away: as wazo-dird, "no token" (404); Graph failing: 503 unexpected-endpoint-error.
+    let mut away = auth(&s);
+    away["port"] = json!(integration_tests::free_port());
+    for (backend, body, status, error_id) in [
+        (
+            "google",
+            json!({"name": "auth away", "auth": away}),
+            404,
+            "no-token-found",
+        ),
+        (
+            "office365",
+            json!({"name": "graph failing", "auth": auth(&s), "endpoint": format!("{}/v1.0/me/nowhere", cloud.url())}),
+            503,
+            "unexpected-endpoint-error",
+        ),
+    ] {
+        let (_, created) = call(
+            &s,
+            Method::POST,
+            &format!("/0.1/backends/{backend}/sources"),
+            ADMIN,
+            Some(body),
+        )
+        .await;
+        let uuid = created["uuid"].as_str().expect("uuid");
+        let (answered, answer) = call(
+            &s,
+            Method::GET,
+            &format!("/0.1/backends/{backend}/sources/{uuid}/contacts"),
+            ADMIN,
+            None,
+        )
+        .await;
+        assert_eq!(answered, status, "{answer}");
+        assert_eq!(answer["error_id"], error_id, "{answer}");
+    }
+
     for (backend, extra) in [
         ("google", json!({})),
         (

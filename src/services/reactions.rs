@@ -1,7 +1,7 @@
 //! How the daemon reacts to the events of other Wazo services:
 //! - `auth_tenant_added` (wazo-auth): a new tenant gets wazo-dird's sources (conference, personal,
-//!   wazo, office365, google: the last two are stored and listed, and get an actor once their
-//!   backends exist), a display `auto_<name>` (eight French-titled columns) and a profile
+//!   wazo, office365, google, each read with wazo-dird's key file), a display `auto_<name>`
+//!   (eight French-titled columns) and a profile
 //!   `default` (lookup, favorites, reverse with a 0.5 s budget) over them;
 //! - `localization_edited` (wazo-confd): the tenant's country is stored;
 //! - `user_deleted` (wazo-confd): the user is forgotten, with its personal contacts and favorites.

@@ -79,10 +79,27 @@ pub enum Fetched {
     NoAccount,
 }
 
+/// Why a book could not be fetched.
+#[derive(Debug, Clone)]
+pub enum FetchError {
+    /// wazo-auth did not give the user's OAuth token (away, or refusing the token it was asked with).
+    Auth(String),
+    /// The provider failed (away, an error status, an unreadable answer).
+    Provider(String),
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::Auth(message) | FetchError::Provider(message) => f.write_str(message),
+        }
+    }
+}
+
 /// Fetches one user's book: given the source, the wazo-auth token to read the user's OAuth token
 /// with, and the user.
 pub type Fetcher = Arc<
-    dyn Fn(Arc<SourceSpec>, String, String) -> BoxFuture<'static, Result<Fetched, String>>
+    dyn Fn(Arc<SourceSpec>, String, String) -> BoxFuture<'static, Result<Fetched, FetchError>>
         + Send
         + Sync,
 >;
@@ -184,7 +201,7 @@ impl Books {
     }
 
     /// The caller's address book (empty without a user or an account).
-    pub async fn get(self: &Arc<Self>, context: &Context) -> Result<Book, String> {
+    pub async fn get(self: &Arc<Self>, context: &Context) -> Result<Book, FetchError> {
         let Some(user) = context.user_uuid.clone().filter(|u| !u.is_empty()) else {
             return Ok(Book::default());
         };
@@ -231,9 +248,9 @@ impl Books {
         Some(Arc::clone(&kept.book))
     }
 
-    async fn fetch(&self, user: &str, context: &Context) -> Result<Fetched, String> {
+    async fn fetch(&self, user: &str, context: &Context) -> Result<Fetched, FetchError> {
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let token = self.tokens.token(context).await?;
+        let token = self.tokens.token(context).await.map_err(FetchError::Auth)?;
         (self.fetcher)(Arc::clone(&self.spec), token, user.to_owned()).await
     }
 

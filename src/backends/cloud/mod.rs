@@ -202,8 +202,11 @@ pub async fn fetcher(deps: &Deps, provider: &'static Provider) -> Result<book::F
         move |spec: Arc<SourceSpec>, wazo_token: String, user: String| {
             let (http, settings) = (http.clone(), settings.clone());
             Box::pin(async move {
+                use book::FetchError::{Auth, Provider};
                 let auth = auth_endpoint(&spec);
-                let to_auth = client(settings.timeout.min(auth.timeout()), &auth.verify).await?;
+                let to_auth = client(settings.timeout.min(auth.timeout()), &auth.verify)
+                    .await
+                    .map_err(Auth)?;
                 let token = match external::access_token(
                     &to_auth,
                     &auth,
@@ -211,7 +214,8 @@ pub async fn fetcher(deps: &Deps, provider: &'static Provider) -> Result<book::F
                     &user,
                     &wazo_token,
                 )
-                .await?
+                .await
+                .map_err(Auth)?
                 {
                     external::External::AccessToken(token) => token,
                     external::External::NoAccount => return Ok(book::Fetched::NoAccount),
@@ -227,7 +231,7 @@ pub async fn fetcher(deps: &Deps, provider: &'static Provider) -> Result<book::F
                         .header("Accept", "application/json")
                         .send()
                         .await
-                        .map_err(|e| format!("{label} {url}: {e}"))?;
+                        .map_err(|e| Provider(format!("{label} {url}: {e}")))?;
                     let status = response.status();
                     if status == reqwest::StatusCode::UNAUTHORIZED
                         || status == reqwest::StatusCode::FORBIDDEN
@@ -236,12 +240,12 @@ pub async fn fetcher(deps: &Deps, provider: &'static Provider) -> Result<book::F
                         return Ok(book::Fetched::NoAccount);
                     }
                     if !status.is_success() {
-                        return Err(format!("{label} {url} answered {status}"));
+                        return Err(Provider(format!("{label} {url} answered {status}")));
                     }
                     let page: Value = response
                         .json()
                         .await
-                        .map_err(|e| format!("{label} {url}: {e}"))?;
+                        .map_err(|e| Provider(format!("{label} {url}: {e}")))?;
                     let items = page[provider.items]
                         .as_array()
                         .map(Vec::as_slice)
@@ -250,7 +254,7 @@ pub async fn fetcher(deps: &Deps, provider: &'static Provider) -> Result<book::F
                     next = (provider.next_page)(&page, &url, &settings);
                 }
                 Ok(book::Fetched::Book(contacts))
-            }) as BoxFuture<'static, Result<book::Fetched, String>>
+            }) as BoxFuture<'static, Result<book::Fetched, book::FetchError>>
         },
     );
     Ok(fetcher)

@@ -5,6 +5,7 @@
 //! are Graph's contacts as Graph gives them. `search` (any field), `order`, `direction`, `limit`,
 //! `offset`; `total` and `filtered` both count the contacts matching the search, as wazo-dird's.
 
+use crate::backends::cloud::book::{Book, FetchError};
 use crate::backends::cloud::{self, office365, CloudHub};
 use crate::backends::{Context, Deps, RawContact, SourceSpec};
 use crate::http::authorized::Caller;
@@ -42,7 +43,7 @@ pub(super) async fn address_book(
     state: &AppState,
     backend: &str,
     uuid: &str,
-) -> Result<crate::backends::cloud::book::Book, ApiError> {
+) -> Result<Book, ApiError> {
     let source = state
         .directory
         .sources
@@ -97,10 +98,20 @@ pub(super) async fn address_book(
         user_uuid: Some(user.clone()),
         tenant_uuid: caller.tenant_uuid.clone(),
     };
-    let book = books
-        .get(&context)
-        .await
-        .map_err(|e| unexpected(&spec, &e))?;
+    let book = match books.get(&context).await {
+        Ok(book) => book,
+        // As wazo-dird: wazo-auth not giving the token reads as "no token"; Google failing as an
+        // empty book; Microsoft Graph failing as a 503.
+        Err(FetchError::Auth(error)) => {
+            tracing::warn!(source = %spec.name, %error, "could not read the user's external token");
+            return Err(no_token());
+        }
+        Err(FetchError::Provider(error)) if backend == "google" => {
+            tracing::warn!(source = %spec.name, %error, "could not read an address book");
+            return Ok(Book::default());
+        }
+        Err(FetchError::Provider(error)) => return Err(unexpected(&spec, &error)),
+    };
     if book.is_empty() && books.has_no_account(&user) {
         return Err(no_token());
     }
