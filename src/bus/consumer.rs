@@ -20,7 +20,6 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
 use serde_json::Value;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,8 +41,8 @@ pub type Handler =
 /// Which queue a consumer reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Queue {
-    /// `bus.queue_name`, durable, shared by the instances: each event is handled once. Its state is
-    /// `/status` `bus_consumer`.
+    /// `bus.queue_name`, durable, shared by the instances: each event is handled once. `/status`
+    /// `bus_consumer` is `ok` when both queues are consumed.
     Shared,
     /// A queue of this instance only (exclusive, deleted with the connection): every instance sees
     /// every event.
@@ -63,9 +62,7 @@ pub(super) async fn run(
             Ok(()) => backoff.reset(),
             Err(error) => tracing::warn!(%error, ?queue, "bus consumer disconnected"),
         }
-        if queue == Queue::Shared {
-            status.consuming.store(false, Ordering::Release);
-        }
+        status.set_ready(queue, false);
         tokio::time::sleep(backoff.next_delay()).await;
     }
 }
@@ -144,9 +141,7 @@ async fn consume(
             FieldTable::default(),
         )
         .await?;
-    if queue == Queue::Shared {
-        status.consuming.store(true, Ordering::Release);
-    }
+    status.set_ready(queue, true);
     tracing::info!(queue = %queue_name, events = ?events, "bus consumer ready");
     let dead_letters = dead_letter_queue(&channel, config).await?;
     while let Some(delivery) = deliveries.next().await {

@@ -22,8 +22,10 @@ use tokio::sync::mpsc;
 pub struct BusStatus {
     /// Connected, and publishing with confirms.
     pub publishing: AtomicBool,
-    /// Connected and consuming.
+    /// Connected and consuming from both queues (the instance's own and the shared one).
     pub consuming: AtomicBool,
+    own_ready: AtomicBool,
+    shared_ready: AtomicBool,
     /// Events waiting for the broker's confirmation.
     pub backlog: AtomicUsize,
     /// Events the broker confirmed.
@@ -32,6 +34,21 @@ pub struct BusStatus {
     pub dropped: AtomicU64,
     /// Events handed to the publisher.
     pub submitted: AtomicU64,
+}
+
+impl BusStatus {
+    /// The consumer of `queue` is ready (bound and consuming) or not: `consuming` says whether
+    /// both are, so that `/status` shows `ok` only once every event the daemon listens to arrives.
+    pub(crate) fn set_ready(&self, queue: consumer::Queue, ready: bool) {
+        let flag = match queue {
+            consumer::Queue::Own => &self.own_ready,
+            consumer::Queue::Shared => &self.shared_ready,
+        };
+        flag.store(ready, Ordering::SeqCst);
+        let both =
+            self.own_ready.load(Ordering::SeqCst) && self.shared_ready.load(Ordering::SeqCst);
+        self.consuming.store(both, Ordering::SeqCst);
+    }
 }
 
 /// A handle to publish events; cheap to clone. A disabled bus accepts and discards events.
