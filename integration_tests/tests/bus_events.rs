@@ -337,10 +337,13 @@ async fn a_stop_publishes_the_backlog_before_exiting() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         waited += Duration::from_millis(100);
     }
-    // The broker is back just as the daemon is told to stop: it publishes its backlog first.
-    // (Polled without blocking: the proxy runs on this test's runtime.)
-    proxy.resume();
+    // The daemon is told to stop with its backlog waiting, and the broker comes back while it
+    // waits: it publishes the backlog before it exits. (The broker comes back after the signal,
+    // so that the backlog is still there when the stop starts waiting for it; polled without
+    // blocking: the proxy runs on this test's runtime.)
     dird.signal(nix::sys::signal::Signal::SIGTERM);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.resume();
     let started = std::time::Instant::now();
     while dird.is_running() {
         assert!(
