@@ -38,7 +38,7 @@ impl AddressBook {
                     .iter()
                     .filter_map(|c| contact.fields.get(c))
                 {
-                    super::fold_into(value, &mut text);
+                    super::matching::fold_into(value, &mut text);
                 }
                 text
             })
@@ -137,7 +137,6 @@ pub struct Books {
     tokens: WazoTokens,
     fetcher: Fetcher,
     slots: Mutex<HashMap<String, Arc<Slot>>>,
-    fetches: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Books {
@@ -157,17 +156,11 @@ impl Books {
             tokens,
             fetcher,
             slots: Mutex::new(HashMap::new()),
-            fetches: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
     pub fn spec(&self) -> &SourceSpec {
         &self.spec
-    }
-
-    /// How many fetches were made (for tests and `/status`).
-    pub fn fetches(&self) -> u64 {
-        self.fetches.load(Ordering::Relaxed)
     }
 
     /// Whether the last fetch of `user`'s book found no account.
@@ -249,7 +242,6 @@ impl Books {
     }
 
     async fn fetch(&self, user: &str, context: &Context) -> Result<Fetched, FetchError> {
-        self.fetches.fetch_add(1, Ordering::Relaxed);
         let token = self.tokens.token(context).await.map_err(FetchError::Auth)?;
         (self.fetcher)(Arc::clone(&self.spec), token, user.to_owned()).await
     }
