@@ -45,6 +45,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             .contact_cache
             .then(|| usize::try_from(config.contact_cache_max_contacts).unwrap_or(usize::MAX)),
         std::time::Duration::from_secs_f64(config.db_statement_timeout),
+        std::time::Duration::from_secs_f64(config.db_startup_wait),
     )?;
     if config.db_uri.is_none() {
         tracing::warn!("no database (db_uri is null): routes that need one answer 503");

@@ -118,6 +118,10 @@ impl AuthStandIn {
         });
     }
 
+    pub fn remove_tenant(&self, uuid: &str) {
+        self.lock().tenants.retain(|tenant| tenant.uuid != uuid);
+    }
+
     pub fn add_token(&self, token: &str, user_uuid: Option<&str>, tenant_uuid: &str, acl: &[&str]) {
         self.lock().tokens.insert(
             token.into(),

@@ -156,6 +156,32 @@ impl Recorder {
 
 /// Publishes an event as another Wazo service would: header `name`, body `{name, data}`; or a raw body.
 pub async fn publish(exchange: &str, name: &str, body: &[u8]) {
+    publish_routed(exchange, "", name, body).await;
+}
+
+/// Declares `exchange` durable, of `kind`, as another Wazo service that started first would.
+pub async fn declare_exchange(exchange: &str, kind: ExchangeKind) {
+    let connection = Connection::connect(&uri(), ConnectionProperties::default())
+        .await
+        .expect("broker");
+    let channel = connection.create_channel().await.expect("channel");
+    channel
+        .exchange_declare(
+            exchange.into(),
+            kind,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .expect("exchange");
+    let _ = connection.close(200, "done".into()).await;
+}
+
+/// [`publish`] with a routing key (what a topic exchange routes by).
+pub async fn publish_routed(exchange: &str, routing_key: &str, name: &str, body: &[u8]) {
     let connection = Connection::connect(&uri(), ConnectionProperties::default())
         .await
         .expect("broker");
@@ -165,7 +191,7 @@ pub async fn publish(exchange: &str, name: &str, body: &[u8]) {
     channel
         .basic_publish(
             exchange.into(),
-            "".into(),
+            routing_key.into(),
             lapin::options::BasicPublishOptions::default(),
             body,
             lapin::BasicProperties::default()

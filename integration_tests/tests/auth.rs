@@ -363,3 +363,95 @@ async fn an_ended_session_drops_the_cached_checks_at_once() {
     .await;
     integration_tests::broker::clean_up(&exchange, Some(&format!("{exchange}-queue"))).await;
 }
+
+/// A tenant that wazo-auth announces is seen by `recurse=true` at once, though the trees of
+/// sub-tenants are cached for 10 minutes; one it deletes is gone at once too.
+#[tokio::test]
+async fn a_new_or_deleted_tenant_is_seen_by_recurse_at_once() {
+    const CHILD: &str = "eeeeeeee-eeee-4eee-8eee-eeeeeeeeee55";
+    let auth = stand_in();
+    let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
+    let queue = format!("{exchange}-queue");
+    let database = integration_tests::postgres::TestDatabase::create().await;
+    let csv = tempfile::NamedTempFile::new().expect("csv");
+    std::fs::write(csv.path(), "id,name\n1,A\n").expect("write");
+    integration_tests::daemon::set_mode(csv.path(), 0o644);
+    let dird = daemon(
+        &auth,
+        json!({"auth": {"cache_ttl": 600}, "db_uri": database.uri(),
+               "bus": {"enabled": true, "host": "127.0.0.1", "port": 5672, "exchange_name": exchange, "queue_name": queue}}),
+    )
+    .await;
+    dird.wait_for_status(ADMIN, "bus_consumer", "ok", Duration::from_secs(15))
+        .await;
+    dird.wait_for_status(ADMIN, "database", "ok", Duration::from_secs(15))
+        .await;
+    let create = |name: &'static str, tenant: &'static str| {
+        let body = json!({"name": name, "file": csv.path()}).to_string();
+        let dird = &dird;
+        async move {
+            let (status, body) = dird
+                .send(
+                    Method::POST,
+                    "/0.1/backends/csv/sources",
+                    ADMIN,
+                    Some(tenant),
+                    Some(&body),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+        }
+    };
+    let names = || async {
+        let (_, body) = dird
+            .get("/0.1/sources?recurse=true", ADMIN, Some(MASTER_TENANT))
+            .await;
+        let mut names: Vec<String> = body["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.retain(|name| name.ends_with("-src"));
+        names.sort();
+        names
+    };
+    create("parent-src", MASTER_TENANT).await;
+    assert_eq!(names().await, ["parent-src"], "the tree is read and cached");
+    auth.add_tenant(CHILD, "child", MASTER_TENANT);
+    create("child-src", CHILD).await;
+    let event = |name: &str| {
+        json!({"name": name, "origin_uuid": "wazo-auth",
+               "data": {"uuid": CHILD, "name": "child", "slug": "child", "domain_names": []}})
+        .to_string()
+    };
+    integration_tests::broker::publish(
+        &exchange,
+        "auth_tenant_added",
+        event("auth_tenant_added").as_bytes(),
+    )
+    .await;
+    integration_tests::eventually(
+        Duration::from_secs(1),
+        "the new tenant's source",
+        || async { names().await == ["child-src", "parent-src"] },
+    )
+    .await;
+    auth.remove_tenant(CHILD);
+    integration_tests::broker::publish(
+        &exchange,
+        "auth_tenant_deleted",
+        event("auth_tenant_deleted").as_bytes(),
+    )
+    .await;
+    integration_tests::eventually(
+        Duration::from_secs(1),
+        "the deleted tenant gone",
+        || async { names().await == ["parent-src"] },
+    )
+    .await;
+    integration_tests::broker::clean_up(&exchange, Some(&queue)).await;
+}

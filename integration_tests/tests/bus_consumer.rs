@@ -282,6 +282,71 @@ async fn country_user_deletion_and_a_poison_message() {
     clean_up(&s.exchange, Some(&s.queue)).await;
 }
 
+/// A stack whose exchange is a topic exchange (`bus.exchange_type: topic`): the publisher and the
+/// consumer declare it alike, events routed by key are handled, and the others are let pass.
+#[tokio::test]
+async fn a_topic_exchange_is_declared_and_consumed_as_configured() {
+    let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
+    integration_tests::broker::declare_exchange(&exchange, lapin::ExchangeKind::Topic).await;
+    let queue = format!("{exchange}-queue");
+    let database = TestDatabase::create().await;
+    let dir = shared_tempdir();
+    let auth = static_auth(dir.path(), TOKENS);
+    let bus = json!({"enabled": true, "host": "127.0.0.1", "port": 5672, "exchange_name": exchange,
+                     "exchange_type": "topic", "queue_name": queue});
+    let config = base_config(
+        free_port(),
+        json!({"auth": auth, "db_uri": database.uri(), "bus": bus}),
+    );
+    let dird = Daemon::start_in(dir, config, &[]).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
+    dird.wait_for_status("t", "bus_consumer", "ok", Duration::from_secs(15))
+        .await;
+    let event = |name: &str, data: Value| json!({"name": name, "data": data}).to_string();
+    integration_tests::broker::publish_routed(
+        &exchange,
+        "calls.call.created",
+        "call_created",
+        event("call_created", json!({"call_id": "1"})).as_bytes(),
+    )
+    .await;
+    integration_tests::broker::publish_routed(
+        &exchange,
+        "config.localization.edited",
+        "localization_edited",
+        event(
+            "localization_edited",
+            json!({"tenant_uuid": NEW_TENANT, "country": "FR"}),
+        )
+        .as_bytes(),
+    )
+    .await;
+    let client = database.client().await;
+    eventually(Duration::from_secs(10), "the country", || async {
+        client
+            .query_opt(
+                "SELECT country FROM dird_tenant WHERE uuid = $1",
+                &[&NEW_TENANT],
+            )
+            .await
+            .expect("query")
+            .and_then(|row| row.get::<_, Option<String>>(0))
+            .as_deref()
+            == Some("FR")
+    })
+    .await;
+    let (_, status) = dird.get("/0.1/status", "t", None).await;
+    assert_eq!(status["bus_consumer"]["status"], "ok", "{status}");
+    assert_eq!(status["bus_publisher"]["status"], "ok", "{status}");
+    assert!(
+        !dird.stderr().contains("bus event rejected"),
+        "an event of another service is not an error: {}",
+        dird.stderr()
+    );
+    clean_up(&exchange, Some(&queue)).await;
+}
+
 #[tokio::test]
 async fn the_consumer_reconnects_by_itself_and_handles_what_came_meanwhile() {
     let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());

@@ -288,3 +288,45 @@ async fn a_source_that_keeps_timing_out_is_skipped_then_served_again_once_it_ans
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Two sources know the number: the local file answers at once, the web service 300 ms later. A
+/// single reverse lookup and GraphQL's batched one name the caller alike, after the first source to
+/// answer (upstream's fix of `reverse_many`, PR #259; before it, the last to answer won).
+#[tokio::test]
+async fn the_first_source_to_answer_names_the_caller_in_rest_and_graphql_alike() {
+    let rows: &[&[&str]] = &[
+        &["id", "firstname", "lastname", "number"],
+        &["9", "Bernard", "Remote", "1007"],
+    ];
+    let ws = CsvWebService::start(rows, ',', "utf-8", false);
+    ws.set_delay(Duration::from_millis(300));
+    let dird = start(vec![ws_source("ws", &ws, ",", json!({}))], json!({})).await;
+    let (status, body) = dird
+        .get(
+            &format!("/0.1/directories/reverse/default/{USER}?exten=1007"),
+            "t",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["display"].clone(), body["source"].clone()),
+        (json!("Benjamin"), json!("local"))
+    );
+    let query = json!({"query": r#"{ me { contacts(profile: "default", extens: ["1007", "5550000"]) { edges { node { wazoReverse wazoSourceName } } } } }"#});
+    let (status, body) = dird
+        .send(
+            reqwest::Method::POST,
+            "/0.1/graphql",
+            "t",
+            None,
+            Some(&query.to_string()),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"]["me"]["contacts"]["edges"],
+        json!([{"node": {"wazoReverse": "Benjamin", "wazoSourceName": "local"}}, {"node": null}]),
+        "{body}"
+    );
+}

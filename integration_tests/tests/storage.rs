@@ -242,6 +242,33 @@ async fn a_database_of_an_unknown_revision_is_not_touched() {
     assert_eq!(tables, vec!["alembic_version_dird"], "nothing was created");
 }
 
+/// Writes sent the moment the daemon answers, while it creates the schema of a new database, wait
+/// for it (`db_startup_wait`) instead of answering 503.
+#[tokio::test]
+async fn the_first_writes_after_start_wait_for_the_schema_instead_of_failing() {
+    let database = TestDatabase::create().await;
+    let dird = daemon(&database.uri()).await;
+    let writes = (0..5).map(|i| {
+        let body = json!({"name": format!("d{i}"), "columns": [{"field": "fn", "title": "Nom"}]});
+        let dird = &dird;
+        async move {
+            dird.send(
+                reqwest::Method::POST,
+                "/0.1/displays",
+                "t",
+                None,
+                Some(&body.to_string()),
+            )
+            .await
+        }
+    });
+    for (status, body) in futures_util::future::join_all(writes).await {
+        assert_eq!(status, 201, "{body}");
+    }
+    let (_, displays) = dird.get("/0.1/displays", "t", None).await;
+    assert_eq!(displays["total"], 5, "{displays}");
+}
+
 #[tokio::test]
 async fn postgresql_down_at_start_then_back_is_picked_up_without_restart() {
     let cluster = Cluster::init(free_port());
@@ -249,6 +276,24 @@ async fn postgresql_down_at_start_then_back_is_picked_up_without_restart() {
     let (status, body) = dird.get("/0.1/status", "t", None).await;
     assert_eq!(status, 200, "the daemon serves while the database is down");
     assert_eq!(body["database"]["status"], "fail");
+    // A database that is really unreachable answers 503 once the first attempt failed, not after
+    // the whole `db_startup_wait`.
+    let started = std::time::Instant::now();
+    let (status, body) = dird
+        .send(
+            reqwest::Method::POST,
+            "/0.1/displays",
+            "t",
+            None,
+            Some(r#"{"name": "d", "columns": [{"field": "fn"}]}"#),
+        )
+        .await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
 
     cluster.start();
     dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))

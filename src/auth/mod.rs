@@ -207,6 +207,12 @@ impl AuthService {
         self.tenants.clear();
     }
 
+    /// wazo-auth added or deleted a tenant (`auth_tenant_added`, `auth_tenant_deleted`): the cached
+    /// trees of sub-tenants are stale, so they are dropped (the token checks stay).
+    pub fn tenants_changed(&self) {
+        self.tenants.clear();
+    }
+
     /// The tenants `token` sees from `tenant` down (for `recurse=true`). A token that may not list
     /// tenants sees only `tenant`, as in wazo-dird.
     pub async fn visible_tenants(

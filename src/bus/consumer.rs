@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, BasicRejectOptions,
-    ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+    ConfirmSelectOptions, QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
@@ -81,17 +81,7 @@ async fn consume(
     .await?;
     let channel = connection.create_channel().await?;
     channel.basic_qos(16, BasicQosOptions::default()).await?;
-    channel
-        .exchange_declare(
-            config.exchange_name.clone().into(),
-            ExchangeKind::Headers,
-            ExchangeDeclareOptions {
-                durable: true,
-                ..ExchangeDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
+    super::publisher::declare_exchange(&channel, config).await?;
     let (name, options) = match queue {
         Queue::Shared => (
             config.queue_name.clone(),
@@ -113,7 +103,21 @@ async fn consume(
         .queue_declare(name.into(), options, FieldTable::default())
         .await?;
     let queue_name = declared.name().as_str().to_owned();
-    for event in events {
+    let by_name = super::publisher::exchange_kind(config) == ExchangeKind::Headers;
+    if !by_name {
+        // Events are told apart by their `name`, which only a headers exchange can match: any
+        // other type delivers everything (`#`), and the handler ignores the names it does not know.
+        channel
+            .queue_bind(
+                queue_name.clone().into(),
+                config.exchange_name.clone().into(),
+                "#".into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+    }
+    for event in events.iter().filter(|_| by_name) {
         let mut arguments = FieldTable::default();
         arguments.insert(
             "x-match".into(),
@@ -154,6 +158,8 @@ async fn consume(
             Err(error) => Err(HandlerError::Malformed(format!("not JSON: {error}"))),
         };
         let outcome = match event {
+            // A binding that is not by name (see above) delivers other events too.
+            Ok((name, _)) if !events.contains(&name.as_str()) => Ok(()),
             Ok((name, body)) => handle(handler, &name, body, config.handler_attempts).await,
             Err(error) => Err(error),
         };

@@ -63,27 +63,40 @@ fn properties(event: &Event, origin: &Origin) -> BasicProperties {
 async fn connect(config: &BusConfig) -> Result<(Connection, Channel), lapin::Error> {
     let connection = Connection::connect(&uri(config), ConnectionProperties::default()).await?;
     let channel = connection.create_channel().await?;
-    let kind = match config.exchange_type.as_str() {
+    declare_exchange(&channel, config).await?;
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
+    Ok((connection, channel))
+}
+
+/// The exchange's type as `bus.exchange_type` names it (`headers` unless told otherwise).
+pub(super) fn exchange_kind(config: &BusConfig) -> ExchangeKind {
+    match config.exchange_type.as_str() {
         "topic" => ExchangeKind::Topic,
         "direct" => ExchangeKind::Direct,
         "fanout" => ExchangeKind::Fanout,
         _ => ExchangeKind::Headers,
-    };
+    }
+}
+
+/// Declares `bus.exchange_name` (durable, of `bus.exchange_type`): the publisher and the consumers
+/// declare it alike, or the broker refuses the second declaration with a channel error.
+pub(super) async fn declare_exchange(
+    channel: &Channel,
+    config: &BusConfig,
+) -> Result<(), lapin::Error> {
     channel
         .exchange_declare(
             config.exchange_name.clone().into(),
-            kind,
+            exchange_kind(config),
             ExchangeDeclareOptions {
                 durable: true,
                 ..ExchangeDeclareOptions::default()
             },
             FieldTable::default(),
         )
-        .await?;
-    channel
-        .confirm_select(ConfirmSelectOptions::default())
-        .await?;
-    Ok((connection, channel))
+        .await
 }
 
 /// The publishing loop.

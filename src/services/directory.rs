@@ -210,6 +210,7 @@ mod tests {
             2,
             Some(usize::MAX),
             std::time::Duration::from_secs(30),
+            std::time::Duration::ZERO,
         )
         .expect("no storage");
         let bus = crate::bus::Bus::disabled();

@@ -448,7 +448,8 @@ mod tests {
 
     #[tokio::test]
     async fn changes_are_applied_in_order_each_in_a_snapshot_of_its_own() {
-        let storage = Storage::new(None, 2, None, Duration::from_secs(30)).expect("no storage");
+        let storage = Storage::new(None, 2, None, Duration::from_secs(30), Duration::ZERO)
+            .expect("no storage");
         let published = Published::default();
         let sources = Arc::new(SourceService::new(
             storage.clone(),

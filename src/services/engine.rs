@@ -228,8 +228,9 @@ impl Engine {
         found.map(|(_, result)| result)
     }
     /// For many numbers at once (bulk caller ID), one contact per number from the profile's reverse
-    /// sources, each asked once (`match_all`). When several sources know a number, the one that
-    /// answered last wins, as in wazo-dird.
+    /// sources, each asked once (`match_all`). When several sources know a number, the first to
+    /// answer wins, as in a single reverse lookup (wazo-dird's fix of `reverse_many`, PR #259), so
+    /// that GraphQL and REST name a caller alike.
     pub async fn reverse_many(
         &self,
         profile: &Profile,
@@ -252,7 +253,9 @@ impl Engine {
         let mut found = HashMap::new();
         for (_, response) in gathered.results {
             if let SourceResponse::ByExten(matches) = response {
-                found.extend(matches);
+                for (exten, result) in matches {
+                    found.entry(exten).or_insert(result);
+                }
             }
         }
         found

@@ -54,6 +54,10 @@ pub const PEER_EVENTS: &[&str] = &[
 /// every instance, hence on the per-instance queue).
 pub const SESSION_DELETED: &str = "auth_session_deleted";
 
+/// wazo-auth added or deleted a tenant: the cached trees of sub-tenants are dropped (on every
+/// instance, hence on the per-instance queue; the shared queue provisions a new tenant once).
+pub const TENANT_EVENTS: &[&str] = &["auth_tenant_added", "auth_tenant_deleted"];
+
 /// The owner whose contacts an event says changed.
 fn contact_owner(name: &str, data: &Value) -> Option<Owner> {
     let text = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_owned);
@@ -73,6 +77,7 @@ fn contact_owner(name: &str, data: &Value) -> Option<Owner> {
 pub fn own_queue_events() -> Vec<&'static str> {
     let mut events: Vec<&'static str> = PEER_EVENTS.to_vec();
     events.push(SESSION_DELETED);
+    events.extend(TENANT_EVENTS);
     for event in USER_EVENTS.iter().chain(CONFERENCE_EVENTS) {
         if !events.contains(event) {
             events.push(event);
@@ -96,6 +101,10 @@ pub fn peer_handler(
     Arc::new(move |name: String, body: Value| {
         if name == SESSION_DELETED {
             auth.session_deleted();
+            return Box::pin(async { Ok(()) });
+        }
+        if TENANT_EVENTS.contains(&name.as_str()) {
+            auth.tenants_changed();
             return Box::pin(async { Ok(()) });
         }
         let directory = Arc::clone(&directory);

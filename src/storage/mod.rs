@@ -56,6 +56,10 @@ struct Inner {
     ready: AtomicBool,
     /// Bumped each time the database becomes available (and migrated).
     generation: tokio::sync::watch::Sender<u64>,
+    /// `true` once the first connection and migration ended, well or not.
+    first_attempt_done: tokio::sync::watch::Sender<bool>,
+    /// How long a request waits for that first attempt (`db_startup_wait`).
+    startup_wait: Duration,
 }
 
 impl Storage {
@@ -65,6 +69,7 @@ impl Storage {
         max_connections: usize,
         cache_contacts: Option<usize>,
         statement_timeout: Duration,
+        startup_wait: Duration,
     ) -> Result<Self, String> {
         let Some(uri) = db_uri else {
             return Ok(Storage { inner: None });
@@ -104,6 +109,8 @@ impl Storage {
                 contacts: cache_contacts.map(contact_cache::ContactCache::new),
                 ready: AtomicBool::new(false),
                 generation,
+                first_attempt_done: tokio::sync::watch::channel(false).0,
+                startup_wait,
             })),
         })
     }
@@ -128,7 +135,6 @@ impl Storage {
         self.inner.as_ref().map(|inner| inner.pool.status())
     }
 
-    /// A pooled connection, or why there is none.
     /// The in-memory copy of the contacts lookups read (none without a database).
     pub fn contact_cache(&self) -> Option<&contact_cache::ContactCache> {
         self.inner.as_ref()?.contacts.as_ref()
@@ -141,8 +147,14 @@ impl Storage {
         }
     }
 
+    /// A pooled connection, or why there is none. At start, until the first connection and
+    /// migration end (`db_startup_wait` at most), a request waits for them instead of failing.
     pub async fn client(&self) -> Result<Object, StorageError> {
         let inner = self.inner.as_ref().ok_or(StorageError::NotConfigured)?;
+        if !inner.ready.load(Ordering::Acquire) {
+            let mut done = inner.first_attempt_done.subscribe();
+            let _ = tokio::time::timeout(inner.startup_wait, done.wait_for(|done| *done)).await;
+        }
         if !inner.ready.load(Ordering::Acquire) {
             return Err(StorageError::Unavailable(
                 "not connected yet, retrying in the background".into(),
@@ -166,6 +178,7 @@ impl Storage {
             loop {
                 let result = probe(&inner.pool, &mut migrated).await;
                 let was_ready = inner.ready.swap(result.is_ok(), Ordering::AcqRel);
+                inner.first_attempt_done.send_replace(true);
                 match result {
                     Ok(()) => {
                         if !was_ready {

@@ -257,6 +257,7 @@ mod tests {
                 2,
                 Some(usize::MAX),
                 std::time::Duration::from_secs(30),
+                std::time::Duration::ZERO,
             )
             .expect("no storage"),
             confd: std::sync::Arc::new(crate::backends::confd::ConfdHub::new(None)),

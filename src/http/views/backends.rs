@@ -3,10 +3,11 @@
 use crate::access;
 use crate::http::authorized::Authorized;
 use crate::http::error::{ApiError, ErrorStyle};
-use crate::http::list_params::{Direction, ListParams, ListSpec};
+use crate::http::list_params::{ListParams, ListSpec};
 use crate::http::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
+use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 crate::routes!(
@@ -17,7 +18,7 @@ access!(BackendsRead, "dird.backends.read", Legacy);
 
 const SPEC: ListSpec<'static> = ListSpec {
     sort_columns: &["name"],
-    filter_columns: &[],
+    filter_columns: &["name"],
 };
 
 /// A backend kind.
@@ -37,28 +38,10 @@ pub struct BackendList {
     pub items: Vec<BackendItem>,
 }
 
-/// Filters (substring of the name), sorts and pages the kinds.
-fn list(kinds: &[String], params: &ListParams) -> BackendList {
-    let search = params.search.as_deref().unwrap_or("").to_lowercase();
-    let mut names: Vec<&String> = kinds
-        .iter()
-        .filter(|name| name.to_lowercase().contains(&search))
-        .collect();
-    names.sort();
-    if params.direction == Direction::Desc {
-        names.reverse();
-    }
-    let filtered = names.len();
-    let items = params
-        .paginate(names)
-        .into_iter()
-        .map(|name| BackendItem { name: name.clone() })
-        .collect();
-    BackendList {
-        total: kinds.len(),
-        filtered,
-        items,
-    }
+/// Filters (substring of the name, exact `name`), sorts and pages the kinds.
+fn list(kinds: &[String], params: &ListParams) -> Value {
+    let items = kinds.iter().map(|name| json!({"name": name})).collect();
+    super::listing::respond(items, params, &["name"])
 }
 
 /// The installed and enabled backend kinds.
@@ -69,6 +52,7 @@ fn list(kinds: &[String], params: &ListParams) -> BackendList {
     description = "ACL `dird.backends.read`.",
     params(
         ("search" = Option<String>, Query, description = "Substring of the name"),
+        ("name" = Option<String>, Query, description = "Exactly this name"),
         ("order" = Option<String>, Query, description = "Sort column: `name`"),
         ("direction" = Option<String>, Query, description = "`asc` or `desc`"),
         ("limit" = Option<u64>, Query, description = "Maximum number of items"),
@@ -102,12 +86,15 @@ mod tests {
             .collect()
     }
 
-    fn names(list: &BackendList) -> Vec<&str> {
-        list.items.iter().map(|i| i.name.as_str()).collect()
+    fn names(list: &Value) -> Vec<&str> {
+        list["items"]
+            .as_array()
+            .map(|items| items.iter().filter_map(|i| i["name"].as_str()).collect())
+            .unwrap_or_default()
     }
 
     #[test]
-    fn sorts_searches_and_pages() {
+    fn sorts_searches_filters_and_pages() {
         let all = list(&kinds(), &ListParams::parse("", SPEC).expect("valid"));
         assert_eq!(names(&all), vec!["csv", "csv_ws", "ldap", "personal"]);
         let searched = list(
@@ -115,12 +102,24 @@ mod tests {
             &ListParams::parse("search=CSV&direction=desc", SPEC).expect("valid"),
         );
         assert_eq!(names(&searched), vec!["csv_ws", "csv"]);
-        assert_eq!((searched.total, searched.filtered), (4, 2));
+        assert_eq!(
+            (&searched["total"], &searched["filtered"]),
+            (&json!(4), &json!(2))
+        );
+        let named = list(
+            &kinds(),
+            &ListParams::parse("name=csv", SPEC).expect("valid"),
+        );
+        assert_eq!(names(&named), vec!["csv"]);
+        assert_eq!(
+            (&named["total"], &named["filtered"]),
+            (&json!(4), &json!(1))
+        );
         let paged = list(
             &kinds(),
             &ListParams::parse("limit=1&offset=2", SPEC).expect("valid"),
         );
         assert_eq!(names(&paged), vec!["ldap"]);
-        assert_eq!(paged.filtered, 4);
+        assert_eq!(paged["filtered"], 4);
     }
 }

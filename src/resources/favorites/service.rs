@@ -231,7 +231,8 @@ mod tests {
 
     #[test]
     fn beyond_its_bound_the_favorites_read_longest_ago_are_forgotten() {
-        let storage = Storage::new(None, 2, None, Duration::from_secs(30)).expect("no storage");
+        let storage = Storage::new(None, 2, None, Duration::from_secs(30), Duration::ZERO)
+            .expect("no storage");
         let sources = Arc::new(SourceService::new(
             storage.clone(),
             Bus::disabled(),

@@ -37,9 +37,11 @@ fn from_row(row: &Row) -> Source {
         );
     }
     let backend: String = row.get(3);
+    // `timeout` is a common field kept among the backend's own (where wazo-dird keeps csv_ws's):
+    // it goes back to the source, not to the backend's fields.
     let timeout = extra_fields
-        .get("timeout")
-        .and_then(Value::as_f64)
+        .remove("timeout")
+        .and_then(|timeout| timeout.as_f64())
         .filter(|t| *t > 0.0)
         .or_else(|| crate::backends::kind(&backend).and_then(|kind| kind.default_timeout));
     Source {
