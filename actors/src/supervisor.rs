@@ -177,11 +177,16 @@ impl Stats {
         self.last_error.lock().ok().and_then(|e| e.clone())
     }
 
-    fn set_down(&self, reason: &str) {
-        self.state.store(DOWN, Ordering::Release);
-        if let Ok(mut last) = self.last_error.lock() {
-            *last = Some(reason.to_owned());
-        }
+    /// Marks the actor down for `reason`; `true` when that is news (it was up, or down for
+    /// another reason), which is what deserves a log line: a retry for the same reason does not.
+    fn set_down(&self, reason: &str) -> bool {
+        let was = self.state.swap(DOWN, Ordering::AcqRel);
+        let Ok(mut last) = self.last_error.lock() else {
+            return true;
+        };
+        let news = was != DOWN || last.as_deref() != Some(reason);
+        *last = Some(reason.to_owned());
+        news
     }
 }
 
@@ -345,8 +350,11 @@ impl<F: Factory> Supervisor<F> {
             let worker = match worker {
                 Ok(worker) => worker,
                 Err(reason) => {
-                    tracing::warn!(actor = %self.name, %reason, "cannot start; retrying with backoff");
-                    self.stats.set_down(&reason);
+                    if self.stats.set_down(&reason) {
+                        tracing::warn!(actor = %self.name, %reason, "cannot start; retrying with backoff (logged again when the reason changes)");
+                    } else {
+                        tracing::debug!(actor = %self.name, %reason, "cannot start yet");
+                    }
                     first = false;
                     continue;
                 }
@@ -368,19 +376,25 @@ impl<F: Factory> Supervisor<F> {
                     )),
                 };
                 if let Some(reason) = failed {
-                    tracing::warn!(actor = %self.name, %reason, "probe failed; the breaker stays open");
-                    self.stats.set_down(&reason);
+                    if self.stats.set_down(&reason) {
+                        tracing::warn!(actor = %self.name, %reason, "probe failed; the breaker stays open");
+                    } else {
+                        tracing::debug!(actor = %self.name, %reason, "probe failed again");
+                    }
                     continue;
                 }
             }
+            if self.stats.state.swap(UP, Ordering::AcqRel) == DOWN {
+                tracing::info!(actor = %self.name, "up again");
+            } else {
+                tracing::debug!(actor = %self.name, "started");
+            }
             first = false;
-            self.stats.state.store(UP, Ordering::Release);
-            tracing::debug!(actor = %self.name, "started");
             match self.serve(worker).await {
                 Ended::Stopped => return,
                 Ended::Broken { reason, served } => {
-                    tracing::warn!(actor = %self.name, %reason, "broken; restarting with backoff");
                     self.stats.set_down(&reason);
+                    tracing::warn!(actor = %self.name, %reason, "broken; restarting with backoff");
                     self.stats.restarts.fetch_add(1, Ordering::Relaxed);
                     // A worker that served starts over with a short backoff; one that broke before
                     // serving anything keeps the longer one.

@@ -22,6 +22,10 @@ pub struct Setup {
     pub auth: std::sync::Arc<AuthStandIn>,
     _database: TestDatabase,
     pub csv: String,
+    /// The configuration, to start the daemon again on the same database.
+    config: Value,
+    /// The files the configuration and the sources name (the CSV file), kept across restarts.
+    pub files: tempfile::TempDir,
 }
 
 /// Starts a daemon with `declared` merged into its configuration, and waits for its database.
@@ -46,8 +50,8 @@ pub async fn setup(declared: Value) -> Setup {
         &["__accept_all__"],
     );
     let database = TestDatabase::create().await;
-    let dir = shared_tempdir();
-    let csv = dir.path().join("contacts.csv");
+    let files = shared_tempdir();
+    let csv = files.path().join("contacts.csv");
     std::fs::write(
         &csv,
         "id,firstname,lastname,number\n1,Alice,Martin,1001\n2,Bob,Marley,1002\n",
@@ -64,18 +68,31 @@ pub async fn setup(declared: Value) -> Setup {
         json!({"auth": auth_section, "db_uri": database.uri()}),
     );
     merge(&mut config, declared);
-    let dird = Daemon::start_in(dir, config, &[]).await;
-    dird.wait_for_status(ADMIN, "database", "ok", Duration::from_secs(15))
-        .await;
+    let dird = start_daemon(&config).await;
     Setup {
         dird,
         auth,
         _database: database,
         csv: csv.to_string_lossy().into_owned(),
+        config,
+        files,
     }
 }
 
+async fn start_daemon(config: &Value) -> Daemon {
+    let dird = Daemon::start_in(shared_tempdir(), config.clone(), &[]).await;
+    dird.wait_for_status(ADMIN, "database", "ok", Duration::from_secs(15))
+        .await;
+    dird
+}
+
 impl Setup {
+    /// Stops the daemon and starts it again on the same configuration and database.
+    pub async fn restart(&mut self) {
+        self.dird.stop();
+        self.dird = start_daemon(&self.config).await;
+    }
+
     /// Sends a request with a JSON body.
     pub async fn call(
         &self,

@@ -212,20 +212,18 @@ pub mod upstream {
         "timeout",
         "unique_column",
     ];
-    /// Upstream's ldap keys, less the write-only `ldap_password`, plus our `ldap_starttls`,
-    /// `ldap_verify_certificate` and `ldap_connections` (docs/configuration.md).
+    /// Upstream's ldap keys (`ldap_password` is shown `null`: write-only). Ours
+    /// (`ldap_starttls`, `ldap_verify_certificate`, `ldap_connections`) appear only when set.
     pub const LDAP_SOURCE: &[&str] = &[
         "ldap_uri",
         "ldap_base_dn",
         "ldap_username",
+        "ldap_password",
         "ldap_custom_filter",
         "ldap_network_timeout",
         "ldap_timeout",
         "unique_column",
         "unique_column_format",
-        "ldap_starttls",
-        "ldap_verify_certificate",
-        "ldap_connections",
     ];
     pub const PHONEBOOK_SOURCE: &[&str] =
         &["phonebook_uuid", "phonebook_name", "phonebook_description"];

@@ -233,3 +233,56 @@ async fn acls_errors_get_and_wazo_auth_away() {
         "authentication-server-unreachable"
     );
 }
+
+/// wazo-agid's caller-name query exactly as `callerid_forphones` sends it: a named operation with
+/// variables (`$uuid: String!`, `$extens: [String!]!` on the `[String]` argument), the text
+/// dedented with its leading newline, the zero uuid of a call without a user, the six forms of one
+/// number with their repeats, `Wazo-Tenant` set. One edge per form, in order, `null` for misses:
+/// agid takes the first `wazoReverse` that is not null.
+#[tokio::test]
+async fn wazo_agids_query_with_variables_as_it_sends_it() {
+    let (dird, _auth) = daemon().await;
+    let query = "\nquery GetExtensFromUser($uuid: String!, $extens: [String!]!) {\n    user(uuid: $uuid) {\n        contacts(profile: \"default\", extens: $extens) {\n            edges {\n                node {\n                    wazoReverse\n                }\n            }\n        }\n    }\n}";
+    let extens = [
+        "4444444444",
+        "+1 444-444-4444",
+        "+14444444444",
+        "(444) 444-4444",
+        "1 (444) 444-4444",
+        "4444444444",
+    ];
+    let body = json!({"query": query, "variables": {"uuid": "00000000-0000-0000-0000-000000000000", "extens": extens}});
+    let (status, answer) = dird
+        .send(
+            reqwest::Method::POST,
+            "/0.1/graphql",
+            ADMIN,
+            Some(MASTER_TENANT),
+            Some(&body.to_string()),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.get("errors").is_none(), "{answer}");
+    let dave = json!({"node": {"wazoReverse": "Dave DDD"}});
+    let none = json!({"node": null});
+    assert_eq!(
+        answer["data"]["user"]["contacts"]["edges"],
+        json!([dave, none, none, none, none, dave]),
+        "{answer}"
+    );
+    // A number nobody has: every edge null, `data.user` still there (agid reads it as no name).
+    let body = json!({"query": query, "variables": {"uuid": "00000000-0000-0000-0000-000000000000", "extens": ["1234", "+33 1234"]}});
+    let (_, answer) = dird
+        .send(
+            reqwest::Method::POST,
+            "/0.1/graphql",
+            ADMIN,
+            Some(MASTER_TENANT),
+            Some(&body.to_string()),
+        )
+        .await;
+    assert_eq!(
+        answer,
+        json!({"data": {"user": {"contacts": {"edges": [none, none]}}}})
+    );
+}

@@ -7,6 +7,7 @@ use integration_tests::daemon::{base_config, shared_tempdir, static_auth, Daemon
 use integration_tests::free_port;
 use reqwest::Method;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 #[tokio::test]
 async fn source_crud_with_wazo_dirds_codes() {
@@ -359,4 +360,57 @@ async fn every_item_route_refuses_other_tenants() {
         (200, json!(2.75)),
         "a numeric string timeout, as wazo-dird accepts"
     );
+}
+
+/// A source created through the API whose file is missing shows why in `/0.1/status`, and the log
+/// says it once, not once per retry; once the file is there it serves, and the log says so.
+#[tokio::test]
+async fn a_source_that_cannot_start_shows_why_once() {
+    let s =
+        setup(json!({"source_actors": {"restart_backoff_min": 0.05, "restart_backoff_max": 0.1}}))
+            .await;
+    let missing = s.files.path().join("later.csv");
+    let mut body = s.csv_source("later");
+    body["file"] = json!(missing);
+    let (status, created) = s
+        .call(Method::POST, "/0.1/backends/csv/sources", ADMIN, Some(body))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let uuid = created["uuid"].as_str().expect("uuid").to_owned();
+    let source_status = || async {
+        let (_, status) = s.call(Method::GET, "/0.1/status", ADMIN, None).await;
+        status["sources"][&uuid].clone()
+    };
+    integration_tests::eventually(Duration::from_secs(5), "the source down", || async {
+        source_status().await["state"] == "down"
+    })
+    .await;
+    // Retried every 0.05 to 0.1 s: a second is ten retries or more.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let down = source_status().await;
+    assert!(
+        down["reason"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("later.csv")),
+        "{down}"
+    );
+    // The lines an admin reads (the test daemon also logs at debug, where each retry shows).
+    let said = |what: &str| {
+        s.dird
+            .stderr()
+            .lines()
+            .filter(|line| line.contains(&uuid) && line.contains(what))
+            .filter(|line| !line.contains("(DEBUG)"))
+            .count()
+    };
+    assert_eq!(said("cannot start"), 1, "{}", s.dird.stderr());
+    std::fs::write(&missing, "id,firstname,lastname,number\n9,Zoe,Later,1009\n").expect("csv");
+    integration_tests::daemon::set_mode(&missing, 0o644);
+    integration_tests::eventually(Duration::from_secs(5), "the source up", || async {
+        source_status().await["state"] == "up"
+    })
+    .await;
+    let up = source_status().await;
+    assert_eq!(up["reason"], Value::Null, "{up}");
+    assert_eq!(said("up again"), 1, "{}", s.dird.stderr());
 }

@@ -35,6 +35,17 @@ impl Verify {
     }
 }
 
+impl Verify {
+    /// [`Verify::from_json`] as a serde `deserialize_with`.
+    pub fn deserialize_lenient<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Verify, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Verify::from_json(&value)
+            .ok_or_else(|| serde::de::Error::custom("Not a valid boolean or path."))
+    }
+}
+
 /// A client whose every request gives up after `timeout`.
 pub async fn client(timeout: Duration, verify: &Verify) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()

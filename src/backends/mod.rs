@@ -1,6 +1,7 @@
-//! Backends: where contacts come from. Each kind is one folder (`csv/`, …) exposing a [`Kind`]: its
-//! name, the validation of its own source fields, and how to build a [`Backend`] from a source.
-//! Adding a kind is a folder plus one line in [`KINDS`]; `enabled_plugins.backends` switches kinds.
+//! Backends: where contacts come from. Each kind is one folder (`csv/`, …) implementing
+//! [`BackendKind`]: its name, its typed source fields, their check, and how to build a [`Backend`]
+//! from a source (see [`kind`]). Adding a kind is a folder plus one line in [`KINDS`] and one in
+//! `config/config.yml` (`enabled_plugins.backends.<kind>: true`, or the kind is not served).
 //!
 //! The contract of [`Backend`] is in `docs/plugins.md`.
 
@@ -10,7 +11,9 @@ pub mod conference;
 pub mod csv;
 pub mod csv_ws;
 pub mod http;
+pub mod kind;
 pub mod ldap;
+pub mod lenient;
 pub mod personal;
 pub mod phonebook;
 mod stored;
@@ -152,13 +155,7 @@ pub fn by_exten(
 }
 
 pub use crate::validation::FieldErrors;
-
-/// Checks a kind's own fields and fills their defaults.
-pub type ValidateFn = fn(&Map<String, Value>) -> Result<Map<String, Value>, FieldErrors>;
-
-/// Builds a backend from a source (connects, opens files…); an `Err` is retried with backoff.
-pub type BuildFn =
-    fn(Arc<SourceSpec>, Deps) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>>;
+pub use kind::{BackendKind, Kind, Origin};
 
 /// What backends may use besides their source: the daemon's own database (personal, phonebook),
 /// the tokens and copies of the backends that read wazo-confd (wazo, conference), the users'
@@ -170,97 +167,31 @@ pub struct Deps {
     pub cloud: Arc<cloud::CloudHub>,
 }
 
-/// A backend kind.
-#[derive(Debug)]
-pub struct Kind {
-    pub name: &'static str,
-    /// Sort columns of `GET /backends/{kind}/sources` besides `name`.
-    pub sort_columns: &'static [&'static str],
-    /// Checks the kind's own fields (the body without the common ones) and fills their defaults.
-    /// `Err` holds wazo-dird's `details`: field → error.
-    pub validate: ValidateFn,
-    /// Builds a backend.
-    pub build: BuildFn,
-    /// The source's name is not its own but its phonebook's: `name` is neither required nor
-    /// taken from the body, and needs not be unique.
-    pub virtual_name: bool,
-    /// The kind's own fields: a REST body's other keys are dropped silently (as wazo-dird does);
-    /// a source declared in the YAML configuration is refused for them.
-    pub fields: &'static [&'static str],
-    /// The `timeout` a source of this kind has when none is given (csv_ws: its HTTP timeout,
-    /// which wazo-dird shows in the body).
-    pub default_timeout: Option<f64>,
-}
-
 /// Every backend kind built into the daemon.
-pub const KINDS: &[&Kind] = &[
-    &csv::KIND,
-    &csv_ws::KIND,
-    &ldap::KIND,
-    &personal::KIND,
-    &phonebook::KIND,
-    &wazo::KIND,
-    &conference::KIND,
-    &cloud::google::KIND,
-    &cloud::office365::KIND,
+pub static KINDS: &[&dyn Kind] = &[
+    &kind::Typed::<csv::Csv>::new(),
+    &kind::Typed::<csv_ws::CsvWs>::new(),
+    &kind::Typed::<ldap::Ldap>::new(),
+    &kind::Typed::<personal::Personal>::new(),
+    &kind::Typed::<phonebook::Phonebook>::new(),
+    &kind::Typed::<wazo::Wazo>::new(),
+    &kind::Typed::<conference::Conference>::new(),
+    &kind::Typed::<cloud::google::Google>::new(),
+    &kind::Typed::<cloud::office365::Office365>::new(),
 ];
 
 /// The kind named `name`, if it is installed.
-pub fn kind(name: &str) -> Option<&'static Kind> {
-    KINDS.iter().copied().find(|kind| kind.name == name)
+pub fn kind(name: &str) -> Option<&'static dyn Kind> {
+    KINDS.iter().copied().find(|kind| kind.name() == name)
 }
 
 /// The installed kinds that the configuration enables, sorted by name.
 pub fn enabled(enabled_backends: &BTreeMap<String, bool>) -> Vec<String> {
     let mut kinds: Vec<String> = KINDS
         .iter()
-        .filter(|kind| enabled_backends.get(kind.name).copied().unwrap_or(false))
-        .map(|kind| kind.name.to_owned())
+        .filter(|kind| enabled_backends.get(kind.name()).copied().unwrap_or(false))
+        .map(|kind| kind.name().to_owned())
         .collect();
     kinds.sort();
     kinds
-}
-
-/// Parses a backend's own fields with serde, as validation details: every field not in `known` is
-/// reported, then the first problem serde finds with the others.
-pub fn parse_fields<T: serde::de::DeserializeOwned + Serialize>(
-    fields: &Map<String, Value>,
-    known: &[&str],
-) -> Result<Map<String, Value>, FieldErrors> {
-    let mut details = Map::new();
-    for key in fields.keys().filter(|key| !known.contains(&key.as_str())) {
-        let message = format!("Unknown field; expected one of: {}", known.join(", "));
-        details.insert(key.clone(), serde_json::json!({"constraint_id": "unknown", "constraint": known, "message": message}));
-    }
-    let fields: Map<String, Value> = fields
-        .iter()
-        .filter(|(key, _)| known.contains(&key.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let parsed: Option<T> = match serde_json::from_value(Value::Object(fields)) {
-        Ok(parsed) => Some(parsed),
-        Err(error) => {
-            let message = error.to_string();
-            let field = field_of(&message).unwrap_or("_schema").to_owned();
-            details.insert(
-                field,
-                serde_json::json!({"constraint_id": "invalid", "message": message}),
-            );
-            None
-        }
-    };
-    let Some(parsed) = parsed.filter(|_| details.is_empty()) else {
-        return Err(details);
-    };
-    match serde_json::to_value(parsed) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Ok(Map::new()),
-    }
-}
-
-/// The field a serde error message names (`unknown field `x``, `missing field `x``).
-fn field_of(message: &str) -> Option<&str> {
-    let start = message.find('`')? + 1;
-    let length = message[start..].find('`')?;
-    Some(&message[start..start + length])
 }

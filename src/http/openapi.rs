@@ -54,7 +54,50 @@ pub fn document() -> Result<Value, String> {
             media["schema"] = json!({"$ref": format!("#/components/schemas/{name}")});
         }
     }
+    per_backend(&mut document);
     Ok(document)
+}
+
+/// One path per backend kind where a route names `{backend}` (`/0.1/backends/csv/sources`,
+/// `/0.1/backends/ldap/sources/{source_uuid}`…), as upstream's document lists them, so that tools
+/// generated from or checked against it find every route.
+fn per_backend(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let generic: Vec<String> = paths
+        .keys()
+        .filter(|path| path.contains("{backend}"))
+        .cloned()
+        .collect();
+    for path in generic {
+        let Some(operations) = paths.remove(&path) else {
+            continue;
+        };
+        for kind in crate::backends::KINDS {
+            let name = kind.name();
+            let mut operations = operations.clone();
+            for operation in operations
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|o| o.values_mut())
+            {
+                if let Some(parameters) = operation
+                    .get_mut("parameters")
+                    .and_then(Value::as_array_mut)
+                {
+                    parameters.retain(|parameter| parameter["name"] != "backend");
+                }
+                if let Some(id) = operation.get("operationId").and_then(Value::as_str) {
+                    operation["operationId"] = json!(format!("{id}_{name}"));
+                }
+                if let Some(text) = operation.get("description").and_then(Value::as_str) {
+                    operation["description"] = json!(text.replace("{backend}", name));
+                }
+            }
+            paths.insert(path.replace("{backend}", name), operations);
+        }
+    }
 }
 
 /// The `content` map of the body `key` names ("GET /0.1/x 200", "POST /0.1/x request").
@@ -113,6 +156,47 @@ mod tests {
             .map(|(place, _)| place)
             .collect();
         assert!(weak.is_empty(), "bodies without a real schema: {weak:#?}");
+    }
+
+    #[test]
+    fn each_backend_kind_has_its_own_source_paths() {
+        let document = document().expect("document");
+        let paths = document["paths"].as_object().expect("paths");
+        assert!(paths.keys().all(|path| !path.contains("{backend}")));
+        for kind in crate::backends::KINDS {
+            let name = kind.name();
+            let list = &paths[&format!("/0.1/backends/{name}/sources")];
+            assert!(
+                list["get"].is_object() && list["post"].is_object(),
+                "{name}"
+            );
+            let item = &paths[&format!("/0.1/backends/{name}/sources/{{source_uuid}}")];
+            for method in ["get", "put", "delete"] {
+                let parameters = item[method]["parameters"].as_array().expect("parameters");
+                assert!(
+                    parameters.iter().all(|p| p["name"] != "backend"),
+                    "{name} {method}"
+                );
+                assert!(
+                    item[method]["description"]
+                        .as_str()
+                        .is_some_and(|d| d.contains(&format!("dird.backends.{name}."))),
+                    "{name} {method}: {}",
+                    item[method]["description"]
+                );
+            }
+        }
+        let mut ids: Vec<&str> = paths
+            .iter()
+            .filter(|(path, _)| path.starts_with("/0.1/backends/"))
+            .map(|(_, operations)| operations)
+            .flat_map(|operations| operations.as_object().into_iter().flat_map(|o| o.values()))
+            .filter_map(|operation| operation["operationId"].as_str())
+            .collect();
+        let count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "each copy has an operation id of its own");
     }
 
     #[test]

@@ -144,7 +144,7 @@ pub fn load(
             .and_then(Value::as_str)
             .unwrap_or_default();
         let Some(kind) = backends::kind(backend) else {
-            let known: Vec<&str> = backends::KINDS.iter().map(|k| k.name).collect();
+            let known: Vec<&str> = backends::KINDS.iter().map(|k| k.name()).collect();
             errors.push(format!(
                 "{label}: unknown backend {backend:?}; installed: {}",
                 known.join(", ")
@@ -156,7 +156,7 @@ pub fn load(
             &Value::Object(item.clone()),
             uuid,
             tenant,
-            source_validator::UnknownKeys::Refuse,
+            backends::Origin::Declared,
         ) {
             Ok(source) => declared.sources.push(source),
             Err(details) => errors.push(format!("{label}: {}", describe(&details))),

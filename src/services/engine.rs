@@ -112,6 +112,7 @@ impl Engine {
                         "failures": count(&stats.failures), "timeouts": count(&stats.timeouts),
                         "restarts": count(&stats.restarts), "breaker_opens": count(&stats.breaker_opens),
                         "latency": {"count": latency.count, "sum": latency.sum, "buckets": buckets},
+                        "reason": (!stats.is_up()).then(|| stats.last_error()).flatten(),
                     }),
                 )
             })

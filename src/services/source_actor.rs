@@ -165,7 +165,7 @@ impl Factory for SourceFactory {
         async move {
             let kind = backends::kind(&spec.backend)
                 .ok_or_else(|| format!("backend {} is not installed", spec.backend))?;
-            let backend = (kind.build)(Arc::clone(&spec), deps).await?;
+            let backend = kind.build(Arc::clone(&spec), deps).await?;
             Ok(Arc::new(SourceWorker { spec, backend }))
         }
     }

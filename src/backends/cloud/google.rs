@@ -4,7 +4,7 @@
 //! `note`. Its sources have an `auth` field only (wazo-auth, where the user's token is).
 
 use super::{CloudSettings, Provider};
-use crate::backends::{Backend, Deps, FieldErrors, Kind, SourceSpec};
+use crate::backends::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
 use futures_util::future::BoxFuture;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -27,26 +27,25 @@ const LABELS: &[&str] = &[
 ];
 
 /// The `google` kind.
-pub const KIND: Kind = Kind {
-    name: "google",
-    sort_columns: &[],
-    validate,
-    build,
-    virtual_name: false,
-    fields: &["auth"],
-    default_timeout: None,
-};
+#[derive(Debug)]
+pub struct Google;
 
-/// `auth`, with wazo-dird's defaults (`localhost:443`, https, `/api/auth`, `0.1`).
-fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, FieldErrors> {
-    super::validate_auth(fields)
-}
+impl BackendKind for Google {
+    const NAME: &'static str = "google";
+    type Config = super::CloudAuth;
 
-fn build(
-    spec: Arc<SourceSpec>,
-    deps: Deps,
-) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
-    super::build(spec, deps, &PROVIDER)
+    /// `auth`, with wazo-dird's defaults (`localhost:443`, https, `/api/auth`, `0.1`).
+    fn check(config: &mut super::CloudAuth) -> FieldErrors {
+        config.check()
+    }
+
+    fn build(
+        spec: Arc<SourceSpec>,
+        _config: super::CloudAuth,
+        deps: Deps,
+    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+        super::build(spec, deps, &PROVIDER)
+    }
 }
 
 /// Google's People API: `people/me/connections`, every page (`nextPageToken`), Google's order.

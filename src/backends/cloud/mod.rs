@@ -14,13 +14,14 @@ mod matching;
 pub mod office365;
 
 use crate::auth::AuthService;
-use crate::backends::confd::config::{Credentials, Endpoint};
+use crate::backends::confd::config::{Credentials, Endpoint, EndpointConfig};
 use crate::backends::confd::ConfdHub;
 use crate::backends::http::{client, Verify};
-use crate::backends::{Context, Deps, RawContact, SourceSpec};
+use crate::backends::{Context, Deps, FieldErrors, RawContact, SourceSpec};
 use book::Books;
 use futures_util::future::BoxFuture;
 pub use matching::{anywhere, first_match, listed};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -294,15 +295,27 @@ pub fn build(
     })
 }
 
-/// `auth`, checked and filled with wazo-dird's defaults (`localhost:443`, https, `/api/auth`,
-/// `0.1`); its credentials keys are dropped from a body, as wazo-dird drops them.
-pub fn validate_auth(
-    fields: &Map<String, Value>,
-) -> Result<Map<String, Value>, crate::backends::FieldErrors> {
-    match crate::backends::confd::config::endpoint(fields.get("auth"), "/api/auth", "0.1", false) {
-        Ok(auth) => Ok(Map::from_iter([("auth".to_owned(), Value::Object(auth))])),
-        Err(detail) => Err(Map::from_iter([("auth".to_owned(), detail)])),
+/// The own fields of a `google` source: `auth`, the wazo-auth that keeps the users' OAuth tokens.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct CloudAuth {
+    #[serde(default)]
+    pub auth: EndpointConfig,
+}
+
+impl CloudAuth {
+    fn check(&mut self) -> FieldErrors {
+        check_auth(&mut self.auth)
     }
+}
+
+/// `auth`, completed with wazo-dird's defaults (`localhost:443`, https, `/api/auth`, `0.1`) and
+/// checked; its credentials keys are dropped from a body, as wazo-dird drops them.
+fn check_auth(auth: &mut EndpointConfig) -> FieldErrors {
+    auth.complete("/api/auth", "0.1");
+    auth.without_credentials();
+    let mut errors = FieldErrors::new();
+    auth.check("auth", false, &mut errors);
+    errors
 }
 
 /// A `google` or `office365` source: every lookup reads the caller's address book.

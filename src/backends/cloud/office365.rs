@@ -3,8 +3,9 @@
 //! wazo-dird adds: `email`, `numbers` (mobile first) and `numbers_except_label`.
 
 use super::{CloudSettings, Provider};
-use crate::backends::{Backend, Deps, FieldErrors, Kind, RawContact, SourceSpec};
+use crate::backends::{Backend, BackendKind, Deps, FieldErrors, RawContact, SourceSpec};
 use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -16,49 +17,44 @@ const PAGE_SIZE: &str = "1000";
 pub const ADDED_FIELDS: &[&str] = &["email", "numbers", "numbers_except_label", "reverse"];
 
 /// The `office365` kind.
-pub const KIND: Kind = Kind {
-    name: "office365",
-    sort_columns: &[],
-    validate,
-    build,
-    virtual_name: false,
-    fields: &["auth", "endpoint"],
-    default_timeout: None,
-};
+#[derive(Debug)]
+pub struct Office365;
 
 /// `auth` as for `google`, and `endpoint` (1 to 255 characters, wazo-dird's default).
-fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, FieldErrors> {
-    let auth = super::validate_auth(fields);
-    let endpoint = match fields.get("endpoint") {
-        None => Ok(json!(DEFAULT_ENDPOINT)),
-        Some(Value::String(text)) if (1..=255).contains(&text.chars().count()) => Ok(json!(text)),
-        Some(Value::String(_)) => Err(
-            json!([{"constraint_id": "length", "constraint": {"min": 1, "max": 255}, "message": "Length must be between 1 and 255."}]),
-        ),
-        Some(_) => Err(
-            json!([{"constraint_id": "type", "constraint": "string", "message": "Not a valid string."}]),
-        ),
-    };
-    match (auth, endpoint) {
-        (Ok(mut out), Ok(endpoint)) => {
-            out.insert("endpoint".into(), endpoint);
-            Ok(out)
-        }
-        (auth, endpoint) => {
-            let mut errors = auth.err().unwrap_or_default();
-            if let Err(detail) = endpoint {
-                errors.insert("endpoint".into(), detail);
-            }
-            Err(errors)
-        }
-    }
+#[derive(Debug, Deserialize, Serialize)]
+pub struct Office365Config {
+    #[serde(default)]
+    pub auth: super::EndpointConfig,
+    #[serde(default = "default_endpoint")]
+    pub endpoint: String,
 }
 
-fn build(
-    spec: Arc<SourceSpec>,
-    deps: Deps,
-) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
-    super::build(spec, deps, &PROVIDER)
+fn default_endpoint() -> String {
+    DEFAULT_ENDPOINT.to_owned()
+}
+
+impl BackendKind for Office365 {
+    const NAME: &'static str = "office365";
+    type Config = Office365Config;
+
+    fn check(config: &mut Office365Config) -> FieldErrors {
+        let mut errors = super::check_auth(&mut config.auth);
+        if !(1..=255).contains(&config.endpoint.chars().count()) {
+            errors.insert(
+                "endpoint".into(),
+                json!([{"constraint_id": "length", "constraint": {"min": 1, "max": 255}, "message": "Length must be between 1 and 255."}]),
+            );
+        }
+        errors
+    }
+
+    fn build(
+        spec: Arc<SourceSpec>,
+        _config: Office365Config,
+        deps: Deps,
+    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+        super::build(spec, deps, &PROVIDER)
+    }
 }
 
 /// Microsoft Graph: the source's `endpoint`, every page (`@odata.nextLink`); search results sorted

@@ -41,6 +41,16 @@ impl ConfdClient {
         Self::new(&settings, &spec.tenant_uuid, deps.confd.token(&settings)).await
     }
 
+    /// The client of a source whose fields its kind has read.
+    pub async fn for_config(
+        config: &super::config::ConfdConfig,
+        spec: &crate::backends::SourceSpec,
+        deps: &crate::backends::Deps,
+    ) -> Result<Self, String> {
+        let settings = config.settings()?;
+        Self::new(&settings, &spec.tenant_uuid, deps.confd.token(&settings)).await
+    }
+
     pub async fn new(
         settings: &ConfdSettings,
         tenant_uuid: &str,

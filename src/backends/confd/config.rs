@@ -3,7 +3,10 @@
 //! defaults to the local stack behind nginx.
 
 use crate::backends::http::Verify;
+use crate::backends::kind::insert;
+use crate::backends::lenient;
 use crate::validation::FieldErrors;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
@@ -40,28 +43,209 @@ impl Endpoint {
         Duration::from_secs_f64(self.timeout.unwrap_or(10.0).clamp(0.001, 3660.0))
     }
 
-    /// Reads stored fields; missing keys take wazo-dird's defaults (auto-created sources are
-    /// stored without them).
+    /// Reads stored fields by the same parser as a source's body; missing keys take wazo-dird's
+    /// defaults (auto-created sources are stored without them).
     pub(crate) fn from_json(fields: &Map<String, Value>, prefix: &str, version: &str) -> Endpoint {
-        let text = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_owned);
+        let mut config: EndpointConfig =
+            serde_json::from_value(Value::Object(fields.clone())).unwrap_or_default();
+        config.complete(prefix, version);
+        config.endpoint()
+    }
+}
+
+/// A wazo-auth or wazo-confd of a source as its body gives it (marshmallow's fields: `port` may
+/// come as `"9497"`, `https` as `"true"`, `verify_certificate` as a CA path); keys it does not
+/// know (the Wazo UI's `certificate_path`) are dropped.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct EndpointConfig {
+    #[serde(default = "localhost")]
+    pub host: String,
+    #[serde(default = "https_port", deserialize_with = "lenient::integer")]
+    pub port: i64,
+    #[serde(default = "yes", deserialize_with = "lenient::boolean")]
+    pub https: bool,
+    #[serde(default, deserialize_with = "Verify::deserialize_lenient")]
+    pub verify_certificate: Verify,
+    /// Absent: the service's default (`/api/auth`, `/api/confd`); `null`: no prefix.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Seconds before a request is abandoned (absent: 10 s, the Wazo clients' default).
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_float",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout: Option<f64>,
+    /// `auth` of wazo and conference sources: a wazo-auth-keys file, or a username and password.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_file: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub username: Option<Option<String>>,
+    /// Write-only: a GET shows `null`.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub password: Option<Option<String>>,
+}
+
+fn localhost() -> String {
+    "localhost".to_owned()
+}
+
+fn https_port() -> i64 {
+    443
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A key that is present (`Some`), maybe `null` (`Some(None)`); absent keys stay `None`.
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+impl Default for EndpointConfig {
+    fn default() -> Self {
+        EndpointConfig {
+            host: localhost(),
+            port: https_port(),
+            https: true,
+            verify_certificate: Verify::default(),
+            prefix: None,
+            version: None,
+            timeout: None,
+            key_file: None,
+            username: None,
+            password: None,
+        }
+    }
+}
+
+impl EndpointConfig {
+    /// Fills the service's defaults (`prefix`, `version`) where the body gave none.
+    pub fn complete(&mut self, prefix: &str, version: &str) {
+        self.prefix.get_or_insert_with(|| Some(prefix.to_owned()));
+        self.version.get_or_insert_with(|| version.to_owned());
+    }
+
+    /// Drops the credentials (google and office365 take none, as wazo-dird).
+    pub fn without_credentials(&mut self) {
+        (self.key_file, self.username, self.password) = (None, None, None);
+    }
+
+    fn text(value: &Option<Option<String>>) -> Option<String> {
+        value.clone().flatten().filter(|s| !s.is_empty())
+    }
+
+    /// How it logs in, if it names a way.
+    pub fn credentials(&self) -> Option<Credentials> {
+        match (Self::text(&self.key_file), Self::text(&self.username)) {
+            (Some(path), _) => Some(Credentials::KeyFile(path)),
+            (None, Some(username)) => Some(Credentials::UsernamePassword {
+                username,
+                password: Self::text(&self.password).unwrap_or_default(),
+            }),
+            (None, None) => None,
+        }
+    }
+
+    /// The endpoint to call (after [`EndpointConfig::complete`]).
+    pub fn endpoint(&self) -> Endpoint {
         Endpoint {
-            host: text("host").unwrap_or_else(|| "localhost".into()),
-            port: fields
-                .get("port")
-                .and_then(Value::as_u64)
-                .and_then(|p| u16::try_from(p).ok())
-                .unwrap_or(443),
-            https: fields.get("https").and_then(Value::as_bool).unwrap_or(true),
-            verify: fields
-                .get("verify_certificate")
-                .and_then(Verify::from_json)
-                .unwrap_or_default(),
-            prefix: match fields.get("prefix") {
-                None => Some(prefix.to_owned()),
-                Some(value) => value.as_str().map(str::to_owned),
-            },
-            version: text("version").unwrap_or_else(|| version.to_owned()),
-            timeout: fields.get("timeout").and_then(Value::as_f64),
+            host: self.host.clone(),
+            port: u16::try_from(self.port).unwrap_or(443),
+            https: self.https,
+            verify: self.verify_certificate.clone(),
+            prefix: self.prefix.clone().unwrap_or_default(),
+            version: self.version.clone().unwrap_or_default(),
+            timeout: self.timeout,
+        }
+    }
+
+    /// Checks the values under `field` (`auth`, `confd`) as wazo-dird does; `credentials`: exactly
+    /// one way to log in is named.
+    pub fn check(&self, field: &str, credentials: bool, errors: &mut FieldErrors) {
+        let mut report =
+            |key: &str, detail: Value| insert(errors, &format!("{field}.{key}"), detail);
+        let length = |text: &str, max: usize| (1..=max).contains(&text.chars().count());
+        let length_detail = |max: usize| {
+            detail(
+                "length",
+                json!({"min": 1, "max": max}),
+                &format!("Length must be between 1 and {max}."),
+            )
+        };
+        if !length(&self.host, 1024) {
+            report("host", length_detail(1024));
+        }
+        if self.version.as_deref().is_some_and(|v| !length(v, 16)) {
+            report("version", length_detail(16));
+        }
+        for (key, value) in [
+            ("key_file", &self.key_file),
+            ("username", &self.username),
+            ("password", &self.password),
+        ] {
+            let max = if key == "key_file" { 1024 } else { 512 };
+            if let Some(Some(text)) = value {
+                if !text.is_empty() && !length(text, max) {
+                    report(key, length_detail(max));
+                }
+            }
+        }
+        if !(1..=65535).contains(&self.port) {
+            report(
+                "port",
+                detail(
+                    "range",
+                    json!({"min": 1, "max": 65535}),
+                    "Must be greater than or equal to 1 and less than or equal to 65535.",
+                ),
+            );
+        }
+        if self.timeout.is_some_and(|t| !(0.0..=3660.0).contains(&t)) {
+            report(
+                "timeout",
+                detail(
+                    "range",
+                    json!({"min": 0, "max": 3660}),
+                    "Must be greater than or equal to 0 and less than or equal to 3660.",
+                ),
+            );
+        }
+        let named = |value: &Option<Option<String>>| Self::text(value).is_some();
+        if credentials && named(&self.key_file) == named(&self.username) {
+            errors
+                .entry(field.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()))
+                .as_object_mut()
+                .map(|inner| {
+                    inner.insert(
+                        "_schema".into(),
+                        json!([
+                            "a \"key_file\" or a \"username\" and \"password\" must be specified"
+                        ]),
+                    )
+                });
         }
     }
 }
@@ -87,35 +271,52 @@ pub struct ConfdSettings {
 }
 
 impl ConfdSettings {
-    /// The settings of a stored source (its `extra_fields`).
+    /// The settings of a stored source (its `extra_fields`), read by the kind's own parser.
     pub fn from_fields(fields: &Map<String, Value>) -> Result<ConfdSettings, String> {
-        let empty = Map::new();
-        let auth = fields
-            .get("auth")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let confd = fields
-            .get("confd")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let text = |key: &str| {
-            auth.get(key)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
-        let credentials = match (text("key_file"), text("username")) {
-            (Some(path), _) => Credentials::KeyFile(path),
-            (None, Some(username)) => Credentials::UsernamePassword {
-                username,
-                password: text("password").unwrap_or_default(),
-            },
-            (None, None) => return Err("auth names neither a key_file nor a username".into()),
-        };
+        let mut config: ConfdConfig = serde_json::from_value(Value::Object(fields.clone()))
+            .map_err(|e| format!("invalid auth or confd: {e}"))?;
+        config.complete();
+        config.settings()
+    }
+}
+
+/// The own fields of a `wazo` or `conference` source: `auth` (required: a key file or a
+/// username) and `confd`, with wazo-dird's defaults.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ConfdConfig {
+    /// Absent, it names no way to log in, which the check reports as wazo-dird does.
+    #[serde(default)]
+    pub auth: EndpointConfig,
+    #[serde(default)]
+    pub confd: EndpointConfig,
+}
+
+impl ConfdConfig {
+    /// Fills wazo-dird's defaults (`/api/auth` 0.1, `/api/confd` 1.1).
+    pub fn complete(&mut self) {
+        self.auth.complete("/api/auth", "0.1");
+        self.confd.complete("/api/confd", "1.1");
+    }
+
+    /// Completes and checks the config (the kind's check).
+    pub fn check(&mut self) -> FieldErrors {
+        self.complete();
+        let mut errors = FieldErrors::new();
+        self.auth.check("auth", true, &mut errors);
+        self.confd.check("confd", false, &mut errors);
+        errors
+    }
+
+    /// What the client needs.
+    pub fn settings(&self) -> Result<ConfdSettings, String> {
+        let credentials = self
+            .auth
+            .credentials()
+            .ok_or_else(|| "auth names neither a key_file nor a username".to_owned())?;
         Ok(ConfdSettings {
-            auth: Endpoint::from_json(auth, "/api/auth", "0.1"),
+            auth: self.auth.endpoint(),
             credentials,
-            confd: Endpoint::from_json(confd, "/api/confd", "1.1"),
+            confd: self.confd.endpoint(),
         })
     }
 }
@@ -124,192 +325,17 @@ fn detail(constraint_id: &str, constraint: Value, message: &str) -> Value {
     json!({"constraint_id": constraint_id, "constraint": constraint, "message": message})
 }
 
-/// Checks one endpoint object and fills wazo-dird's defaults; `credentials` adds the `key_file`,
-/// `username` and `password` keys of `auth`. Unknown keys are dropped.
-pub(crate) fn endpoint(
-    value: Option<&Value>,
-    prefix: &str,
-    version: &str,
-    credentials: bool,
-) -> Result<Map<String, Value>, Value> {
-    let given = match value {
-        None => Map::new(),
-        Some(Value::Object(map)) => map.clone(),
-        Some(Value::Null) => {
-            return Err(detail(
-                "not_null",
-                json!("not_null"),
-                "Field may not be null.",
-            ))
-        }
-        Some(_) => return Err(detail("type", json!("dict"), "Not a valid mapping type.")),
-    };
-    let mut errors = Map::new();
-    let mut out = Map::new();
-    let mut string =
-        |key: &str, max: usize, default: Option<Value>, nullable: bool| match given.get(key) {
-            None => {
-                if let Some(default) = default {
-                    out.insert(key.into(), default);
-                }
-            }
-            Some(Value::Null) if nullable => {
-                out.insert(key.into(), Value::Null);
-            }
-            Some(Value::String(text)) if (1..=max).contains(&text.chars().count()) => {
-                out.insert(key.into(), json!(text));
-            }
-            Some(Value::String(_)) => {
-                let message = format!("Length must be between 1 and {max}.");
-                errors.insert(
-                    key.into(),
-                    json!([detail("length", json!({"min": 1, "max": max}), &message)]),
-                );
-            }
-            Some(_) => {
-                errors.insert(
-                    key.into(),
-                    json!([detail("type", json!("string"), "Not a valid string.")]),
-                );
-            }
-        };
-    string("host", 1024, Some(json!("localhost")), false);
-    string("prefix", usize::MAX, Some(json!(prefix)), true);
-    string("version", 16, Some(json!(version)), false);
-    if credentials {
-        string("key_file", 1024, None, true);
-        string("username", 512, None, true);
-        string("password", 512, None, true);
-    }
-    match given.get("port") {
-        None => {
-            out.insert("port".into(), json!(443));
-        }
-        Some(value) => match value.as_u64().filter(|p| (1..=65535).contains(p)) {
-            Some(port) => {
-                out.insert("port".into(), json!(port));
-            }
-            None => {
-                errors.insert(
-                    "port".into(),
-                    json!([detail(
-                        "range",
-                        json!({"min": 1, "max": 65535}),
-                        "Must be greater than or equal to 1 and less than or equal to 65535."
-                    )]),
-                );
-            }
-        },
-    }
-    match given.get("https") {
-        None => {
-            out.insert("https".into(), json!(true));
-        }
-        Some(Value::Bool(https)) => {
-            out.insert("https".into(), json!(https));
-        }
-        Some(_) => {
-            errors.insert(
-                "https".into(),
-                json!([detail("type", json!("boolean"), "Not a valid boolean.")]),
-            );
-        }
-    }
-    match given.get("verify_certificate") {
-        None => {
-            out.insert("verify_certificate".into(), json!(true));
-        }
-        Some(value) => match Verify::from_json(value) {
-            Some(verify) => {
-                out.insert("verify_certificate".into(), json!(verify));
-            }
-            None => {
-                errors.insert(
-                    "verify_certificate".into(),
-                    json!([detail(
-                        "type",
-                        json!("boolean"),
-                        "Not a valid boolean or path."
-                    )]),
-                );
-            }
-        },
-    }
-    match given.get("timeout") {
-        None => {}
-        Some(value) => match value.as_f64().filter(|t| (0.0..=3660.0).contains(t)) {
-            Some(_) => {
-                out.insert("timeout".into(), value.clone());
-            }
-            None => {
-                errors.insert(
-                    "timeout".into(),
-                    json!([detail(
-                        "range",
-                        json!({"min": 0, "max": 3660}),
-                        "Must be greater than or equal to 0 and less than or equal to 3660."
-                    )]),
-                );
-            }
-        },
-    }
-    if credentials && errors.is_empty() {
-        let set = |key: &str| {
-            out.get(key)
-                .and_then(Value::as_str)
-                .is_some_and(|s| !s.is_empty())
-        };
-        if set("key_file") == set("username") {
-            errors.insert(
-                "_schema".into(),
-                json!(["a \"key_file\" or a \"username\" and \"password\" must be specified"]),
-            );
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(Value::Object(errors))
-    }
-}
-
-/// The own fields of a `wazo` or `conference` source: `auth` (required: a key file or a username)
-/// and `confd`, with wazo-dird's defaults filled in.
-pub fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, FieldErrors> {
-    let mut errors = Map::new();
-    let mut out = Map::new();
-    match endpoint(fields.get("auth"), "/api/auth", "0.1", true) {
-        Ok(auth) => {
-            out.insert("auth".into(), Value::Object(auth));
-        }
-        Err(detail) => {
-            errors.insert("auth".into(), detail);
-        }
-    }
-    match endpoint(fields.get("confd"), "/api/confd", "1.1", false) {
-        Ok(confd) => {
-            out.insert("confd".into(), Value::Object(confd));
-        }
-        Err(detail) => {
-            errors.insert("confd".into(), detail);
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
-/// The own fields of a `wazo` or `conference` source.
-pub const FIELDS: &[&str] = &["auth", "confd"];
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn fields(value: Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap_or_default()
+    }
+
+    fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, FieldErrors> {
+        let wazo = crate::backends::kind("wazo").expect("wazo");
+        wazo.read(fields, crate::backends::Origin::Api)
     }
 
     #[test]

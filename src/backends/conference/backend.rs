@@ -2,6 +2,7 @@
 //! wazo-confd's whole list of rooms (as wazo-dird reads it on every call).
 
 use crate::backends::confd::client::{ConfdClient, ConfdError};
+use crate::backends::confd::config::ConfdConfig;
 use crate::backends::confd::copy::{Copy, CopyKind, Loader};
 use crate::backends::{request_failed, Backend, Context, Deps, Fields, RawContact, SourceSpec};
 use crate::text::fold;
@@ -138,12 +139,13 @@ struct ConferenceBackend {
     copy: Option<Arc<Copy<Rooms>>>,
 }
 
-pub(super) fn build(
+pub(super) async fn build(
     spec: Arc<SourceSpec>,
+    config: ConfdConfig,
     deps: Deps,
-) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
-    Box::pin(async move {
-        let client = Arc::new(ConfdClient::for_source(&spec, &deps).await?);
+) -> Result<Arc<dyn Backend>, String> {
+    {
+        let client = Arc::new(ConfdClient::for_config(&config, &spec, &deps).await?);
         let source = Arc::clone(&client);
         let loader: Loader<Rooms> = Arc::new(move || {
             let source = Arc::clone(&source);
@@ -153,7 +155,7 @@ pub(super) fn build(
             .confd
             .start_copy(CopyKind::Conferences, &spec.tenant_uuid, loader);
         Ok(Arc::new(ConferenceBackend { spec, client, copy }) as Arc<dyn Backend>)
-    })
+    }
 }
 
 impl ConferenceBackend {

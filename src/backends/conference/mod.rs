@@ -7,15 +7,28 @@ mod backend;
 
 pub(crate) use backend::contact_item;
 
-use super::Kind;
+use super::confd::config::ConfdConfig;
+use super::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
+use futures_util::future::BoxFuture;
+use std::sync::Arc;
 
 /// The `conference` kind.
-pub const KIND: Kind = Kind {
-    name: "conference",
-    sort_columns: &[],
-    validate: super::confd::config::validate,
-    build: backend::build,
-    virtual_name: false,
-    fields: super::confd::config::FIELDS,
-    default_timeout: None,
-};
+#[derive(Debug)]
+pub struct Conference;
+
+impl BackendKind for Conference {
+    const NAME: &'static str = "conference";
+    type Config = ConfdConfig;
+
+    fn check(config: &mut ConfdConfig) -> FieldErrors {
+        config.check()
+    }
+
+    fn build(
+        spec: Arc<SourceSpec>,
+        config: ConfdConfig,
+        deps: Deps,
+    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+        Box::pin(backend::build(spec, config, deps))
+    }
+}

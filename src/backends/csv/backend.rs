@@ -36,20 +36,16 @@ pub struct CsvBackend {
     table: RwLock<Arc<Table>>,
 }
 
-pub(super) fn build(
+pub(super) async fn build(
     spec: Arc<SourceSpec>,
-    _deps: crate::backends::Deps,
-) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
-    Box::pin(async move {
-        let config: CsvConfig = serde_json::from_value(Value::Object(spec.extra_fields.clone()))
-            .map_err(|e| format!("invalid csv source: {e}"))?;
-        let table = load(spec.clone(), config.clone()).await?;
-        Ok(Arc::new(CsvBackend {
-            spec,
-            config,
-            table: RwLock::new(Arc::new(table)),
-        }) as Arc<dyn Backend>)
-    })
+    config: CsvConfig,
+) -> Result<Arc<dyn Backend>, String> {
+    let table = load(spec.clone(), config.clone()).await?;
+    Ok(Arc::new(CsvBackend {
+        spec,
+        config,
+        table: RwLock::new(Arc::new(table)),
+    }) as Arc<dyn Backend>)
 }
 
 async fn load(spec: Arc<SourceSpec>, config: CsvConfig) -> Result<Table, String> {
@@ -265,6 +261,12 @@ mod tests {
         }
     }
 
+    /// Built as the source actors build it: the stored fields read by the kind.
+    async fn kind_build(spec: Arc<SourceSpec>) -> Result<Arc<dyn Backend>, String> {
+        let csv = crate::backends::kind("csv").expect("csv");
+        csv.build(spec, deps()).await
+    }
+
     fn names(contacts: &[RawContact]) -> Vec<String> {
         let mut names: Vec<String> = contacts
             .iter()
@@ -285,7 +287,7 @@ mod tests {
         let file = dir.path().join("contacts.csv");
         std::fs::write(&file, "id|firstname|lastname|number|mobile\n1|Alice|Martin|1001|\n2|Élodie|Béranger|1002|+33600\n3|Bob|Marley|1003|\n")
             .expect("write");
-        let backend = build(spec(&file, "|"), deps()).await.expect("built");
+        let backend = kind_build(spec(&file, "|")).await.expect("built");
         let context = Context::default();
         assert_eq!(
             names(
@@ -378,12 +380,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_file_cannot_build() {
-        let error = build(
-            spec(std::path::Path::new("/nonexistent/contacts.csv"), ","),
-            deps(),
-        )
-        .await
-        .expect_err("fails");
+        let error = kind_build(spec(std::path::Path::new("/nonexistent/contacts.csv"), ","))
+            .await
+            .expect_err("fails");
         assert!(error.contains("/nonexistent/contacts.csv"), "{error}");
     }
 }

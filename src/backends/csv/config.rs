@@ -1,11 +1,11 @@
 //! The `csv` source's own fields.
 
+use crate::validation::FieldErrors;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 /// Fields of a `csv` source besides the common ones.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct CsvConfig {
     /// Path of the CSV file; its first row names the columns.
     pub file: String,
@@ -21,55 +21,47 @@ fn default_separator() -> String {
     ",".to_owned()
 }
 
-/// The fields of a `csv` source besides the common ones.
-pub const FIELDS: &[&str] = &["file", "separator", "unique_column"];
-
-/// Validates the fields and fills the defaults.
-pub fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, Map<String, Value>> {
-    let parsed = super::super::parse_fields::<CsvConfig>(fields, FIELDS)?;
-    let mut errors = Map::new();
-    if parsed
-        .get("file")
-        .and_then(Value::as_str)
-        .is_none_or(str::is_empty)
-    {
+/// What the types do not say: a file is named, the separator is one character.
+pub fn check(config: &CsvConfig) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    if config.file.is_empty() {
         errors.insert("file".into(), json!({"constraint_id": "length", "constraint": {"min": 1}, "message": "Shorter than minimum length 1."}));
     }
-    if parsed
-        .get("separator")
-        .and_then(Value::as_str)
-        .is_none_or(|s| s.chars().count() != 1)
-    {
+    if config.separator.chars().count() != 1 {
         errors.insert("separator".into(), json!({"constraint_id": "length", "constraint": {"equal": 1}, "message": "Length must be 1."}));
     }
-    if errors.is_empty() {
-        Ok(parsed)
-    } else {
-        Err(errors)
-    }
+    errors
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::backends::{kind, Origin};
+    use serde_json::{json, Map, Value};
 
-    fn fields(value: Value) -> Map<String, Value> {
-        value.as_object().cloned().unwrap_or_default()
+    fn read(value: Value, origin: Origin) -> Result<Map<String, Value>, Map<String, Value>> {
+        let csv = kind("csv").expect("csv");
+        csv.read(value.as_object().expect("object"), origin)
     }
 
     #[test]
     fn defaults_and_errors() {
-        let ok = validate(&fields(json!({"file": "/tmp/a.csv"}))).expect("valid");
-        assert_eq!(ok["separator"], ",");
-        assert_eq!(ok["unique_column"], Value::Null);
-        assert!(validate(&fields(json!({})))
+        let ok = read(json!({"file": "/tmp/a.csv"}), Origin::Api).expect("valid");
+        assert_eq!(
+            Value::Object(ok),
+            json!({"file": "/tmp/a.csv", "separator": ",", "unique_column": null})
+        );
+        assert!(read(json!({}), Origin::Api)
             .expect_err("file required")
             .contains_key("file"));
-        assert!(validate(&fields(json!({"file": "x", "separator": ";;"})))
+        assert!(read(json!({"file": "x", "separator": ";;"}), Origin::Api)
             .expect_err("one char")
             .contains_key("separator"));
-        assert!(validate(&fields(json!({"file": "x", "colour": "red"})))
-            .expect_err("unknown")
-            .contains_key("colour"));
+        assert!(
+            read(json!({"file": "x", "colour": "red"}), Origin::Declared)
+                .expect_err("unknown")
+                .contains_key("colour")
+        );
+        let dropped = read(json!({"file": "x", "colour": "red"}), Origin::Api).expect("dropped");
+        assert!(!dropped.contains_key("colour"));
     }
 }

@@ -6,15 +6,28 @@ mod config;
 pub use backend::CsvBackend;
 pub use config::CsvConfig;
 
-use super::Kind;
+use super::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
+use futures_util::future::BoxFuture;
+use std::sync::Arc;
 
 /// The `csv` kind.
-pub const KIND: Kind = Kind {
-    name: "csv",
-    sort_columns: &["file"],
-    validate: config::validate,
-    build: backend::build,
-    virtual_name: false,
-    fields: config::FIELDS,
-    default_timeout: None,
-};
+#[derive(Debug)]
+pub struct Csv;
+
+impl BackendKind for Csv {
+    const NAME: &'static str = "csv";
+    const SORT_COLUMNS: &'static [&'static str] = &["file"];
+    type Config = CsvConfig;
+
+    fn check(config: &mut CsvConfig) -> FieldErrors {
+        config::check(config)
+    }
+
+    fn build(
+        spec: Arc<SourceSpec>,
+        config: CsvConfig,
+        _deps: Deps,
+    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+        Box::pin(backend::build(spec, config))
+    }
+}

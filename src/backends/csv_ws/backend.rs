@@ -20,17 +20,13 @@ struct CsvWsBackend {
     http: reqwest::Client,
 }
 
-pub(super) fn build(
+pub(super) async fn build(
     spec: Arc<SourceSpec>,
-    _deps: crate::backends::Deps,
-) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
-    Box::pin(async move {
-        let config: CsvWsConfig = serde_json::from_value(Value::Object(spec.extra_fields.clone()))
-            .map_err(|e| format!("invalid csv_ws source: {e}"))?;
-        let timeout = Duration::from_secs_f64(spec.timeout.unwrap_or(DEFAULT_TIMEOUT));
-        let http = crate::backends::http::client(timeout, &config.verify_certificate).await?;
-        Ok(Arc::new(CsvWsBackend { spec, config, http }) as Arc<dyn Backend>)
-    })
+    config: CsvWsConfig,
+) -> Result<Arc<dyn Backend>, String> {
+    let timeout = Duration::from_secs_f64(spec.timeout.unwrap_or(DEFAULT_TIMEOUT));
+    let http = crate::backends::http::client(timeout, &config.verify_certificate).await?;
+    Ok(Arc::new(CsvWsBackend { spec, config, http }) as Arc<dyn Backend>)
 }
 
 /// Splits a CSV answer into rows keyed by the header row; empty lines are skipped.

@@ -5,15 +5,29 @@ mod config;
 
 pub use config::CsvWsConfig;
 
-use super::Kind;
+use super::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
+use futures_util::future::BoxFuture;
+use std::sync::Arc;
 
 /// The `csv_ws` kind.
-pub const KIND: Kind = Kind {
-    name: "csv_ws",
-    sort_columns: &["lookup_url", "list_url"],
-    validate: config::validate,
-    build: backend::build,
-    virtual_name: false,
-    fields: config::FIELDS,
-    default_timeout: Some(10.0),
-};
+#[derive(Debug)]
+pub struct CsvWs;
+
+impl BackendKind for CsvWs {
+    const NAME: &'static str = "csv_ws";
+    const SORT_COLUMNS: &'static [&'static str] = &["lookup_url", "list_url"];
+    const DEFAULT_TIMEOUT: Option<f64> = Some(10.0);
+    type Config = CsvWsConfig;
+
+    fn check(config: &mut CsvWsConfig) -> FieldErrors {
+        config::check(config)
+    }
+
+    fn build(
+        spec: Arc<SourceSpec>,
+        config: CsvWsConfig,
+        _deps: Deps,
+    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+        Box::pin(backend::build(spec, config))
+    }
+}

@@ -29,8 +29,8 @@ struct LdapBackend {
 async fn connect(config: &LdapConfig) -> Result<Ldap, String> {
     let settings = LdapConnSettings::new()
         .set_conn_timeout(Duration::from_secs_f64(config.ldap_network_timeout))
-        .set_starttls(config.ldap_starttls)
-        .set_no_tls_verify(!config.ldap_verify_certificate);
+        .set_starttls(config.starttls())
+        .set_no_tls_verify(!config.verify_certificate());
     let (connection, mut ldap) = LdapConnAsync::with_settings(settings, &config.ldap_uri)
         .await
         .map_err(|e| format!("cannot connect to {}: {e}", config.ldap_uri))?;
@@ -66,37 +66,33 @@ fn placeholders(templates: impl Iterator<Item = String>) -> Vec<String> {
     names
 }
 
-pub(super) fn build(
+pub(super) async fn build(
     spec: Arc<SourceSpec>,
-    _deps: crate::backends::Deps,
-) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
-    Box::pin(async move {
-        let config: LdapConfig = serde_json::from_value(Value::Object(spec.extra_fields.clone()))
-            .map_err(|e| format!("invalid ldap source: {e}"))?;
-        if spec.searched_columns.is_empty() && config.ldap_custom_filter.is_none() {
-            return Err("an ldap source needs searched_columns or ldap_custom_filter".into());
+    config: LdapConfig,
+) -> Result<Arc<dyn Backend>, String> {
+    if spec.searched_columns.is_empty() && config.ldap_custom_filter.is_none() {
+        return Err("an ldap source needs searched_columns or ldap_custom_filter".into());
+    }
+    let mut attributes = placeholders(spec.format_columns.values().cloned());
+    if attributes.is_empty() {
+        attributes.push("*".into());
+    }
+    if let Some(unique) = &config.unique_column {
+        if !attributes.contains(unique) {
+            attributes.push(unique.clone());
         }
-        let mut attributes = placeholders(spec.format_columns.values().cloned());
-        if attributes.is_empty() {
-            attributes.push("*".into());
-        }
-        if let Some(unique) = &config.unique_column {
-            if !attributes.contains(unique) {
-                attributes.push(unique.clone());
-            }
-        }
-        let mut connections = Vec::new();
-        for _ in 0..config.ldap_connections.max(1) {
-            connections.push(connect(&config).await?);
-        }
-        Ok(Arc::new(LdapBackend {
-            spec,
-            config,
-            connections,
-            next: AtomicUsize::new(0),
-            attributes,
-        }) as Arc<dyn Backend>)
-    })
+    }
+    let mut connections = Vec::new();
+    for _ in 0..config.connections() {
+        connections.push(connect(&config).await?);
+    }
+    Ok(Arc::new(LdapBackend {
+        spec,
+        config,
+        connections,
+        next: AtomicUsize::new(0),
+        attributes,
+    }) as Arc<dyn Backend>)
 }
 
 /// A result code means the server answered (bad filter, no such base…): that request failed, the

@@ -7,15 +7,28 @@ mod filter;
 
 pub use config::LdapConfig;
 
-use super::Kind;
+use super::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
+use futures_util::future::BoxFuture;
+use std::sync::Arc;
 
 /// The `ldap` kind.
-pub const KIND: Kind = Kind {
-    name: "ldap",
-    sort_columns: &["ldap_uri", "ldap_base_dn", "ldap_username"],
-    validate: config::validate,
-    build: backend::build,
-    virtual_name: false,
-    fields: config::FIELDS,
-    default_timeout: None,
-};
+#[derive(Debug)]
+pub struct Ldap;
+
+impl BackendKind for Ldap {
+    const NAME: &'static str = "ldap";
+    const SORT_COLUMNS: &'static [&'static str] = &["ldap_uri", "ldap_base_dn", "ldap_username"];
+    type Config = LdapConfig;
+
+    fn check(config: &mut LdapConfig) -> FieldErrors {
+        config::check(config)
+    }
+
+    fn build(
+        spec: Arc<SourceSpec>,
+        config: LdapConfig,
+        _deps: Deps,
+    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+        Box::pin(backend::build(spec, config))
+    }
+}

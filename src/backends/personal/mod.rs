@@ -3,38 +3,29 @@
 //! unique column.
 
 use super::stored::{StoredContacts, Whose};
-use super::{Deps, Kind, SourceSpec};
+use super::{Backend, BackendKind, Deps, SourceSpec};
 use futures_util::future::BoxFuture;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// The `personal` kind: no fields of its own.
-pub const KIND: Kind = Kind {
-    name: "personal",
-    sort_columns: &[],
-    validate,
-    build,
-    virtual_name: false,
-    fields: &[],
-    default_timeout: None,
-};
+#[derive(Debug)]
+pub struct Personal;
 
-fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, Map<String, Value>> {
-    #[derive(serde::Deserialize, serde::Serialize)]
-    #[serde(deny_unknown_fields)]
-    struct NoFields {}
-    super::parse_fields::<NoFields>(fields, &[])
-}
+/// A personal source has no fields besides the common ones.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct NoFields {}
 
-fn build(
-    spec: Arc<SourceSpec>,
-    deps: Deps,
-) -> BoxFuture<'static, Result<Arc<dyn super::Backend>, String>> {
-    Box::pin(async move {
-        Ok(StoredContacts::backend(
-            spec,
-            Whose::CallingUser,
-            deps.storage,
-        ))
-    })
+impl BackendKind for Personal {
+    const NAME: &'static str = "personal";
+    type Config = NoFields;
+
+    fn build(
+        spec: Arc<SourceSpec>,
+        _config: NoFields,
+        deps: Deps,
+    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+        let backend = StoredContacts::backend(spec, Whose::CallingUser, deps.storage);
+        Box::pin(async move { Ok(backend) })
+    }
 }

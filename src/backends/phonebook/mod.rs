@@ -4,66 +4,53 @@
 //! `id` (the contact uuid) is the unique column.
 
 use super::stored::{StoredContacts, Whose};
-use super::{Deps, Kind, SourceSpec};
+use super::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
 use futures_util::future::BoxFuture;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use std::sync::Arc;
 
-/// The fields of a phonebook source besides the common ones.
-const FIELDS: &[&str] = &["phonebook_uuid", "phonebook_name", "phonebook_description"];
-
-/// Fields a phonebook source shows but never takes: a client may PUT back what it read.
-pub const READ_ONLY: &[&str] = &["phonebook_name", "phonebook_description"];
-
 /// The `phonebook` kind.
-pub const KIND: Kind = Kind {
-    name: "phonebook",
-    sort_columns: &[],
-    validate,
-    build,
-    virtual_name: true,
-    fields: FIELDS,
-    default_timeout: None,
-};
+#[derive(Debug)]
+pub struct Phonebook;
 
-fn validate(fields: &Map<String, Value>) -> Result<Map<String, Value>, Map<String, Value>> {
-    #[derive(serde::Deserialize, serde::Serialize)]
-    #[serde(deny_unknown_fields)]
-    struct Fields {
-        phonebook_uuid: String,
-    }
-    let own: Map<String, Value> = fields
-        .iter()
-        .filter(|(key, _)| !READ_ONLY.contains(&key.as_str()))
-        .map(|(key, value)| (key.clone(), value.clone()))
-        .collect();
-    let parsed = super::parse_fields::<Fields>(&own, &["phonebook_uuid"])?;
-    match parsed.get("phonebook_uuid").and_then(Value::as_str) {
-        Some(uuid) if uuid::Uuid::parse_str(uuid).is_ok() => Ok(parsed),
-        _ => Err(Map::from_iter([(
-            "phonebook_uuid".to_owned(),
-            serde_json::json!({"constraint_id": "uuid", "constraint": "uuid", "message": "Not a valid UUID."}),
-        )])),
-    }
+/// Fields of a phonebook source besides the common ones.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct PhonebookConfig {
+    /// The phonebook, in the source's tenant.
+    pub phonebook_uuid: String,
+    /// Shown, never taken: a client may send back what it read (the Wazo UI sends `null`).
+    #[serde(default, skip_serializing)]
+    pub phonebook_name: Option<Value>,
+    #[serde(default, skip_serializing)]
+    pub phonebook_description: Option<Value>,
 }
 
-fn build(
-    spec: Arc<SourceSpec>,
-    deps: Deps,
-) -> BoxFuture<'static, Result<Arc<dyn super::Backend>, String>> {
-    Box::pin(async move {
-        let phonebook_uuid = spec
-            .extra_fields
-            .get("phonebook_uuid")
-            .and_then(Value::as_str)
-            .ok_or_else(|| format!("source {} names no phonebook_uuid", spec.name))?
-            .to_owned();
-        Ok(StoredContacts::backend(
-            spec,
-            Whose::Phonebook(phonebook_uuid),
-            deps.storage,
-        ))
-    })
+impl BackendKind for Phonebook {
+    const NAME: &'static str = "phonebook";
+    const VIRTUAL_NAME: bool = true;
+    type Config = PhonebookConfig;
+
+    fn check(config: &mut PhonebookConfig) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        if uuid::Uuid::parse_str(&config.phonebook_uuid).is_err() {
+            errors.insert(
+                "phonebook_uuid".to_owned(),
+                json!({"constraint_id": "uuid", "constraint": "uuid", "message": "Not a valid UUID."}),
+            );
+        }
+        errors
+    }
+
+    fn build(
+        spec: Arc<SourceSpec>,
+        config: PhonebookConfig,
+        deps: Deps,
+    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+        let backend =
+            StoredContacts::backend(spec, Whose::Phonebook(config.phonebook_uuid), deps.storage);
+        Box::pin(async move { Ok(backend) })
+    }
 }
 
 #[cfg(test)]
@@ -73,6 +60,10 @@ mod tests {
 
     #[test]
     fn the_phonebook_uuid_is_required_and_read_only_fields_are_dropped() {
+        let phonebook = crate::backends::kind("phonebook").expect("phonebook");
+        let validate = |fields: &serde_json::Map<String, Value>| {
+            phonebook.read(fields, crate::backends::Origin::Declared)
+        };
         let ok = validate(
             json!({"phonebook_uuid": "5b6d0c1e-9d8a-4a3c-8f1e-2a0b1c2d3e4f", "phonebook_name": "x"})
                 .as_object()
@@ -83,7 +74,7 @@ mod tests {
             Value::Object(ok),
             json!({"phonebook_uuid": "5b6d0c1e-9d8a-4a3c-8f1e-2a0b1c2d3e4f"})
         );
-        let missing = validate(&Map::new()).expect_err("required");
+        let missing = validate(&serde_json::Map::new()).expect_err("required");
         assert!(missing.contains_key("phonebook_uuid"), "{missing:?}");
         let bad = validate(
             json!({"phonebook_uuid": "nope"})

@@ -3,6 +3,7 @@
 
 use super::users::{contact, Users};
 use crate::backends::confd::client::{ConfdClient, ConfdError};
+use crate::backends::confd::config::ConfdConfig;
 use crate::backends::confd::copy::{Copy, CopyKind, Loader};
 use crate::backends::{request_failed, Backend, Context, Deps, RawContact, SourceSpec};
 use actors::Failure;
@@ -68,12 +69,17 @@ struct WazoBackend {
     copy: Option<Arc<Copy<Users>>>,
 }
 
-pub(super) fn build(
+pub(super) async fn build(
     spec: Arc<SourceSpec>,
+    config: ConfdConfig,
     deps: Deps,
-) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
-    Box::pin(async move {
-        let directory = Arc::new(directory(&spec, &deps).await?);
+) -> Result<Arc<dyn Backend>, String> {
+    {
+        let directory = Arc::new(Directory {
+            client: ConfdClient::for_config(&config, &spec, &deps).await?,
+            spec: Arc::clone(&spec),
+            xivo_id: Mutex::new(None),
+        });
         let source = Arc::clone(&directory);
         let loader: Loader<Users> = Arc::new(move || {
             let source = Arc::clone(&source);
@@ -87,16 +93,7 @@ pub(super) fn build(
             directory,
             copy,
         }) as Arc<dyn Backend>)
-    })
-}
-
-/// The wazo-confd side of a `wazo` source.
-async fn directory(spec: &Arc<SourceSpec>, deps: &Deps) -> Result<Directory, String> {
-    Ok(Directory {
-        client: ConfdClient::for_source(spec, deps).await?,
-        spec: Arc::clone(spec),
-        xivo_id: Mutex::new(None),
-    })
+    }
 }
 
 impl WazoBackend {

@@ -9,15 +9,28 @@ mod users;
 
 pub(crate) use backend::contact_item;
 
-use super::Kind;
+use super::confd::config::ConfdConfig;
+use super::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
+use futures_util::future::BoxFuture;
+use std::sync::Arc;
 
 /// The `wazo` kind.
-pub const KIND: Kind = Kind {
-    name: "wazo",
-    sort_columns: &[],
-    validate: super::confd::config::validate,
-    build: backend::build,
-    virtual_name: false,
-    fields: super::confd::config::FIELDS,
-    default_timeout: None,
-};
+#[derive(Debug)]
+pub struct Wazo;
+
+impl BackendKind for Wazo {
+    const NAME: &'static str = "wazo";
+    type Config = ConfdConfig;
+
+    fn check(config: &mut ConfdConfig) -> FieldErrors {
+        config.check()
+    }
+
+    fn build(
+        spec: Arc<SourceSpec>,
+        config: ConfdConfig,
+        deps: Deps,
+    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+        Box::pin(backend::build(spec, config, deps))
+    }
+}

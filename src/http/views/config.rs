@@ -38,7 +38,7 @@ fn masked(state: &AppState) -> Value {
     // Declared sources: the secrets a source body never shows, at any depth.
     if let Some(Value::Array(sources)) = value.get_mut("sources") {
         for source in sources.iter_mut().filter_map(Value::as_object_mut) {
-            crate::resources::sources::model::mask_secrets(source, MASK);
+            crate::resources::sources::model::mask_secrets(source, Some(MASK));
         }
     }
     if let Some(uri) = value.get_mut("db_uri") {

@@ -46,7 +46,7 @@ access!(
 );
 
 /// The backend of the path, when installed and enabled; otherwise the route does not exist.
-fn enabled_kind(state: &AppState, backend: &str) -> Result<&'static backends::Kind, ApiError> {
+fn enabled_kind(state: &AppState, backend: &str) -> Result<&'static dyn backends::Kind, ApiError> {
     backends::kind(backend)
         .filter(|_| state.backends.iter().any(|b| b == backend))
         .ok_or_else(|| {
@@ -109,7 +109,7 @@ async fn list_sources(
 ) -> Result<HttpResponse, ApiError> {
     let kind = enabled_kind(&state, &path)?;
     let sort_columns: Vec<&str> = std::iter::once("name")
-        .chain(kind.sort_columns.iter().copied())
+        .chain(kind.sort_columns().iter().copied())
         .collect();
     let params = ListParams::parse(
         request.query_string(),
@@ -124,7 +124,7 @@ async fn list_sources(
         .sources
         .list(&tenants)
         .iter()
-        .filter(|s| s.backend == kind.name)
+        .filter(|s| s.backend == kind.name())
         .map(|s| to_body(s))
         .collect();
     Ok(HttpResponse::Ok().json(listing::respond(items, &params, &["name"])))
@@ -134,11 +134,11 @@ async fn list_sources(
 #[utoipa::path(
     post, path = "/0.1/backends/{backend}/sources", tag = "sources",
     description = "ACL `dird.backends.{backend}.sources.create`. Common fields `name` (required), `searched_columns`, \
-                   `first_matched_columns`, `format_columns`, `timeout` (seconds); then the backend's own fields (unknown ones are refused).",
+                   `first_matched_columns`, `format_columns`, `timeout` (seconds); then the backend's own fields (keys the backend does not know are dropped, as wazo-dird drops them).",
     params(("backend" = String, Path)),
     request_body(content = Object),
     responses(
-        (status = 200, description = "The source (secrets omitted)", body = Object),
+        (status = 200, description = "The source (each secret shown as null)", body = Object),
         (status = 400, description = "invalid-data"), (status = 409, description = "conflict: name used in the tenant"),
         (status = 503, description = "No database"),
     )
@@ -155,7 +155,7 @@ async fn create_source(
     let source = state
         .directory
         .sources
-        .create(kind.name, &body, &caller.tenant_uuid)
+        .create(kind.name(), &body, &caller.tenant_uuid)
         .await?;
     state.directory.committed().await;
     Ok(HttpResponse::Ok().json(to_body(&source)))
@@ -166,7 +166,7 @@ async fn create_source(
     get, path = "/0.1/backends/{backend}/sources/{source_uuid}", tag = "sources",
     description = "ACL `dird.backends.{backend}.sources.{source_uuid}.read`. Searches every tenant the caller sees.",
     params(("backend" = String, Path), ("source_uuid" = String, Path)),
-    responses((status = 200, description = "The source (secrets omitted)", body = Object), (status = 404, description = "unknown-source"))
+    responses((status = 200, description = "The source (each secret shown as null)", body = Object), (status = 404, description = "unknown-source"))
 )]
 #[get("/{backend}/sources/{source_uuid}")]
 async fn get_source(
@@ -181,7 +181,7 @@ async fn get_source(
         .directory
         .sources
         .get(&uuid, &tenants)
-        .filter(|s| s.backend == kind.name)
+        .filter(|s| s.backend == kind.name())
         .ok_or(crate::resources::ResourceError::NotFound {
             resource: "sources",
             uuid,
@@ -211,7 +211,7 @@ async fn update_source(
     state
         .directory
         .sources
-        .update(kind.name, &uuid, &tenants, &body)
+        .update(kind.name(), &uuid, &tenants, &body)
         .await?;
     state.directory.committed().await;
     Ok(HttpResponse::NoContent().finish())
@@ -236,7 +236,7 @@ async fn delete_source(
     state
         .directory
         .sources
-        .delete(kind.name, &uuid, &tenants)
+        .delete(kind.name(), &uuid, &tenants)
         .await?;
     state.directory.committed().await;
     Ok(HttpResponse::NoContent().finish())

@@ -36,7 +36,8 @@ pub struct StatusBody {
     pub bus_publisher: PublisherStatus,
     /// Each running source by uuid: `name`, `backend`, `tenant_uuid`, `state` (`starting`, `up`,
     /// or `down`: its breaker is open, lookups skip it), and its counters `requests`, `failures`,
-    /// `timeouts`, `restarts`, `breaker_opens` (not in wazo-dird).
+    /// `timeouts`, `restarts`, `breaker_opens`, and `reason`: why it is not up, while it is not
+    /// (not in wazo-dird).
     #[schema(value_type = Object)]
     pub sources: serde_json::Map<String, serde_json::Value>,
 }

@@ -43,7 +43,7 @@ fn from_row(row: &Row) -> Source {
         .remove("timeout")
         .and_then(|timeout| timeout.as_f64())
         .filter(|t| *t > 0.0)
-        .or_else(|| crate::backends::kind(&backend).and_then(|kind| kind.default_timeout));
+        .or_else(|| crate::backends::kind(&backend).and_then(|kind| kind.default_timeout()));
     Source {
         uuid: row.get(0),
         tenant_uuid: row.get::<_, Option<String>>(1).unwrap_or_default(),

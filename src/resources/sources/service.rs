@@ -48,7 +48,7 @@ impl SourceService {
         self.catalog.index().is_declared(uuid)
     }
 
-    fn kind(name: &str) -> Result<&'static backends::Kind, ResourceError> {
+    fn kind(name: &str) -> Result<&'static dyn backends::Kind, ResourceError> {
         backends::kind(name).ok_or(ResourceError::NotFound {
             resource: "sources",
             uuid: name.to_owned(),
@@ -68,10 +68,10 @@ impl SourceService {
             body,
             uuid::Uuid::new_v4().to_string(),
             tenant_uuid.to_owned(),
-            validator::UnknownKeys::Drop,
+            backends::Origin::Api,
         )
         .map_err(ResourceError::Invalid)?;
-        if !kind.virtual_name
+        if !kind.virtual_name()
             && self
                 .catalog
                 .index()
@@ -139,10 +139,10 @@ impl SourceService {
             &body,
             existing.uuid.clone(),
             existing.tenant_uuid.clone(),
-            validator::UnknownKeys::Drop,
+            backends::Origin::Api,
         )
         .map_err(ResourceError::Invalid)?;
-        if !kind.virtual_name
+        if !kind.virtual_name()
             && self
                 .catalog
                 .index()

@@ -1,7 +1,7 @@
 //! Checks a source body: the common fields here, the backend's own fields by its kind.
 
 use super::model::Source;
-use crate::backends::Kind;
+use crate::backends::{Kind, Origin};
 use crate::validation::{object, Checker};
 use serde_json::{Map, Value};
 
@@ -17,29 +17,22 @@ const COMMON_KEYS: &[&str] = &[
     "timeout",
 ];
 
-/// How keys that neither the common fields nor the kind know are taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum UnknownKeys {
-    /// Dropped silently: REST bodies, as wazo-dird does.
-    Drop,
-    /// Refused: sources declared in the YAML configuration, where a typo must not pass unseen.
-    Refuse,
-}
-
-/// Validates `body` as a source of `kind` in `tenant_uuid` (uuid and tenant in the body are ignored;
-/// the name of a kind whose sources are named after something else is optional).
+/// Validates `body` as a source of `kind` in `tenant_uuid`, as it comes from `origin` (uuid and
+/// tenant in the body are ignored; the name of a kind whose sources are named after something else
+/// is optional). The kind's own fields are read by the kind (`backends::kind`): keys it does not
+/// know are dropped from REST bodies and refused in the YAML configuration.
 pub(crate) fn validate(
-    kind: &Kind,
+    kind: &dyn Kind,
     body: &Value,
     uuid: String,
     tenant_uuid: String,
-    unknown: UnknownKeys,
+    origin: Origin,
 ) -> Result<Source, Map<String, Value>> {
     let body = object(body)?;
     let mut check = Checker::new(body);
     // A stored source of such a kind is named after its phonebook by the database; a source declared
     // in the configuration keeps the name given there, so that declared profiles can name it.
-    let name = if kind.virtual_name {
+    let name = if kind.virtual_name() {
         body.get("name")
             .and_then(Value::as_str)
             .unwrap_or_default()
@@ -52,14 +45,13 @@ pub(crate) fn validate(
     let format_columns = check.string_map("format_columns");
     let timeout = check
         .opt_positive_number("timeout")
-        .or(kind.default_timeout);
+        .or(kind.default_timeout());
     let own: Map<String, Value> = body
         .iter()
         .filter(|(key, _)| !COMMON_KEYS.contains(&key.as_str()))
-        .filter(|(key, _)| unknown == UnknownKeys::Refuse || kind.fields.contains(&key.as_str()))
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
-    let extra_fields = match (kind.validate)(&own) {
+    let extra_fields = match kind.read(&own, origin) {
         Ok(fields) => fields,
         Err(details) => {
             for (field, detail) in details {
@@ -72,7 +64,7 @@ pub(crate) fn validate(
         uuid,
         tenant_uuid,
         name,
-        backend: kind.name.to_owned(),
+        backend: kind.name().to_owned(),
         searched_columns,
         first_matched_columns,
         format_columns,
@@ -94,7 +86,7 @@ mod tests {
             &json!({"name": "n", "file": "/f.csv", "searched_columns": ["a"], "timeout": 0.5}),
             "u".into(),
             "t".into(),
-            UnknownKeys::Refuse,
+            Origin::Declared,
         )
         .expect("valid");
         assert_eq!(source.extra_fields["file"], "/f.csv");
@@ -104,7 +96,7 @@ mod tests {
             &json!({"searched_columns": [""], "timeout": 0, "format_columns": {"a": 1}}),
             "u".into(),
             "t".into(),
-            UnknownKeys::Refuse,
+            Origin::Declared,
         )
         .expect_err("invalid");
         for field in [
@@ -119,11 +111,10 @@ mod tests {
                 "{field} not reported: {details:?}"
             );
         }
-        assert!(validate(kind, &json!([]), "u".into(), "t".into(), UnknownKeys::Drop).is_err());
+        assert!(validate(kind, &json!([]), "u".into(), "t".into(), Origin::Api).is_err());
         let typo = json!({"name": "n", "file": "/f.csv", "fiel": "x"});
-        assert!(validate(kind, &typo, "u".into(), "t".into(), UnknownKeys::Refuse).is_err());
-        let dropped =
-            validate(kind, &typo, "u".into(), "t".into(), UnknownKeys::Drop).expect("dropped");
+        assert!(validate(kind, &typo, "u".into(), "t".into(), Origin::Declared).is_err());
+        let dropped = validate(kind, &typo, "u".into(), "t".into(), Origin::Api).expect("dropped");
         assert!(!dropped.extra_fields.contains_key("fiel"));
     }
 }
