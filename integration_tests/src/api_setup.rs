@@ -20,7 +20,7 @@ pub const OTHER_ADMIN: &str = "other-admin-token";
 pub struct Setup {
     pub dird: Daemon,
     pub auth: std::sync::Arc<AuthStandIn>,
-    _database: TestDatabase,
+    pub database: TestDatabase,
     pub csv: String,
     /// The configuration, to start the daemon again on the same database.
     config: Value,
@@ -72,7 +72,7 @@ pub async fn setup(declared: Value) -> Setup {
     Setup {
         dird,
         auth,
-        _database: database,
+        database,
         csv: csv.to_string_lossy().into_owned(),
         config,
         files,
@@ -86,7 +86,55 @@ async fn start_daemon(config: &Value) -> Daemon {
     dird
 }
 
+/// The token wazo-confd accepts from the sources of [`Setup::confd_and_cloud`].
+pub const CONFD_TOKEN: &str = "confd-source-token";
+/// The user of the `ADMIN` token.
+pub const ADMIN_USER: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+
 impl Setup {
+    /// The other services of the `wazo`, `conference`, `google` and `office365` sources: a
+    /// wazo-confd stand-in with the user Walter Confd (id 51, 5001) and the room Zebra room (id 61,
+    /// 6001), which the credentials `wazo-source`/`secret` of the wazo-auth stand-in reach; the
+    /// admin's Google contact Gina Goog (`g71`, 7001) and Microsoft contact Olga Office (`o81`,
+    /// 8001) on `cloud`.
+    pub fn confd_and_cloud(
+        &self,
+        cloud: &crate::cloud_stand_in::CloudStandIn,
+    ) -> std::sync::Arc<crate::confd_stand_in::ConfdStandIn> {
+        use crate::cloud_stand_in::{graph_contact, person};
+        use crate::confd_stand_in::{conference, user, ConfdStandIn};
+        let confd = ConfdStandIn::start(CONFD_TOKEN, MASTER_TENANT);
+        let walter = user(
+            51,
+            "u-51",
+            "Walter",
+            Some("Confd"),
+            Some("5001"),
+            None,
+            None,
+            None,
+        );
+        confd.put_user(MASTER_TENANT, walter);
+        confd.put_conference(MASTER_TENANT, conference(61, "Zebra room", &["6001"], &[]));
+        self.auth
+            .add_credentials("wazo-source", "secret", CONFD_TOKEN, MASTER_TENANT);
+        self.auth
+            .set_external(ADMIN_USER, "google", "google-access-token");
+        self.auth
+            .set_external(ADMIN_USER, "microsoft", "microsoft-access-token");
+        let gina = person(
+            "g71",
+            "Gina",
+            "Goog",
+            &[("mobile", "7001")],
+            "gina@example.com",
+        );
+        cloud.set_people("google-access-token", vec![gina]);
+        let olga = graph_contact("o81", "Olga", "Office", "8001", "");
+        cloud.set_contacts("microsoft-access-token", vec![olga]);
+        confd
+    }
+
     /// Stops the daemon and starts it again on the same configuration and database.
     pub async fn restart(&mut self) {
         self.dird.stop();

@@ -5,21 +5,15 @@
 //! restart that reads everything back from the database. The servers are real (slapd) or
 //! stand-ins (wazo-auth, wazo-confd, a CSV web service, Google, Microsoft Graph).
 
-use integration_tests::api_setup::{setup, Setup, ADMIN};
+use integration_tests::api_setup::{setup, Setup, ADMIN, ADMIN_USER as USER};
 use integration_tests::auth_stand_in::MASTER_TENANT;
-use integration_tests::cloud_stand_in::{graph_contact, person, CloudStandIn};
-use integration_tests::confd_stand_in::{conference, user, ConfdStandIn};
+use integration_tests::cloud_stand_in::CloudStandIn;
+use integration_tests::confd_stand_in::ConfdStandIn;
 use integration_tests::slapd::{Slapd, ADMIN_DN, ADMIN_PASSWORD, BASE_DN};
 use integration_tests::web_service::CsvWebService;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::sync::Arc;
-
-/// The user of the `ADMIN` token.
-const USER: &str = "aaaaaaaa-0000-4000-8000-000000000001";
-const CONFD_TOKEN: &str = "confd-source-token";
-const GOOGLE_TOKEN: &str = "google-access-token";
-const MICROSOFT_TOKEN: &str = "microsoft-access-token";
 
 /// One source of the matrix: its kind, its body, and the contact it must give.
 struct Case {
@@ -76,39 +70,7 @@ async fn cases(s: &Setup, cloud: &CloudStandIn) -> (Vec<Case>, Servers) {
         "utf-8",
         false,
     );
-    let confd = ConfdStandIn::start(CONFD_TOKEN, MASTER_TENANT);
-    confd.put_user(
-        MASTER_TENANT,
-        user(
-            51,
-            "u-51",
-            "Walter",
-            Some("Confd"),
-            Some("5001"),
-            None,
-            None,
-            None,
-        ),
-    );
-    confd.put_conference(MASTER_TENANT, conference(61, "Zebra room", &["6001"], &[]));
-    s.auth
-        .add_credentials("wazo-source", "secret", CONFD_TOKEN, MASTER_TENANT);
-    s.auth.set_external(USER, "google", GOOGLE_TOKEN);
-    s.auth.set_external(USER, "microsoft", MICROSOFT_TOKEN);
-    cloud.set_people(
-        GOOGLE_TOKEN,
-        vec![person(
-            "g71",
-            "Gina",
-            "Goog",
-            &[("mobile", "7001")],
-            "gina@example.com",
-        )],
-    );
-    cloud.set_contacts(
-        MICROSOFT_TOKEN,
-        vec![graph_contact("o81", "Olga", "Office", "8001", "")],
-    );
+    let confd = s.confd_and_cloud(cloud);
     let personal = ok(
         s,
         Method::POST,
@@ -302,23 +264,28 @@ fn shown(body: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// A lookup of the case's term in the profile `default` finds its contact through its source.
+async fn looked_up(s: &Setup, case: &Case, when: &str) {
+    let lookup = ok(
+        s,
+        Method::GET,
+        &format!("/0.1/directories/lookup/default?term={}", case.term),
+        None,
+        200,
+    )
+    .await;
+    assert!(
+        shown(&lookup).contains(&(case.name.to_owned(), case.shown.to_owned())),
+        "{when}: lookup {} through {}: {lookup}",
+        case.term,
+        case.backend
+    );
+}
+
 /// Lookup, reverse, favorites and the profile's sources answer each case's contact.
 async fn check(s: &Setup, cases: &[Case], when: &str) {
     for case in cases {
-        let lookup = ok(
-            s,
-            Method::GET,
-            &format!("/0.1/directories/lookup/default?term={}", case.term),
-            None,
-            200,
-        )
-        .await;
-        assert!(
-            shown(&lookup).contains(&(case.name.to_owned(), case.shown.to_owned())),
-            "{when}: lookup {} through {}: {lookup}",
-            case.term,
-            case.backend
-        );
+        looked_up(s, case, when).await;
         let reverse = ok(
             s,
             Method::GET,
@@ -409,4 +376,142 @@ async fn every_backend_kind_created_through_the_api_answers_after_a_put_back_and
 
     s.restart().await;
     check(&s, &cases, "restarted").await;
+}
+
+/// Sources as upstream's daemon stored them (its marshmallow load: every default written into
+/// `extra_fields`, `csv_ws`'s `timeout` among them, `ldap_password` in clear, ports as numbers),
+/// written in the database before the daemon starts: they answer, and read back with upstream's
+/// keys, the password shown `null`.
+#[tokio::test]
+async fn sources_upstream_stored_answer() {
+    let cloud = CloudStandIn::start();
+    let mut s = setup(json!({})).await;
+    let (cases, _servers) = cases(&s, &cloud).await;
+    let client = s.database.client().await;
+    let upstream_row = |case: &Case| -> Value {
+        let body = case.body.as_object().expect("object");
+        let mut extra = serde_json::Map::new();
+        for (key, value) in body {
+            if ![
+                "name",
+                "searched_columns",
+                "first_matched_columns",
+                "format_columns",
+            ]
+            .contains(&key.as_str())
+            {
+                extra.insert(key.clone(), value.clone());
+            }
+        }
+        let defaults = match case.backend {
+            "csv_ws" => json!({"delimiter": ",", "timeout": 10.0, "verify_certificate": true}),
+            "ldap" => {
+                json!({"ldap_custom_filter": null, "ldap_network_timeout": 0.3, "ldap_timeout": 1.0,
+                             "unique_column_format": "string"})
+            }
+            _ => json!({}),
+        };
+        for (key, value) in defaults.as_object().expect("object") {
+            extra.insert(key.clone(), value.clone());
+        }
+        if case.backend == "wazo" {
+            extra["auth"]["verify_certificate"] = json!(true);
+            extra["auth"]["version"] = json!("0.1");
+            extra["confd"]["verify_certificate"] = json!(true);
+            extra["confd"]["version"] = json!("1.1");
+        }
+        Value::Object(extra)
+    };
+    let mut uuids = Vec::new();
+    for case in cases
+        .iter()
+        .filter(|c| ["csv_ws", "ldap", "wazo"].contains(&c.backend))
+    {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let columns: Vec<String> = case.body["format_columns"]
+            .as_object()
+            .expect("columns")
+            .iter()
+            .map(|(k, v)| format!("\"{k}\"=>\"{}\"", v.as_str().expect("text")))
+            .collect();
+        let list = |key: &str| -> Vec<String> {
+            case.body[key]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        client
+            .execute(
+                "INSERT INTO dird_tenant (uuid) VALUES ($1) ON CONFLICT DO NOTHING",
+                &[&MASTER_TENANT],
+            )
+            .await
+            .expect("tenant");
+        client
+            .execute(
+                "INSERT INTO dird_source (uuid, tenant_uuid, name, backend, searched_columns, first_matched_columns, \
+                 format_columns, extra_fields) VALUES ($1, $2, $3, $4, $5, $6, $7::text::hstore, $8)",
+                &[
+                    &uuid,
+                    &MASTER_TENANT,
+                    &case.name,
+                    &case.backend,
+                    &list("searched_columns"),
+                    &list("first_matched_columns"),
+                    &columns.join(", "),
+                    &upstream_row(case),
+                ],
+            )
+            .await
+            .expect("an upstream row");
+        uuids.push((case, uuid));
+    }
+    s.restart().await;
+    let display = ok(
+        &s,
+        Method::POST,
+        "/0.1/displays",
+        Some(json!({"name": "d", "columns": [{"title": "Nom", "field": "name"}]})),
+        201,
+    )
+    .await;
+    let sources: Vec<Value> = uuids
+        .iter()
+        .map(|(_, uuid)| json!({"uuid": uuid}))
+        .collect();
+    ok(
+        &s,
+        Method::POST,
+        "/0.1/profiles",
+        Some(
+            json!({"name": "default", "display": {"uuid": display["uuid"]},
+                    "services": {"lookup": {"sources": sources}, "reverse": {"sources": sources}}}),
+        ),
+        201,
+    )
+    .await;
+    for (case, uuid) in &uuids {
+        looked_up(&s, case, "stored by upstream").await;
+        let body = ok(
+            &s,
+            Method::GET,
+            &format!("/0.1/backends/{}/sources/{uuid}", case.backend),
+            None,
+            200,
+        )
+        .await;
+        assert!(!body.to_string().contains("secret"), "{body}");
+        if case.backend == "ldap" {
+            assert_eq!(body["ldap_password"], Value::Null, "{body}");
+            assert!(body.get("ldap_connections").is_none(), "{body}");
+        }
+        if case.backend == "csv_ws" {
+            assert_eq!(body["timeout"], 10.0, "{body}");
+        }
+    }
 }

@@ -7,15 +7,11 @@
 //! answered as upstream answers it, and the sources it makes answer lookups.
 
 use integration_tests::api_setup::{setup, Setup, ADMIN};
-use integration_tests::auth_stand_in::MASTER_TENANT;
-use integration_tests::cloud_stand_in::{graph_contact, person, CloudStandIn};
-use integration_tests::confd_stand_in::{conference, user, ConfdStandIn};
+use integration_tests::cloud_stand_in::CloudStandIn;
 use integration_tests::slapd::{Slapd, ADMIN_DN, ADMIN_PASSWORD, BASE_DN};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-const USER: &str = "aaaaaaaa-0000-4000-8000-000000000001";
-const CONFD_TOKEN: &str = "confd-source-token";
 /// A CA bundle every Debian machine has.
 const CA: &str = "/etc/ssl/certs/ca-certificates.crt";
 
@@ -86,33 +82,7 @@ async fn the_wazo_uis_wazo_conference_google_and_office365_bodies_are_taken() {
         json!({"cloud_contacts": {"google_url": cloud.url(), "microsoft_url": cloud.url(), "timeout": 5}}),
     )
     .await;
-    let confd = ConfdStandIn::start(CONFD_TOKEN, MASTER_TENANT);
-    confd.put_user(
-        MASTER_TENANT,
-        user(
-            51,
-            "u-51",
-            "Walter",
-            Some("Confd"),
-            Some("5001"),
-            None,
-            None,
-            None,
-        ),
-    );
-    confd.put_conference(MASTER_TENANT, conference(61, "Zebra room", &["6001"], &[]));
-    s.auth
-        .add_credentials("wazo-source", "secret", CONFD_TOKEN, MASTER_TENANT);
-    s.auth.set_external(USER, "google", "g-token");
-    s.auth.set_external(USER, "microsoft", "m-token");
-    cloud.set_people(
-        "g-token",
-        vec![person("g71", "Gina", "Goog", &[("mobile", "7001")], "g@x")],
-    );
-    cloud.set_contacts(
-        "m-token",
-        vec![graph_contact("o81", "Olga", "Office", "8001", "")],
-    );
+    let confd = s.confd_and_cloud(&cloud);
     let auth_port = s.auth.port.to_string();
     let confd_port = confd.port.to_string();
     // The form of a wazo-auth reached over plain HTTP with a username (key_file emptied: null).
