@@ -198,6 +198,14 @@ async fn admin_command_groups_answer_as_upstream() {
     ] {
         assert!(names.contains(&backend), "backends.list: {names:?}");
     }
+    // backends.list(name=...): an exact filter, as upstream's searchable column.
+    let named = client
+        .call(Method::GET, "/backends", &[("name", "csv")], Body::None)
+        .await
+        .ok("backends.list(name=csv)");
+    assert_eq!(named["items"], json!([{"name": "csv"}]), "{named}");
+    assert_eq!(named["filtered"], 1, "{named}");
+    assert_eq!(named["total"], backends["total"], "{named}");
 
     // The seven *_source command groups.
     let csv = replay_source_command(

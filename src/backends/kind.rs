@@ -193,7 +193,7 @@ impl<K: BackendKind> Kind for Typed<K> {
     }
 }
 
-/// `details` as one line: `field: message; other.field: message`.
+/// `details` as one line, sorted: `field: message; other.field: message`.
 pub fn describe(details: &FieldErrors) -> String {
     fn walk(prefix: &str, value: &Value, out: &mut Vec<String>) {
         match value {
@@ -219,6 +219,9 @@ pub fn describe(details: &FieldErrors) -> String {
     }
     let mut out = Vec::new();
     walk("", &Value::Object(details.clone()), &mut out);
+    // The same line whatever the map's order (serde_json keeps insertion order when a crate of
+    // the workspace asks for `preserve_order`).
+    out.sort();
     out.join("; ")
 }
 

@@ -14,17 +14,23 @@ fn number(value: &Value) -> Option<f64> {
     }
 }
 
+/// Python's `int(value)`, as marshmallow's non-strict `Integer` applies it: a float is
+/// truncated (`9497.9` → 9497), a string must hold an integer (`" 9497 "`, not `"9497.0"`), a
+/// boolean is refused.
 fn integer_of<E: Error>(value: &Value) -> Result<i64, E> {
+    let invalid = || E::custom("Not a valid integer.");
     match value {
-        Value::Number(number) if number.is_i64() => number
-            .as_i64()
-            .ok_or_else(|| E::custom("Not a valid integer.")),
-        Value::Bool(_) => Err(E::custom("Not a valid integer.")),
-        other => number(other)
-            .filter(|n| n.fract() == 0.0 && n.is_finite() && n.abs() < 9.0e15)
-            // Exact: integral and well within f64's integer range.
-            .map(|n| n as i64)
-            .ok_or_else(|| E::custom("Not a valid integer.")),
+        Value::Number(number) => match number.as_i64() {
+            Some(integer) => Ok(integer),
+            None => number
+                .as_f64()
+                .filter(|n| n.is_finite() && n.abs() < 9.0e15)
+                // Within f64's exact integer range, so the truncation is Python's.
+                .map(|n| n.trunc() as i64)
+                .ok_or_else(invalid),
+        },
+        Value::String(text) => text.trim().parse().map_err(|_| invalid()),
+        _ => Err(invalid()),
     }
 }
 
@@ -110,9 +116,11 @@ mod tests {
         );
         let read = sample(json!({"port": 443.0, "https": 1, "timeout": 2})).expect("ok");
         assert_eq!((read.port, read.https), (443, true));
+        let read = sample(json!({"port": 9497.9, "https": "yes", "timeout": 2})).expect("ok");
+        assert_eq!(read.port, 9497, "truncated, as Python's int()");
         for bad in [
             json!({"port": "80a", "https": true, "timeout": 1}),
-            json!({"port": 80.5, "https": true, "timeout": 1}),
+            json!({"port": "80.0", "https": true, "timeout": 1}),
             json!({"port": true, "https": true, "timeout": 1}),
             json!({"port": 80, "https": "maybe", "timeout": 1}),
             json!({"port": 80, "https": true, "timeout": "soon"}),
