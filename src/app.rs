@@ -35,9 +35,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     }
     auth.spawn_service_token_renewal();
 
-    let pool_size = usize::try_from(config.rest_api.max_threads)
-        .unwrap_or(100)
-        .clamp(2, 64);
+    let pool_size = match config.db_pool_size {
+        Some(size) => usize::try_from(size).unwrap_or(usize::MAX).max(2),
+        None => usize::try_from(config.rest_api.max_threads)
+            .unwrap_or(100)
+            .clamp(2, 64),
+    };
     let storage = storage::Storage::new(
         config.db_uri.as_deref(),
         pool_size,

@@ -450,3 +450,99 @@ async fn an_invalid_search_index_left_by_a_failed_build_is_built_again() {
         .await;
     wait_for_valid_index(&client, Duration::from_secs(10)).await;
 }
+
+/// A pool larger than a third of PostgreSQL's `max_connections` is warned about at start, and a
+/// connection PostgreSQL refuses answers 503 with, in the body and the log, PostgreSQL's own reason
+/// (tokio-postgres alone says "db error"). The daemon runs as a role limited to 3 connections,
+/// owner of its database (the machine's server, trust authentication).
+#[tokio::test]
+async fn a_refused_connection_says_postgresqls_reason_and_a_large_pool_is_warned_about() {
+    let database = TestDatabase::create().await;
+    let role = format!("dird_limited_{}", uuid::Uuid::new_v4().simple());
+    let admin = database.client().await;
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN CONNECTION LIMIT 3; \
+             ALTER DATABASE {} OWNER TO {role}; ALTER SCHEMA public OWNER TO {role}",
+            database.name
+        ))
+        .await
+        .expect("a limited role");
+    let mut uri = url::Url::parse(&database.uri()).expect("uri");
+    uri.set_username(&role).expect("username");
+    let max: i32 = admin
+        .query_one("SELECT current_setting('max_connections')::int", &[])
+        .await
+        .expect("max_connections")
+        .get(0);
+    let dir = integration_tests::daemon::shared_tempdir();
+    let auth = static_auth(dir.path(), TOKENS);
+    let pool = i64::from(max) / 3 + 1;
+    let config = base_config(
+        free_port(),
+        json!({"db_uri": uri.as_str(), "auth": auth, "db_pool_size": pool}),
+    );
+    let dird = Daemon::start_in(dir, config, &[]).await;
+    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
+        .await;
+    assert!(
+        dird.stderr()
+            .contains("db_pool_size exceeds a third of PostgreSQL's max_connections"),
+        "{}",
+        dird.stderr()
+    );
+    // Twenty writes at once want more connections than the role may open.
+    let writes = (0..20).map(|i| {
+        let body = json!({"name": format!("d{i}"), "columns": [{"field": "fn"}]}).to_string();
+        let dird = &dird;
+        async move {
+            dird.send(
+                reqwest::Method::POST,
+                "/0.1/displays",
+                "t",
+                None,
+                Some(&body),
+            )
+            .await
+        }
+    });
+    let answers = futures_util::future::join_all(writes).await;
+    let refused: Vec<&Value> = answers
+        .iter()
+        .filter(|(status, _)| *status == 503)
+        .map(|(_, body)| body)
+        .collect();
+    assert!(!refused.is_empty(), "{answers:?}");
+    for body in &refused {
+        assert!(
+            body["details"]["reason"]
+                .as_str()
+                .is_some_and(|reason| reason.contains("too many connections for role")),
+            "{body}"
+        );
+    }
+    assert!(
+        dird.stderr().contains("too many connections for role"),
+        "{}",
+        dird.stderr()
+    );
+    drop(dird);
+    drop(admin);
+    let cleanup = integration_tests::postgres::connect(&format!(
+        "{}/postgres",
+        integration_tests::postgres::server_uri()
+    ))
+    .await;
+    drop(database);
+    // The database goes with `database`; the role once nothing is left that it owns.
+    for _ in 0..50 {
+        if cleanup
+            .batch_execute(&format!("DROP ROLE IF EXISTS {role}"))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -33,6 +33,9 @@ pub struct Config {
     pub db_uri: Option<String>,
     /// Seconds a statement may run before PostgreSQL cancels it.
     pub db_statement_timeout: f64,
+    /// Most connections this instance opens to PostgreSQL (`None`: from `rest_api.max_threads`,
+    /// at most 64).
+    pub db_pool_size: Option<u64>,
     /// Seconds a request that needs the database waits, at start, for the first connection and
     /// migration to end, instead of answering 503 while the schema is being made.
     pub db_startup_wait: f64,
@@ -291,6 +294,7 @@ impl Config {
             db_uri: r.opt_string("db_uri"),
             db_statement_timeout: r.positive_seconds("db_statement_timeout"),
             db_startup_wait: r.positive_seconds("db_startup_wait"),
+            db_pool_size: r.opt_uint("db_pool_size"),
             rest_api: read_rest_api(&mut r),
             auth: read_auth(&mut r),
             confd: read_http_service(&mut r, "confd"),

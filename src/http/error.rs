@@ -134,12 +134,16 @@ impl From<StorageError> for ApiError {
                 "database-not-configured",
                 "This route needs a database and none is configured (db_uri is null)",
             ),
-            StorageError::Unavailable(reason) => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "database-unavailable",
-                "The database is unavailable; retrying in the background",
-            )
-            .details(json!({ "reason": reason })),
+            StorageError::Unavailable(reason) => {
+                // PostgreSQL's own words when it refused the connection ("too many clients").
+                tracing::warn!(%reason, "no database connection for a request");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database-unavailable",
+                    "The database is unavailable; retrying in the background",
+                )
+                .details(json!({ "reason": reason }))
+            }
             // A value PostgreSQL cannot hold where it goes (a contact field above the btree
             // index's 2704 bytes once compressed, an id above its column's length): the
             // statement failed and its transaction was rolled back, so nothing changed.
@@ -155,6 +159,7 @@ impl From<StorageError> for ApiError {
                 )
             }
             StorageError::Query(error) => {
+                let error = crate::storage::reason(&error);
                 tracing::error!(%error, "database query failed");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -22,6 +22,24 @@ const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
 /// How often a healthy database is pinged.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
 
+/// An error of PostgreSQL's client with PostgreSQL's own reason: tokio-postgres writes a refusal of
+/// the server as "db error" alone, and keeps its message ("sorry, too many clients already") and
+/// code apart.
+pub fn reason(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{error}: {} ({})", db.message(), db.code().code()),
+        None => error.to_string(),
+    }
+}
+
+/// A pool's error, with PostgreSQL's reason when the server refused the connection.
+fn pool_reason(error: &deadpool_postgres::PoolError) -> String {
+    match error {
+        deadpool_postgres::PoolError::Backend(error) => reason(error),
+        other => other.to_string(),
+    }
+}
+
 /// Why storage cannot serve a request.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -29,7 +47,7 @@ pub enum StorageError {
     NotConfigured,
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
-    #[error("database error: {0}")]
+    #[error("database error: {}", reason(.0))]
     Query(#[from] tokio_postgres::Error),
 }
 
@@ -164,7 +182,7 @@ impl Storage {
             .pool
             .get()
             .await
-            .map_err(|e| StorageError::Unavailable(e.to_string()))
+            .map_err(|e| StorageError::Unavailable(pool_reason(&e)))
     }
 
     /// Watches the database: migrates once it answers, and keeps the health flag up to date.
@@ -233,8 +251,9 @@ fn spawn_search_index(pool: Pool) {
 }
 
 async fn probe(pool: &Pool, migrated: &mut bool) -> Result<(), String> {
-    let mut client = pool.get().await.map_err(|e| e.to_string())?;
+    let mut client = pool.get().await.map_err(|e| pool_reason(&e))?;
     if !*migrated {
+        warn_if_the_pool_is_large(pool, &client).await;
         if migrations::run(&mut client).await? == migrations::Migrated::TakenOver {
             spawn_search_index(pool.clone());
         }
@@ -243,6 +262,28 @@ async fn probe(pool: &Pool, migrated: &mut bool) -> Result<(), String> {
     client
         .simple_query("SELECT 1")
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| reason(&e))?;
     Ok(())
+}
+
+/// Warns when this instance's pool alone may take more than a third of PostgreSQL's
+/// `max_connections`: two more instances of a cluster, or the other Wazo daemons on the same
+/// server, would then be refused connections (docs/install.md, "cluster").
+async fn warn_if_the_pool_is_large(pool: &Pool, client: &Object) {
+    let Ok(row) = client
+        .query_one("SELECT current_setting('max_connections')::int", &[])
+        .await
+    else {
+        return;
+    };
+    let max_connections = row.get::<_, i32>(0);
+    let pool_size = pool.status().max_size;
+    if i64::try_from(pool_size).unwrap_or(i64::MAX) * 3 > i64::from(max_connections) {
+        tracing::warn!(
+            pool_size,
+            max_connections,
+            "db_pool_size exceeds a third of PostgreSQL's max_connections: other instances and \
+             daemons on this server may be refused connections"
+        );
+    }
 }
