@@ -14,7 +14,7 @@ mod matching;
 pub mod office365;
 
 use crate::auth::AuthService;
-use crate::backends::confd::config::{Credentials, Endpoint, EndpointConfig};
+use crate::backends::confd::config::{Endpoint, EndpointConfig};
 use crate::backends::confd::ConfdHub;
 use crate::backends::http::{client, Verify};
 use crate::backends::{Context, Deps, FieldErrors, RawContact, SourceSpec};
@@ -136,21 +136,13 @@ pub struct WazoTokens {
 
 impl WazoTokens {
     fn new(spec: &SourceSpec, confd: &Arc<ConfdHub>, service: Option<Arc<AuthService>>) -> Self {
-        let auth = spec.extra_fields.get("auth").and_then(Value::as_object);
-        let text = |key: &str| {
-            auth.and_then(|a| a.get(key))
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
-        let credentials = match (text("key_file"), text("username")) {
-            (Some(path), _) => Some(Credentials::KeyFile(path)),
-            (None, Some(username)) => Some(Credentials::UsernamePassword {
-                username,
-                password: text("password").unwrap_or_default(),
-            }),
-            (None, None) => None,
-        };
+        // The stored `auth` (a body's credentials were dropped; those of the sources provisioned
+        // for a new tenant are kept), read as any endpoint is.
+        let credentials = spec
+            .extra_fields
+            .get("auth")
+            .and_then(|auth| serde_json::from_value::<EndpointConfig>(auth.clone()).ok())
+            .and_then(|auth| auth.credentials());
         WazoTokens {
             own: credentials.map(|c| confd.token_for(&auth_endpoint(spec), &c)),
             service,
@@ -407,5 +399,42 @@ impl crate::backends::Backend for CloudBackend {
 
     fn unique_column(&self) -> Option<&str> {
         Some("id")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(auth: Value) -> SourceSpec {
+        SourceSpec {
+            uuid: "u".into(),
+            tenant_uuid: "t".into(),
+            name: "google".into(),
+            backend: "google".into(),
+            searched_columns: vec![],
+            first_matched_columns: vec![],
+            format_columns: Default::default(),
+            extra_fields: json!({ "auth": auth })
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            timeout: None,
+        }
+    }
+
+    #[test]
+    fn a_provisioned_sources_own_credentials_are_used_else_none() {
+        let confd = Arc::new(ConfdHub::new(None));
+        let own = |auth: Value| WazoTokens::new(&spec(auth), &confd, None).own.is_some();
+        assert!(own(
+            json!({"host": "localhost", "port": 9497, "key_file": "/k.yml"})
+        ));
+        assert!(own(
+            json!({"username": "u", "password": "p", "port": "9497"})
+        ));
+        assert!(!own(json!({"host": "localhost", "port": 443})));
+        assert!(!own(json!({"key_file": "", "username": null})));
     }
 }
