@@ -8,7 +8,7 @@
 //! `value`). Reads for the API (every contact, one contact) always go to SQL.
 
 use crate::storage::contact_cache::Snapshot;
-pub use crate::storage::contact_cache::{Contact, Owner};
+pub use crate::storage::contact_cache::{Change, Contact, Owner};
 use crate::storage::{Storage, StorageError};
 use crate::text::like_literal;
 use deadpool_postgres::GenericClient;
@@ -108,16 +108,45 @@ pub async fn get(
         .next())
 }
 
+/// Records a committed change of `owner`'s contacts: its in-memory copy, if any, shows it when
+/// this returns (the changed contacts are read again by id).
+pub async fn changed(storage: &Storage, owner: &Owner, change: Change) {
+    if let Some(cache) = storage.contact_cache() {
+        cache.apply(owner, change, fetch(storage, owner)).await;
+    }
+}
+
 /// The owner's current in-memory copy, if any (its load starts otherwise).
 fn copy(storage: &Storage, owner: &Owner) -> Option<Arc<Snapshot>> {
-    let loader_storage = storage.clone();
-    let loaded = owner.clone();
     storage
         .contact_cache()?
-        .snapshot(owner, move || async move {
-            let client = loader_storage.client().await.map_err(|e| e.to_string())?;
-            all(&client, &loaded).await.map_err(|e| e.to_string())
+        .snapshot(owner, fetch(storage, owner))
+}
+
+/// Reads `owner`'s contacts for its copy: all of them, or those among some ids.
+fn fetch(
+    storage: &Storage,
+    owner: &Owner,
+) -> impl Fn(
+    Option<Vec<String>>,
+) -> futures_util::future::BoxFuture<'static, Result<Vec<Contact>, String>>
+       + Send
+       + Sync
+       + 'static {
+    let (storage, owner) = (storage.clone(), owner.clone());
+    move |ids: Option<Vec<String>>| {
+        let (storage, owner) = (storage.clone(), owner.clone());
+        Box::pin(async move {
+            let client = storage.client().await.map_err(|e| e.to_string())?;
+            let read = match ids {
+                None => all(&client, &owner).await,
+                Some(ids) => {
+                    where_(&client, &owner, "c.uuid = ANY($2)", &[&owner.id(), &ids]).await
+                }
+            };
+            read.map_err(|e| e.to_string())
         })
+    }
 }
 
 async fn from_copy(copy: Arc<Snapshot>, lookup: Lookup) -> Result<Vec<Contact>, StorageError> {

@@ -6,31 +6,13 @@
 use integration_tests::broker::clean_up;
 use integration_tests::daemon::{base_config, set_mode, shared_tempdir, static_auth, Daemon};
 use integration_tests::free_port;
+use integration_tests::peers::{
+    instance, names, phonebook_loads, phonebook_of_alice, send, TOKENS,
+};
 use integration_tests::postgres::TestDatabase;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-
-const TOKENS: &str = "tokens:\n  t: {user_uuid: 10000000-0000-4000-8000-000000000001, tenant_uuid: 20000000-0000-4000-8000-000000000001, acl: ['dird.#']}\ntenants:\n  - {uuid: 20000000-0000-4000-8000-000000000001, name: master, parent_uuid: null}\n";
-
-async fn instance(database: &TestDatabase, exchange: &str) -> Daemon {
-    let dir = shared_tempdir();
-    let auth = static_auth(dir.path(), TOKENS);
-    let config = base_config(
-        free_port(),
-        json!({
-            "auth": auth,
-            "db_uri": database.uri(),
-            "bus": {"enabled": true, "host": "127.0.0.1", "port": 5672, "exchange_name": exchange, "queue_name": format!("{exchange}-queue")},
-        }),
-    );
-    let dird = Daemon::start_in(dir, config, &[]).await;
-    dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
-        .await;
-    dird.wait_for_status("t", "bus_consumer", "ok", Duration::from_secs(15))
-        .await;
-    dird
-}
 
 async fn within_a_second(what: &str, check: impl AsyncFn() -> bool) -> Duration {
     let started = Instant::now();
@@ -141,62 +123,6 @@ async fn a_change_through_one_instance_is_served_by_the_other_within_a_second() 
     clean_up(&exchange, Some(&format!("{exchange}-queue"))).await;
 }
 
-async fn send(dird: &Daemon, method: Method, path: String, body: Value) -> (u16, Value) {
-    let body = (!body.is_null()).then(|| body.to_string());
-    dird.send(method, &path, "t", None, body.as_deref()).await
-}
-
-/// The names a lookup of `term` finds on `dird`, sorted (empty on any error).
-async fn names(dird: &Daemon, term: &str) -> Vec<String> {
-    let (_, body) = dird
-        .get(
-            &format!("/0.1/directories/lookup/default?term={term}"),
-            "t",
-            None,
-        )
-        .await;
-    let mut names: Vec<String> = body["results"]
-        .as_array()
-        .map(|results| {
-            results
-                .iter()
-                .map(|r| {
-                    r["column_values"][0]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned()
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
-
-/// A phonebook `company` holding Alice Martin, made through `dird`: the phonebook, the path of its
-/// contacts and Alice.
-async fn phonebook_of_alice(dird: &Daemon) -> (Value, String, Value) {
-    let (_, book) = send(
-        dird,
-        Method::POST,
-        "/0.1/phonebooks".into(),
-        json!({"name": "company"}),
-    )
-    .await;
-    let contacts = format!(
-        "/0.1/phonebooks/{}/contacts",
-        book["uuid"].as_str().expect("uuid")
-    );
-    let (_, alice) = send(
-        dird,
-        Method::POST,
-        contacts.clone(),
-        json!({"firstname": "Alice", "lastname": "Martin"}),
-    )
-    .await;
-    (book, contacts, alice)
-}
-
 #[tokio::test]
 async fn contacts_changed_through_one_instance_are_looked_up_on_the_other_at_once() {
     let exchange = format!("dird-test-{}", uuid::Uuid::new_v4().simple());
@@ -237,9 +163,13 @@ async fn contacts_changed_through_one_instance_are_looked_up_on_the_other_at_onc
         names(&b, "ali").await == ["Alice Martin"]
     })
     .await;
-    // b now holds the phonebook in memory.
+    // b now holds the phonebook in memory, and a too once it looked it up.
+    assert_eq!(names(&a, "ali").await, ["Alice Martin"]);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(names(&b, "ali").await, ["Alice Martin"]);
+    assert_eq!(names(&a, "ali").await, ["Alice Martin"]);
+    let loaded = (phonebook_loads(&a), phonebook_loads(&b));
+    assert!(loaded.0 >= 1 && loaded.1 >= 1, "both copied the phonebook");
 
     let (status, _) = send(
         &a,
@@ -286,6 +216,12 @@ async fn contacts_changed_through_one_instance_are_looked_up_on_the_other_at_onc
         names(&b, "ali").await == ["Alicia Keys", "Alina Perso", "Alix Perso"]
     })
     .await;
+    // Both instances applied each change to their copies: none read a phonebook again.
+    assert_eq!(
+        (phonebook_loads(&a), phonebook_loads(&b)),
+        loaded,
+        "a write reloaded a copy"
+    );
     eprintln!("contact propagation: added {added:?}, deleted {deleted:?}, personal {personal:?}");
     clean_up(&exchange, Some(&format!("{exchange}-queue"))).await;
 }

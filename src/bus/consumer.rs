@@ -34,6 +34,11 @@ pub enum HandlerError {
     Failed(String),
 }
 
+/// The name a handler of the instance's own queue is called with, with a `null` body, when that
+/// queue is declared again after a disconnection: the events published meanwhile are lost with the
+/// old queue, so what they would have changed must be read again. Never on the wire.
+pub const RESYNC: &str = "wazo_dird_events_missed";
+
 /// Handles one event: its name and its whole body (`data` holds the payload).
 pub type Handler =
     Arc<dyn Fn(String, Value) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync>;
@@ -57,8 +62,18 @@ pub(super) async fn run(
     status: Arc<BusStatus>,
 ) {
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
+    let mut connected_before = false;
     loop {
-        match consume(&config, queue, &events, &handler, &status).await {
+        match consume(
+            &config,
+            queue,
+            &events,
+            &handler,
+            &status,
+            &mut connected_before,
+        )
+        .await
+        {
             Ok(()) => backoff.reset(),
             Err(error) => tracing::warn!(%error, ?queue, "bus consumer disconnected"),
         }
@@ -73,6 +88,7 @@ async fn consume(
     events: &[&'static str],
     handler: &Handler,
     status: &BusStatus,
+    connected_before: &mut bool,
 ) -> Result<(), lapin::Error> {
     let connection = Connection::connect(
         &super::publisher::uri(config),
@@ -147,6 +163,12 @@ async fn consume(
         .await?;
     status.set_ready(queue, true);
     tracing::info!(queue = %queue_name, events = ?events, "bus consumer ready");
+    if queue == Queue::Own && std::mem::replace(connected_before, true) {
+        tracing::warn!("bus consumer reconnected: what the events missed meanwhile is read again");
+        if let Err(error) = handle(handler, RESYNC, Value::Null, config.handler_attempts).await {
+            tracing::error!(%error, "cannot read again what missed events changed");
+        }
+    }
     let dead_letters = dead_letter_queue(&channel, config).await?;
     while let Some(delivery) = deliveries.next().await {
         let delivery = delivery?;

@@ -7,7 +7,7 @@ mod consumer;
 pub mod event;
 mod publisher;
 
-pub use consumer::{Handler, HandlerError, Queue};
+pub use consumer::{Handler, HandlerError, Queue, RESYNC};
 
 pub use event::{Event, Origin};
 

@@ -11,11 +11,11 @@
 use super::directory::Directory;
 use crate::auth::AuthService;
 use crate::backends::confd::{CONFERENCE_EVENTS, USER_EVENTS};
-use crate::bus::{Handler, HandlerError};
+use crate::bus::{Handler, HandlerError, RESYNC};
+use crate::contacts::{Change, Owner};
 use crate::resources::favorites::service::FavoriteService;
 use crate::resources::sources::model::Source;
 use crate::resources::tenants::service::TenantService;
-use crate::storage::contact_cache::Owner;
 use crate::storage::Storage;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -58,15 +58,18 @@ pub const SESSION_DELETED: &str = "auth_session_deleted";
 /// instance, hence on the per-instance queue; the shared queue provisions a new tenant once).
 pub const TENANT_EVENTS: &[&str] = &["auth_tenant_added", "auth_tenant_deleted"];
 
-/// The owner whose contacts an event says changed.
-fn contact_owner(name: &str, data: &Value) -> Option<Owner> {
+/// The owner whose contacts an event says changed, and what changed.
+fn contact_change(name: &str, data: &Value) -> Option<(Owner, Change)> {
     let text = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_owned);
+    let contact = |key: &str| text(key).map(|id| Change::Contacts(vec![id]));
     if name.starts_with("phonebook_contact_") {
-        text("phonebook_uuid").map(Owner::Phonebook)
+        Some((Owner::Phonebook(text("phonebook_uuid")?), contact("uuid")?))
     } else if name == "phonebook_deleted" {
-        text("uuid").map(Owner::Phonebook)
-    } else if name.starts_with("personal_contact") {
-        text("user_uuid").map(Owner::User)
+        Some((Owner::Phonebook(text("uuid")?), Change::Cleared))
+    } else if name == "personal_contacts_purged" {
+        Some((Owner::User(text("user_uuid")?), Change::Cleared))
+    } else if name.starts_with("personal_contact_") {
+        Some((Owner::User(text("user_uuid")?), contact("id")?))
     } else {
         None
     }
@@ -107,6 +110,18 @@ pub fn peer_handler(
             auth.tenants_changed();
             return Box::pin(async { Ok(()) });
         }
+        if name == RESYNC {
+            // The events of the disconnection are lost: every copy they could have changed is
+            // read again (each answering meanwhile), and the catalog too.
+            auth.session_deleted();
+            favorites.invalidate_all();
+            if let Some(contacts) = storage.contact_cache() {
+                contacts.invalidate_all();
+            }
+            directory.engine.confd().resync_all();
+            let directory = Arc::clone(&directory);
+            return Box::pin(async move { directory.reload_stored().await.map_err(failed) });
+        }
         let directory = Arc::clone(&directory);
         let storage = storage.clone();
         let favorites = Arc::clone(&favorites);
@@ -128,8 +143,8 @@ pub fn peer_handler(
                 favorites.invalidate(text(&data, "user_uuid")?);
                 return Ok(());
             }
-            if let Some(owner) = contact_owner(&name, &data) {
-                storage.contacts_changed(owner);
+            if let Some((owner, change)) = contact_change(&name, &data) {
+                crate::contacts::changed(&storage, &owner, change).await;
                 if name != "phonebook_deleted" {
                     return Ok(());
                 }

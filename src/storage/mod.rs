@@ -158,13 +158,6 @@ impl Storage {
         self.inner.as_ref()?.contacts.as_ref()
     }
 
-    /// Records a committed change of `owner`'s contacts.
-    pub fn contacts_changed(&self, owner: contact_cache::Owner) {
-        if let Some(cache) = self.contact_cache() {
-            cache.invalidate(&owner);
-        }
-    }
-
     /// A pooled connection, or why there is none. At start, until the first connection and
     /// migration end (`db_startup_wait` at most), a request waits for them instead of failing.
     pub async fn client(&self) -> Result<Object, StorageError> {

@@ -112,6 +112,12 @@ impl ConfdHub {
         Some(started)
     }
 
+    /// Changes of wazo-confd may have been missed: every copy reloads.
+    pub fn resync_all(&self) {
+        self.changed(USER_EVENTS[0], None);
+        self.changed(CONFERENCE_EVENTS[0], None);
+    }
+
     /// wazo-confd announced `event` in `tenant_uuid`: the copies it may change reload. A copy
     /// covers its source's tenant (and the users of sub-tenants, for `wazo`); an event of a tenant
     /// no copy belongs to may concern a sub-tenant, so every copy of that kind reloads then.

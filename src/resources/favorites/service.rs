@@ -92,6 +92,12 @@ impl FavoriteService {
         self.cache.remove(user_uuid);
     }
 
+    /// Every user's favorites may have changed (events were missed): read them again.
+    pub fn invalidate_all(&self) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
+        self.cache.clear();
+    }
+
     /// The stored source named `name` in `tenant_uuid`.
     fn source_uuid(&self, tenant_uuid: &str, name: &str) -> Result<String, FavoriteError> {
         self.sources

@@ -3,7 +3,7 @@
 
 use super::{dao, notifier, validator, Contact};
 use crate::bus::Bus;
-use crate::contacts::{self, Owner};
+use crate::contacts::{self, Change, Owner};
 use crate::input::nul_reason;
 use crate::resources::ResourceError;
 use crate::storage::Storage;
@@ -60,6 +60,11 @@ impl PersonalService {
         PersonalService { storage, bus }
     }
 
+    /// The user's contacts changed (committed): their in-memory copy follows.
+    async fn changed(&self, user_uuid: &str, change: Change) {
+        contacts::changed(&self.storage, &Owner::User(user_uuid.to_owned()), change).await;
+    }
+
     pub async fn create(
         &self,
         tenant_uuid: &str,
@@ -73,8 +78,8 @@ impl PersonalService {
             .await?
             .ok_or(PersonalError::Duplicate)?;
         transaction.commit().await?;
-        self.storage
-            .contacts_changed(Owner::User(user_uuid.to_owned()));
+        self.changed(user_uuid, Change::Contacts(vec![created["id"].clone()]))
+            .await;
         self.bus.publish(notifier::changed(
             "created",
             tenant_uuid,
@@ -119,8 +124,8 @@ impl PersonalService {
             .await?
             .ok_or(PersonalError::Duplicate)?;
         transaction.commit().await?;
-        self.storage
-            .contacts_changed(Owner::User(user_uuid.to_owned()));
+        self.changed(user_uuid, Change::Contacts(vec![contact_id.to_owned()]))
+            .await;
         self.bus.publish(notifier::changed(
             "edited",
             tenant_uuid,
@@ -140,8 +145,8 @@ impl PersonalService {
         if !dao::delete(&client, user_uuid, contact_id).await? {
             return Err(PersonalError::NotFound(contact_id.to_owned()));
         }
-        self.storage
-            .contacts_changed(Owner::User(user_uuid.to_owned()));
+        self.changed(user_uuid, Change::Contacts(vec![contact_id.to_owned()]))
+            .await;
         self.bus.publish(notifier::changed(
             "deleted",
             tenant_uuid,
@@ -258,8 +263,12 @@ impl PersonalService {
         }
         transaction.commit().await?;
         contacts::analyze(&client).await;
-        self.storage
-            .contacts_changed(Owner::User(user_uuid.to_owned()));
+        let ids = report
+            .created
+            .iter()
+            .filter_map(|contact| contact.get("id").cloned())
+            .collect();
+        self.changed(user_uuid, Change::Contacts(ids)).await;
         for contact in &report.created {
             self.bus.publish(notifier::changed(
                 "created",
@@ -274,8 +283,7 @@ impl PersonalService {
     pub async fn purge(&self, tenant_uuid: &str, user_uuid: &str) -> Result<(), PersonalError> {
         let client = self.storage.client().await?;
         let count = dao::purge(&client, user_uuid).await?;
-        self.storage
-            .contacts_changed(Owner::User(user_uuid.to_owned()));
+        self.changed(user_uuid, Change::Cleared).await;
         self.bus
             .publish(notifier::purged(tenant_uuid, user_uuid, count));
         Ok(())

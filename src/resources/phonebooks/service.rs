@@ -4,8 +4,8 @@
 use super::model::{Phonebook, PhonebookContact};
 use super::{dao, notifier, validator};
 use crate::bus::Bus;
+use crate::contacts::{Change, Owner};
 use crate::resources::ResourceError;
-use crate::storage::contact_cache::Owner;
 use crate::storage::Storage;
 use serde_json::{Map, Value};
 
@@ -112,10 +112,9 @@ impl PhonebookService {
         PhonebookService { storage, bus }
     }
 
-    /// The phonebook's contacts changed (committed): lookups stop using their cached copy.
-    fn changed(&self, uuid: &str) {
-        self.storage
-            .contacts_changed(Owner::Phonebook(uuid.to_owned()));
+    /// The phonebook's contacts changed (committed): its in-memory copy follows.
+    async fn changed(&self, uuid: &str, change: Change) {
+        crate::contacts::changed(&self.storage, &Owner::Phonebook(uuid.to_owned()), change).await;
     }
 
     pub async fn list(&self, tenants: &[String]) -> Result<Vec<Phonebook>, PhonebookError> {
@@ -175,7 +174,7 @@ impl PhonebookService {
         let phonebook = self.get(uuid, tenant_uuid).await?;
         let client = self.storage.client().await?;
         dao::delete(&client, uuid).await?;
-        self.changed(uuid);
+        self.changed(uuid, Change::Cleared).await;
         self.bus.publish(notifier::phonebook("deleted", &phonebook));
         Ok(())
     }
@@ -242,7 +241,7 @@ impl PhonebookService {
         let id = dao::create_contact(&client, uuid, &fields, None)
             .await?
             .ok_or(PhonebookError::DuplicateContact)?;
-        self.changed(uuid);
+        self.changed(uuid, Change::Contacts(vec![id.clone()])).await;
         self.bus
             .publish(notifier::contact("created", &phonebook, &id));
         let mut contact = fields;
@@ -269,7 +268,8 @@ impl PhonebookService {
             .await?
             .ok_or(PhonebookError::DuplicateContact)?;
         transaction.commit().await?;
-        self.changed(uuid);
+        self.changed(uuid, Change::Contacts(vec![contact_uuid.to_owned()]))
+            .await;
         self.bus
             .publish(notifier::contact("edited", &phonebook, contact_uuid));
         let mut contact = fields;
@@ -373,7 +373,12 @@ impl PhonebookService {
         if !created.is_empty() {
             crate::contacts::analyze(&client).await;
         }
-        self.changed(uuid);
+        let ids = created
+            .iter()
+            .filter_map(|contact| contact.get("id").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect();
+        self.changed(uuid, Change::Contacts(ids)).await;
         for contact in &created {
             if let Some(id) = contact.get("id").and_then(Value::as_str) {
                 self.bus
@@ -394,7 +399,8 @@ impl PhonebookService {
         if !dao::delete_contact(&client, uuid, contact_uuid).await? {
             return Err(PhonebookError::NoSuchContact(contact_uuid.to_owned()));
         }
-        self.changed(uuid);
+        self.changed(uuid, Change::Contacts(vec![contact_uuid.to_owned()]))
+            .await;
         self.bus
             .publish(notifier::contact("deleted", &phonebook, contact_uuid));
         Ok(())

@@ -33,10 +33,12 @@ impl TenantService {
     pub async fn delete_user(&self, user_uuid: &str) -> Result<bool, ResourceError> {
         let client = self.storage.client().await?;
         let known = dao::delete_user(&client, user_uuid).await?;
-        self.storage
-            .contacts_changed(crate::storage::contact_cache::Owner::User(
-                user_uuid.to_owned(),
-            ));
+        crate::contacts::changed(
+            &self.storage,
+            &crate::contacts::Owner::User(user_uuid.to_owned()),
+            crate::contacts::Change::Cleared,
+        )
+        .await;
         Ok(known)
     }
 }

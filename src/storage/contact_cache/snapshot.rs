@@ -1,0 +1,239 @@
+//! A copy's contents: an indexed base (trigrams for substrings, values and ids for equality) and
+//! the changes applied since it was built, folded into a new base once they grow.
+
+use super::Contact;
+use crate::text::fold_accents;
+use crate::text::trigram::TrigramIndex;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// One contact of a copy with the folded text of its searchable fields (every one but `id`).
+#[derive(Debug)]
+pub(super) struct Row {
+    pub(super) id: String,
+    contact: Contact,
+    folded: Vec<(String, String)>,
+}
+
+impl Row {
+    fn new(contact: Contact) -> Self {
+        let id = contact
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let folded = contact
+            .iter()
+            .filter(|(name, _)| *name != "id")
+            .filter_map(|(name, value)| Some((name.clone(), fold_accents(value.as_str()?))))
+            .collect();
+        Row {
+            id,
+            contact,
+            folded,
+        }
+    }
+
+    /// A field among `columns` contains `needle` (folded).
+    fn contains(&self, columns: &[String], needle: &str) -> bool {
+        self.folded
+            .iter()
+            .any(|(name, value)| columns.contains(name) && value.contains(needle))
+    }
+
+    /// A field among `columns` equals one of `values`.
+    fn equals(&self, columns: &[String], values: &[String]) -> bool {
+        columns.iter().any(|column| {
+            self.contact
+                .get(column)
+                .and_then(Value::as_str)
+                .is_some_and(|v| values.iter().any(|wanted| wanted == v))
+        })
+    }
+}
+
+/// The rows of a copy at its last build, indexed for substring and exact matches.
+#[derive(Debug, Default)]
+pub(super) struct Base {
+    pub(super) rows: Vec<Arc<Row>>,
+    index: TrigramIndex,
+    by_value: HashMap<String, Vec<u32>>,
+    by_id: HashMap<String, u32>,
+}
+
+impl Base {
+    /// Indexes `rows`, in the order given (by id, as the database gives them).
+    fn build(rows: Vec<Arc<Row>>) -> Self {
+        let mut by_value: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_id = HashMap::with_capacity(rows.len());
+        for (position, row) in rows.iter().enumerate() {
+            let position = u32::try_from(position).unwrap_or(u32::MAX);
+            by_id.insert(row.id.clone(), position);
+            for (name, value) in &row.contact {
+                if let (false, Some(text)) = (name == "id", value.as_str()) {
+                    by_value.entry(text.to_owned()).or_default().push(position);
+                }
+            }
+        }
+        let values: Vec<Vec<String>> = rows
+            .iter()
+            .map(|row| row.folded.iter().map(|(_, v)| v.clone()).collect())
+            .collect();
+        let index = TrigramIndex::build(values.iter().map(Vec::as_slice));
+        Base {
+            rows,
+            index,
+            by_value,
+            by_id,
+        }
+    }
+}
+
+/// An owner's contacts as lookups read them: a base and the changes applied since it was built
+/// (by id: the contact now, or `None` when deleted). Immutable: a change makes a new snapshot.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub(super) base: Arc<Base>,
+    pub(super) changes: HashMap<String, Option<Arc<Row>>>,
+    /// When the contacts were last read whole from the database.
+    pub(super) loaded_at: Instant,
+}
+
+/// Changes beyond this many (at least 256, at most 4,096, else a 32nd of the base) are folded into
+/// a new base: each lookup scans the changes, each change copies their map.
+pub(super) fn most_changes(base: usize) -> usize {
+    (base / 32).clamp(256, 4096)
+}
+
+impl Snapshot {
+    pub(super) fn build(contacts: Vec<Contact>) -> Self {
+        let rows = contacts
+            .into_iter()
+            .map(|c| Arc::new(Row::new(c)))
+            .collect();
+        Snapshot {
+            base: Arc::new(Base::build(rows)),
+            changes: HashMap::new(),
+            loaded_at: Instant::now(),
+        }
+    }
+
+    /// This snapshot with the contacts `ids` as `found` says they are now (missing: deleted).
+    pub(super) fn with(&self, ids: &[String], found: Vec<Contact>) -> Self {
+        let mut changes = self.changes.clone();
+        for id in ids {
+            changes.insert(id.clone(), None);
+        }
+        for contact in found {
+            let row = Row::new(contact);
+            changes.insert(row.id.clone(), Some(Arc::new(row)));
+        }
+        Snapshot {
+            base: Arc::clone(&self.base),
+            changes,
+            loaded_at: self.loaded_at,
+        }
+    }
+
+    /// No contacts, loaded when this one was.
+    pub(super) fn cleared(&self) -> Self {
+        Snapshot {
+            loaded_at: self.loaded_at,
+            ..Snapshot::build(Vec::new())
+        }
+    }
+
+    pub(super) fn needs_folding(&self) -> bool {
+        self.changes.len() > most_changes(self.base.rows.len())
+    }
+
+    /// The same contacts with the changes folded into a new base (CPU work: off the runtime).
+    pub(super) fn folded(&self) -> Self {
+        let mut rows: Vec<Arc<Row>> = self
+            .base
+            .rows
+            .iter()
+            .filter(|row| !self.changes.contains_key(&row.id))
+            .cloned()
+            .chain(self.changes.values().flatten().cloned())
+            .collect();
+        rows.sort_by(|a, b| a.id.cmp(&b.id));
+        Snapshot {
+            base: Arc::new(Base::build(rows)),
+            changes: HashMap::new(),
+            loaded_at: self.loaded_at,
+        }
+    }
+
+    /// The base rows at `positions` that no change replaced, then the changed rows that `keep`
+    /// takes, in the order of their ids (the order of the database and of the base).
+    fn rows(
+        &self,
+        positions: impl Iterator<Item = u32>,
+        keep: impl Fn(&Row) -> bool,
+    ) -> Vec<Contact> {
+        let mut rows: Vec<&Arc<Row>> = positions
+            .filter_map(|position| self.base.rows.get(position as usize))
+            .filter(|row| !self.changes.contains_key(&row.id) && keep(row))
+            .collect();
+        if !self.changes.is_empty() {
+            rows.extend(self.changes.values().flatten().filter(|row| keep(row)));
+            rows.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        rows.into_iter().map(|row| row.contact.clone()).collect()
+    }
+
+    /// Contacts with a field among `columns` containing `term` (case- and accent-insensitive, as
+    /// `dird_unaccent(value) ILIKE dird_unaccent('%term%')`).
+    pub fn search(&self, columns: &[String], term: &str) -> Vec<Contact> {
+        let needle = fold_accents(term);
+        let candidates = self.base.index.candidates(&needle);
+        self.rows(candidates.into_iter(), |row| row.contains(columns, &needle))
+    }
+
+    /// Contacts with a field among `columns` equal to one of `values`.
+    pub fn matching(&self, columns: &[String], values: &[String]) -> Vec<Contact> {
+        let mut positions: Vec<u32> = values
+            .iter()
+            .filter_map(|value| self.base.by_value.get(value))
+            .flatten()
+            .copied()
+            .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        self.rows(positions.into_iter(), |row| row.equals(columns, values))
+    }
+
+    /// The contacts whose id is among `ids`, in that order.
+    pub fn by_ids(&self, ids: &[String]) -> Vec<Contact> {
+        ids.iter()
+            .filter_map(|id| match self.changes.get(id) {
+                Some(changed) => changed.as_deref(),
+                None => self
+                    .base
+                    .by_id
+                    .get(id)
+                    .and_then(|&position| self.base.rows.get(position as usize))
+                    .map(Arc::as_ref),
+            })
+            .map(|row| row.contact.clone())
+            .collect()
+    }
+
+    /// How many contacts it holds.
+    pub fn len(&self) -> usize {
+        let replaced = self
+            .changes
+            .keys()
+            .filter(|id| self.base.by_id.contains_key(*id))
+            .count();
+        let present = self.changes.values().flatten().count();
+        self.base.rows.len() - replaced + present
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
