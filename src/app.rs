@@ -68,6 +68,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     let directory = std::sync::Arc::new(
         build_directory(&config, &loaded.tree, &auth, storage.clone(), bus.clone()).await?,
     );
+    tokio::spawn(services::readiness::warm_up(
+        std::sync::Arc::clone(&directory),
+        storage.health() != storage::Health::Disabled,
+    ));
     let favorites = std::sync::Arc::new(resources::favorites::service::FavoriteService::new(
         storage.clone(),
         bus.clone(),
@@ -218,6 +222,7 @@ async fn build_directory(
         profiles: std::sync::Arc::new(ProfileService::new(storage, bus, published)),
         engine,
         actor,
+        readiness: services::readiness::Readiness::starting(),
     };
     directory.set_declared(declared).await;
     Ok(directory)

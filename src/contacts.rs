@@ -116,6 +116,14 @@ pub async fn changed(storage: &Storage, owner: &Owner, change: Change) {
     }
 }
 
+/// Loads the owner's in-memory copy, if there is none yet; answers once it is loaded or its load
+/// failed (logged).
+pub async fn warm_up(storage: &Storage, owner: &Owner) {
+    if let Some(cache) = storage.contact_cache() {
+        cache.loaded(owner, fetch(storage, owner)).await;
+    }
+}
+
 /// The owner's current in-memory copy, if any (its load starts otherwise).
 fn copy(storage: &Storage, owner: &Owner) -> Option<Arc<Snapshot>> {
     storage

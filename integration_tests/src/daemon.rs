@@ -103,6 +103,9 @@ pub fn write_config(dir: &Path, config: &Value) -> PathBuf {
     path
 }
 
+/// What the daemon logs once it answers directory requests.
+pub const READY: &str = "ready: catalog read and sources warmed";
+
 impl Daemon {
     /// Starts the daemon on `config` (see [`base_config`]) and waits until its API answers.
     pub async fn start(config: Value) -> Daemon {
@@ -114,31 +117,78 @@ impl Daemon {
     }
 
     /// Starts the daemon with its files in `dir` (which may hold files the config names), kept
-    /// as long as the daemon.
+    /// as long as the daemon, and waits until it is ready (see [`Daemon::wait_until_ready`]).
     pub async fn start_in(dir: tempfile::TempDir, config: Value, args: &[&str]) -> Daemon {
+        let logs_here = config["log_filename"].is_null()
+            && ["debug", "info"].contains(
+                &config["log_level"]
+                    .as_str()
+                    .unwrap_or("info")
+                    .to_lowercase()
+                    .as_str(),
+            );
+        let daemon = Self::start_listening_in(dir, config, args).await;
+        if logs_here {
+            daemon.wait_until_ready(Duration::from_secs(20)).await;
+        }
+        daemon
+    }
+
+    /// The same, answering as soon as the API listens (the instance may not be ready).
+    pub async fn start_listening_in(
+        dir: tempfile::TempDir,
+        config: Value,
+        args: &[&str],
+    ) -> Daemon {
         let port = config["rest_api"]["port"]
             .as_u64()
             .and_then(|p| u16::try_from(p).ok())
             .expect("rest_api.port");
-        let config_path = write_config(dir.path(), &config);
-        let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
+        write_config(dir.path(), &config);
+        let mut daemon = Daemon {
+            child: None,
+            port,
+            dir,
+            http: reqwest::Client::new(),
+        };
+        daemon.spawn(args);
+        daemon.wait_until_listening().await;
+        daemon
+    }
+
+    /// Starts the binary on the config file of `self.dir`, its stderr appended to the log file.
+    fn spawn(&mut self, args: &[&str]) {
+        let stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("stderr.log"))
+            .expect("stderr file");
         let child = Command::new(binary())
             .arg("-c")
-            .arg(&config_path)
+            .arg(self.dir.path().join("config.yml"))
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(stderr)
             .spawn()
             .expect("spawn wazo-dird");
-        let daemon = Daemon {
-            child: Some(child),
-            port,
-            dir,
-            http: reqwest::Client::new(),
-        };
-        daemon.wait_until_listening().await;
-        daemon
+        self.child = Some(child);
+    }
+
+    /// Stops the daemon (SIGTERM) and starts it again on the same files, without waiting: the
+    /// caller watches the start.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn(&[]);
+    }
+
+    /// Waits until the daemon logs that it answers directory requests (catalog read, sources
+    /// warm), `limit` at most: a test may mean to start it unready (its database away, say).
+    pub async fn wait_until_ready(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline && !self.stderr().contains(READY) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     async fn wait_until_listening(&self) {

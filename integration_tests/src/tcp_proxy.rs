@@ -36,7 +36,12 @@ pub struct FreezingProxy {
 impl FreezingProxy {
     /// Forwards `127.0.0.1:<port>` to `upstream` (`host:port`).
     pub async fn start(upstream: &str) -> FreezingProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::start_at(0, upstream).await
+    }
+
+    /// The same on a given port (0: any free one), for a service that appears late.
+    pub async fn start_at(port: u16, upstream: &str) -> FreezingProxy {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let gate = Arc::new(Gate::default());
         let upstream = upstream.to_owned();

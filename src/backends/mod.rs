@@ -126,6 +126,13 @@ pub trait Backend: Send + Sync + 'static {
 
     /// The field whose value identifies a contact in this source (`source_entry_id`).
     fn unique_column(&self) -> Option<&str>;
+
+    /// Answers once the backend's in-memory copy, if it keeps one, is loaded or its first load
+    /// has failed (and been logged). An instance starts answering directory requests only once
+    /// every source is warm (`services::readiness`). By default: at once.
+    fn warm_up(self: Arc<Self>) -> BoxFuture<'static, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// A failure of one request (the backend stays up), from any error.

@@ -125,4 +125,13 @@ impl Backend for StoredContacts {
     fn unique_column(&self) -> Option<&str> {
         Some("id")
     }
+
+    /// A phonebook's copy is loaded (personal contacts are copied per user, at first use).
+    fn warm_up(self: Arc<Self>) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            if let Whose::Phonebook(uuid) = &self.whose {
+                contacts::warm_up(&self.storage, &Owner::Phonebook(uuid.clone())).await;
+            }
+        })
+    }
 }

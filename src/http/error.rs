@@ -5,6 +5,7 @@
 //! status_code}`. Which body a route uses is decided by its [`ErrorStyle`], set once per route.
 
 use crate::resources::ResourceError;
+use crate::services::readiness::NotReady;
 use crate::storage::StorageError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -121,6 +122,18 @@ impl ApiError {
                 body
             }
         }
+    }
+}
+
+impl From<NotReady> for ApiError {
+    /// A directory request before the instance is ready: a load balancer tries another one.
+    fn from(not_ready: NotReady) -> Self {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not-ready",
+            "wazo-dird is starting and cannot answer directory requests yet",
+        )
+        .details(json!({ "reason": not_ready.0 }))
     }
 }
 

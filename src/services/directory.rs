@@ -6,6 +6,7 @@
 pub use super::directory_actor::ResolvedProfile;
 use super::directory_actor::{resolve, DirectoryActor, Query, ReloadError};
 use super::engine::Engine;
+use super::readiness::{NotReady, Readiness};
 use super::source_actor::SourceResult;
 use crate::backends::Context;
 use crate::resources::declared::Declared;
@@ -27,12 +28,20 @@ pub struct Directory {
     pub engine: Arc<Engine>,
     /// The actor that applies every change of the catalog, in order, and answers the queries.
     pub actor: DirectoryActor,
+    /// Whether directory requests may be answered yet (after a start: catalog read, sources warm).
+    pub readiness: Readiness,
 }
 
 impl Directory {
-    /// The profile named `name` in `tenant_uuid`, with its display, from the current snapshot.
-    pub fn profile(&self, tenant_uuid: &str, name: &str) -> Option<ResolvedProfile> {
-        resolve(&self.actor.snapshot(), tenant_uuid, name)
+    /// The profile named `name` in `tenant_uuid`, with its display, from the current snapshot;
+    /// refused while the instance is not ready (its catalog may not hold the profile yet).
+    pub fn profile(
+        &self,
+        tenant_uuid: &str,
+        name: &str,
+    ) -> Result<Option<ResolvedProfile>, NotReady> {
+        self.readiness.check()?;
+        Ok(resolve(&self.actor.snapshot(), tenant_uuid, name))
     }
 
     /// The same, asked of the directory actor (the headers of a lookup).
@@ -265,6 +274,7 @@ mod tests {
             profiles: Arc::new(ProfileService::new(storage, bus, published)),
             engine,
             actor,
+            readiness: Readiness::ready(),
         };
         (directory, Arc::new(profile))
     }

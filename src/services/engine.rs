@@ -89,6 +89,27 @@ impl Engine {
             .collect()
     }
 
+    /// Warms every running source (built, its copy loaded: [`crate::backends::Backend::warm_up`]),
+    /// all at once, each until `limit` at most; answers the names of those that are not warm, with
+    /// why (their load failed and was logged, the source cannot be built, or it took too long).
+    pub async fn warm_up(&self, limit: Duration) -> Vec<(String, String)> {
+        let deadline = Instant::now() + limit;
+        let calls = self
+            .running()
+            .into_iter()
+            .map(|(source, address)| async move {
+                match address.call(SourceRequest::WarmUp, deadline).await {
+                    Ok(_) => None,
+                    Err(error) => Some((source.name.clone(), error.to_string())),
+                }
+            });
+        futures_util::future::join_all(calls)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
     /// Each running source's actor state and counters, by source uuid (for `/0.1/status`).
     pub fn health(&self) -> serde_json::Map<String, serde_json::Value> {
         let count = |counter: &std::sync::atomic::AtomicU64| {

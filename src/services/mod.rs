@@ -5,5 +5,6 @@ pub mod directory_actor;
 pub mod engine;
 pub mod graphql;
 pub mod reactions;
+pub mod readiness;
 pub mod results;
 pub mod source_actor;

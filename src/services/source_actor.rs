@@ -28,6 +28,8 @@ pub enum SourceRequest {
         ids: Vec<String>,
         context: Context,
     },
+    /// Answers `One(None)` once the backend is warm ([`Backend::warm_up`]).
+    WarmUp,
 }
 
 /// A source's answer.
@@ -126,6 +128,10 @@ impl Worker for SourceWorker {
                 SourceRequest::List { ids, context } => {
                     let found = backend.list(ids, context).await?;
                     SourceResponse::Contacts(found.into_iter().map(|c| self.result(c)).collect())
+                }
+                SourceRequest::WarmUp => {
+                    backend.warm_up().await;
+                    SourceResponse::One(None)
                 }
             })
         }

@@ -39,6 +39,8 @@ pub struct Copy<S> {
     tenant_uuid: String,
     current: RwLock<Option<Arc<S>>>,
     wake: Arc<Notify>,
+    /// `true` once the first load has ended, loaded or failed.
+    attempted: tokio::sync::watch::Sender<bool>,
 }
 
 impl<S: Send + Sync + 'static> Copy<S> {
@@ -55,6 +57,7 @@ impl<S: Send + Sync + 'static> Copy<S> {
             tenant_uuid,
             current: RwLock::new(None),
             wake: Arc::new(Notify::new()),
+            attempted: tokio::sync::watch::Sender::new(false),
         });
         tokio::spawn(resync(
             Arc::downgrade(&copy),
@@ -63,6 +66,12 @@ impl<S: Send + Sync + 'static> Copy<S> {
             loader,
         ));
         copy
+    }
+
+    /// Answers once the first load has ended, loaded or failed.
+    pub async fn first_load(&self) {
+        let mut attempted = self.attempted.subscribe();
+        let _ = attempted.wait_for(|done| *done).await;
     }
 
     /// The copy, unless still cold.
@@ -118,6 +127,7 @@ async fn resync<S: Send + Sync + 'static>(
                 next.mul_f64(1.0 + fastrand::f64() * 0.2)
             }
         };
+        live.attempted.send_replace(true);
         drop(live);
         tokio::select! {
             () = tokio::time::sleep(next) => {}

@@ -207,6 +207,14 @@ impl Backend for ConferenceBackend {
     fn unique_column(&self) -> Option<&str> {
         Some("id")
     }
+
+    fn warm_up(self: Arc<Self>) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            if let Some(copy) = &self.copy {
+                copy.first_load().await;
+            }
+        })
+    }
 }
 
 /// A room of wazo-confd as the contacts route shows it: `{id, name, extensions, incalls}`, each

@@ -203,6 +203,14 @@ impl Backend for WazoBackend {
     fn unique_column(&self) -> Option<&str> {
         Some("id")
     }
+
+    fn warm_up(self: Arc<Self>) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            if let Some(copy) = &self.copy {
+                copy.first_load().await;
+            }
+        })
+    }
 }
 
 /// The confd answer of the contacts route, reduced to wazo-dird's keys.

@@ -58,7 +58,7 @@ pub(super) fn legacy_profile(
 ) -> Result<ResolvedProfile, ApiError> {
     state
         .directory
-        .profile(&caller.tenant_uuid, name)
+        .profile(&caller.tenant_uuid, name)?
         .ok_or_else(|| no_such_profile(name))
 }
 
@@ -77,7 +77,7 @@ pub(super) fn new_profile(
 ) -> Result<ResolvedProfile, ApiError> {
     state
         .directory
-        .profile(&caller.tenant_uuid, name)
+        .profile(&caller.tenant_uuid, name)?
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,

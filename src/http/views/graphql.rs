@@ -4,6 +4,7 @@
 //! a 400, as wazo-dird's graphql-server answers; so is a GET without `query`.
 
 use crate::http::authorized::header;
+use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::services::graphql::Caller;
 use actix_web::http::StatusCode;
@@ -28,6 +29,9 @@ async fn execute(
     request: &HttpRequest,
     query: async_graphql::Request,
 ) -> HttpResponse {
+    if let Err(not_ready) = state.directory.readiness.check() {
+        return actix_web::ResponseError::error_response(&ApiError::from(not_ready));
+    }
     let response = state.graphql.execute(query.data(caller(request))).await;
     // Errors without a path with no data: the query did not parse or validate.
     let invalid = response.data == async_graphql::Value::Null

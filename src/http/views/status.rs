@@ -34,12 +34,26 @@ pub struct StatusBody {
     pub database: ComponentStatus,
     /// Connected to RabbitMQ and publishing with confirms (not in wazo-dird).
     pub bus_publisher: PublisherStatus,
+    /// Answering directory requests: `fail` after a start until the catalog is read and the
+    /// sources are warm, with the `reason`; those requests answer 503 meanwhile (not in wazo-dird).
+    pub directory: DirectoryStatus,
     /// Each running source by uuid: `name`, `backend`, `tenant_uuid`, `state` (`starting`, `up`,
     /// or `down`: its breaker is open, lookups skip it), and its counters `requests`, `failures`,
     /// `timeouts`, `restarts`, `breaker_opens`, and `reason`: why it is not up, while it is not
     /// (not in wazo-dird).
     #[schema(value_type = Object)]
     pub sources: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Whether directory requests are answered, and why not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DirectoryStatus {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// What the instance is doing before it answers (only while it does not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "reading the sources, displays and profiles from the database")]
+    pub reason: Option<String>,
 }
 
 /// The publishing side of the bus.
@@ -109,8 +123,19 @@ async fn status(_caller: Authorized<StatusRead>, state: web::Data<AppState>) -> 
             .dropped
             .load(std::sync::atomic::Ordering::Relaxed),
     };
+    let directory = match state.directory.readiness.check() {
+        Ok(()) => DirectoryStatus {
+            status: "ok",
+            reason: None,
+        },
+        Err(not_ready) => DirectoryStatus {
+            status: "fail",
+            reason: Some(not_ready.0),
+        },
+    };
     HttpResponse::Ok().json(StatusBody {
         bus_publisher,
+        directory,
         bus_consumer,
         master_tenant: ok_or_fail(state.auth.master_tenant().is_some()),
         rest_api: ok_or_fail(true),

@@ -236,6 +236,7 @@ impl Asker {
         let name = profile.ok_or_else(|| no_profile("None"))?;
         let resolved = directory
             .profile(&self.tenant_uuid, &name)
+            .map_err(|not_ready| async_graphql::Error::new(not_ready.to_string()))?
             .ok_or_else(|| no_profile(&name))?;
         let extens: Vec<String> = extens.unwrap_or_default().into_iter().flatten().collect();
         let mut unique = extens.clone();

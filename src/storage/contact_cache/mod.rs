@@ -244,6 +244,15 @@ impl ContactCache {
         current
     }
 
+    /// Starts the owner's load if it has no copy, and answers once no load runs.
+    pub async fn loaded(&self, owner: &Owner, fetch: impl Fetch) {
+        let _ = self.snapshot(owner, fetch);
+        let slot = self.slot(owner);
+        while slot.loading.load(Ordering::Acquire) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     fn reload(&self, owner: Owner, slot: Arc<Slot>, fetch: impl Fetch) {
         slot.stale.store(false, Ordering::Release);
         *locked(&slot.journal) = Some(Journal::default());
