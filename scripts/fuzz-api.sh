@@ -96,7 +96,8 @@ mkdir -p "$work/conf.d"
 daemon_pid=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 100); do
-    curl -sf -o /dev/null -H 'X-Auth-Token: fuzz-token' "$base/0.1/status" && break
+    # Ready: the directory answers (catalog read, sources warm), not only the listener.
+    curl -sf -H 'X-Auth-Token: fuzz-token' "$base/0.1/status" | grep -q '"directory":{"status":"ok"}' && break
     kill -0 "$daemon_pid" 2>/dev/null || { cat "$work/daemon.log" >&2; fail "the daemon exited"; }
     sleep 0.2
 done
