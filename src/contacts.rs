@@ -50,15 +50,39 @@ pub enum Lookup {
     ByIds(Vec<String>),
 }
 
-/// The contacts of `owner` that `lookup` asks for.
+/// How many lookups of one source a cold copy (not loaded yet, or dropped for the memory bound)
+/// sends to PostgreSQL at once. The others skip the source at once rather than queue for the
+/// database: a burst of lookups during a load costs those lookups this source's results, never a
+/// pile of queries (each instance's pool and PostgreSQL's `max_connections` stay free for writes).
+pub const COLD_LOOKUPS: usize = 4;
+
+/// The contacts of `owner` that `lookup` asks for; `None` when the owner's copy is cold and `cold`
+/// (the source's bound on such lookups) has no permit left. Without copies at all
+/// (`contact_cache.enabled: false`) every lookup goes to PostgreSQL, unbounded, as wazo-dird's.
 pub async fn lookup(
     storage: &Storage,
     owner: &Owner,
     lookup: Lookup,
-) -> Result<Vec<Contact>, StorageError> {
+    cold: &tokio::sync::Semaphore,
+) -> Result<Option<Vec<Contact>>, StorageError> {
     if let Some(copy) = copy(storage, owner) {
-        return from_copy(copy, lookup).await;
+        return from_copy(copy, lookup).await.map(Some);
     }
+    let _permit = match storage.contact_cache() {
+        Some(_) => match cold.try_acquire() {
+            Ok(permit) => Some(permit),
+            Err(_) => return Ok(None),
+        },
+        None => None,
+    };
+    in_sql(storage, owner, lookup).await.map(Some)
+}
+
+async fn in_sql(
+    storage: &Storage,
+    owner: &Owner,
+    lookup: Lookup,
+) -> Result<Vec<Contact>, StorageError> {
     let client = storage.client().await?;
     let id = owner.id();
     match lookup {

@@ -33,6 +33,9 @@ pub enum Failure {
     Request(String),
     /// The worker cannot serve any more (connection lost, file gone): rebuild it.
     Broken(String),
+    /// The worker refused this request to protect what it depends on (its slow path is at its
+    /// bound): the caller gets [`CallError::Overloaded`] and the breaker does not count it.
+    Shed(String),
 }
 
 impl fmt::Display for Failure {
@@ -40,6 +43,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Request(message) => write!(f, "{message}"),
             Failure::Broken(message) => write!(f, "broken: {message}"),
+            Failure::Shed(message) => write!(f, "shed: {message}"),
         }
     }
 }
@@ -147,6 +151,8 @@ pub struct Stats {
     pub restarts: AtomicU64,
     /// Times the breaker opened on timeouts or failures in a row.
     pub breaker_opens: AtomicU64,
+    /// Requests the worker shed ([`Failure::Shed`]).
+    pub shed: AtomicU64,
     /// How long the worker took to answer (or to be cut at the deadline).
     pub latency: crate::Histogram,
     last_error: Mutex<Option<String>>,
@@ -476,6 +482,10 @@ impl<F: Factory> Supervisor<F> {
                         breaker.succeeded();
                         Ok(response)
                     }
+                    Ok(Ok(Err(Failure::Shed(_)))) => {
+                        stats.shed.fetch_add(1, Ordering::Relaxed);
+                        Err(CallError::Overloaded)
+                    }
                     Ok(Ok(Err(failure))) => {
                         stats.failures.fetch_add(1, Ordering::Relaxed);
                         match &failure {
@@ -483,6 +493,7 @@ impl<F: Factory> Supervisor<F> {
                                 let _ = broken.send(reason.clone());
                             }
                             Failure::Request(_) => breaker.failed(&stats, &broken, "failures"),
+                            Failure::Shed(_) => {}
                         }
                         Err(CallError::Failed(failure.to_string()))
                     }

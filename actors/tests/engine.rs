@@ -25,6 +25,7 @@ impl Worker for Echo {
                 "panic" => panic!("backend bug"),
                 "broken" => Err(Failure::Broken("connection lost".into())),
                 "bad" => Err(Failure::Request("bad request".into())),
+                "shed" => Err(Failure::Shed("slow path full".into())),
                 "hang" => std::future::pending().await,
                 _ => {
                     tokio::time::sleep(self.delay).await;
@@ -116,6 +117,25 @@ async fn a_hung_source_costs_exactly_its_timeout() {
         Ok("ok".to_owned()),
         "a timeout does not break the actor"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn shed_requests_answer_overloaded_and_never_open_the_breaker() {
+    let address = spawn("shedding".into(), EchoFactory::new(0), config());
+    settle().await;
+    for _ in 0..10 {
+        assert_eq!(
+            address.call("shed".into(), after(100)).await,
+            Err(CallError::Overloaded)
+        );
+    }
+    settle().await;
+    let stats = address.stats();
+    assert_eq!(stats.shed.load(Ordering::Relaxed), 10);
+    assert_eq!(stats.failures.load(Ordering::Relaxed), 0);
+    assert_eq!(stats.breaker_opens.load(Ordering::Relaxed), 0);
+    assert!(stats.is_up());
+    assert_eq!(address.call("ok".into(), after(100)).await, Ok("ok".to_owned()));
 }
 
 #[tokio::test(start_paused = true)]

@@ -274,3 +274,85 @@ async fn csv_import_reports_each_bad_line_and_reads_the_charset() {
         .get(0);
     assert_eq!(count, 10_000);
 }
+
+/// Lookups of the daemon's database session waiting for a lock.
+async fn waiting_on_a_lock(database: &integration_tests::postgres::TestDatabase) -> i64 {
+    let client = database.client().await;
+    client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .expect("pg_stat_activity")
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_cold_copy_sends_a_bounded_number_of_lookups_to_the_database() {
+    let (dird, database) = start().await;
+    let source = json!({"name": "personal", "searched_columns": ["firstname", "lastname"],
+                        "format_columns": {"name": "{firstname} {lastname}"}});
+    let (status, created) = integration_tests::users::call_json(
+        &dird,
+        Method::POST,
+        "/0.1/backends/personal/sources",
+        "alice",
+        source,
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    integration_tests::users::create_profile(&dird, "alice", &created).await;
+    let contact = json!({"firstname": "Alice", "lastname": "Perso"}).to_string();
+    let (status, _) = call(&dird, Method::POST, "/0.1/personal", "alice", Some(&contact)).await;
+    assert_eq!(status, 201);
+
+    // PostgreSQL holds every read of the contact fields: alice's copy cannot load, and each lookup
+    // that goes to SQL waits.
+    let mut locker = database.client().await;
+    let lock = locker.transaction().await.expect("transaction");
+    lock.batch_execute("LOCK TABLE dird_contact_fields IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    let lookups = (0..24).map(|_| {
+        let dird = &dird;
+        async move {
+            let started = std::time::Instant::now();
+            let (status, body) = dird
+                .get("/0.1/directories/lookup/default?term=ali", "alice", None)
+                .await;
+            (status, body["results"].as_array().map_or(0, Vec::len), started.elapsed())
+        }
+    });
+    let (answers, waiting) = tokio::join!(futures_util::future::join_all(lookups), async {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        waiting_on_a_lock(&database).await
+    });
+    // The copy's load and at most COLD_LOOKUPS (4) lookups wait in PostgreSQL; without the bound
+    // every lookup took a pool connection and waited there.
+    assert!((1..=5).contains(&waiting), "{waiting} sessions waiting on the lock");
+    assert!(answers.iter().all(|(status, _, _)| *status == 200), "{answers:?}");
+    let quick = answers
+        .iter()
+        .filter(|(_, _, took)| *took < std::time::Duration::from_millis(300))
+        .count();
+    assert!(quick >= 20, "the shed lookups answer at once, without the source: {answers:?}");
+    let (_, status) = dird.get("/0.1/status", "alice", None).await;
+    let shed = status["sources"][created["uuid"].as_str().unwrap_or_default()]["shed"].as_u64();
+    assert!(shed.is_some_and(|shed| shed >= 20), "{status}");
+
+    lock.rollback().await.expect("unlock");
+    let mut found = 0;
+    for _ in 0..100 {
+        let (_, body) = dird
+            .get("/0.1/directories/lookup/default?term=ali", "alice", None)
+            .await;
+        found = body["results"].as_array().map_or(0, Vec::len);
+        if found == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(found, 1, "alice's contact once the database answers");
+}

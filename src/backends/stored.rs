@@ -29,6 +29,8 @@ pub(super) struct StoredContacts {
     spec: Arc<SourceSpec>,
     whose: Whose,
     storage: Storage,
+    /// Bounds the lookups a cold copy sends to PostgreSQL ([`contacts::COLD_LOOKUPS`]).
+    cold: tokio::sync::Semaphore,
 }
 
 impl StoredContacts {
@@ -41,6 +43,7 @@ impl StoredContacts {
             spec,
             whose,
             storage,
+            cold: tokio::sync::Semaphore::new(contacts::COLD_LOOKUPS),
         })
     }
 
@@ -52,9 +55,15 @@ impl StoredContacts {
             },
             Whose::Phonebook(uuid) => Owner::Phonebook(uuid.clone()),
         };
-        let found = contacts::lookup(&self.storage, &owner, lookup)
+        let found = contacts::lookup(&self.storage, &owner, lookup, &self.cold)
             .await
-            .map_err(failed)?;
+            .map_err(failed)?
+            .ok_or_else(|| {
+                Failure::Shed(format!(
+                    "{} lookups already wait for the database while the copy loads",
+                    contacts::COLD_LOOKUPS
+                ))
+            })?;
         Ok(found.into_iter().map(RawContact::from_fields).collect())
     }
 

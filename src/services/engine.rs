@@ -132,6 +132,7 @@ impl Engine {
                         "state": stats.state_name(), "requests": count(&stats.requests),
                         "failures": count(&stats.failures), "timeouts": count(&stats.timeouts),
                         "restarts": count(&stats.restarts), "breaker_opens": count(&stats.breaker_opens),
+                        "shed": count(&stats.shed),
                         "latency": {"count": latency.count, "sum": latency.sum, "buckets": buckets},
                         "reason": (!stats.is_up()).then(|| stats.last_error()).flatten(),
                     }),
