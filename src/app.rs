@@ -71,6 +71,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     tokio::spawn(services::readiness::warm_up(
         std::sync::Arc::clone(&directory),
         storage.health() != storage::Health::Disabled,
+        bus.is_enabled().then(|| std::sync::Arc::clone(&bus.status)),
     ));
     let favorites = std::sync::Arc::new(resources::favorites::service::FavoriteService::new(
         storage.clone(),

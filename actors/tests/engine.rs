@@ -135,7 +135,10 @@ async fn shed_requests_answer_overloaded_and_never_open_the_breaker() {
     assert_eq!(stats.failures.load(Ordering::Relaxed), 0);
     assert_eq!(stats.breaker_opens.load(Ordering::Relaxed), 0);
     assert!(stats.is_up());
-    assert_eq!(address.call("ok".into(), after(100)).await, Ok("ok".to_owned()));
+    assert_eq!(
+        address.call("ok".into(), after(100)).await,
+        Ok("ok".to_owned())
+    );
 }
 
 #[tokio::test(start_paused = true)]

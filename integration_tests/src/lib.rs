@@ -11,6 +11,7 @@ pub mod consul_stand_in;
 pub mod csv_directory;
 pub mod daemon;
 pub mod dird_client;
+pub mod drill;
 pub mod peers;
 pub mod postgres;
 pub mod prometheus;

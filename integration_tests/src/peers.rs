@@ -29,9 +29,19 @@ pub async fn instance(database: &TestDatabase, exchange: &str) -> Daemon {
 /// An instance on `database` and the broker (through `bus_port`), following the events of
 /// `exchange`, once its database and its consumers are ready.
 pub async fn instance_on(database: &TestDatabase, exchange: &str, bus_port: u16) -> Daemon {
+    instance_with(database, exchange, bus_port, json!({})).await
+}
+
+/// [`instance_on`] with these configuration keys besides.
+pub async fn instance_with(
+    database: &TestDatabase,
+    exchange: &str,
+    bus_port: u16,
+    overrides: Value,
+) -> Daemon {
     let dir = shared_tempdir();
     let auth = static_auth(dir.path(), TOKENS);
-    let config = base_config(
+    let mut config = base_config(
         free_port(),
         json!({
             "auth": auth,
@@ -39,6 +49,7 @@ pub async fn instance_on(database: &TestDatabase, exchange: &str, bus_port: u16)
             "bus": {"enabled": true, "host": "127.0.0.1", "port": bus_port, "exchange_name": exchange, "queue_name": format!("{exchange}-queue")},
         }),
     );
+    crate::daemon::merge(&mut config, overrides);
     let dird = Daemon::start_in(dir, config, &[]).await;
     dird.wait_for_status("t", "database", "ok", Duration::from_secs(15))
         .await;

@@ -305,7 +305,14 @@ async fn a_cold_copy_sends_a_bounded_number_of_lookups_to_the_database() {
     assert_eq!(status, 200, "{created}");
     integration_tests::users::create_profile(&dird, "alice", &created).await;
     let contact = json!({"firstname": "Alice", "lastname": "Perso"}).to_string();
-    let (status, _) = call(&dird, Method::POST, "/0.1/personal", "alice", Some(&contact)).await;
+    let (status, _) = call(
+        &dird,
+        Method::POST,
+        "/0.1/personal",
+        "alice",
+        Some(&contact),
+    )
+    .await;
     assert_eq!(status, 201);
 
     // PostgreSQL holds every read of the contact fields: alice's copy cannot load, and each lookup
@@ -322,7 +329,11 @@ async fn a_cold_copy_sends_a_bounded_number_of_lookups_to_the_database() {
             let (status, body) = dird
                 .get("/0.1/directories/lookup/default?term=ali", "alice", None)
                 .await;
-            (status, body["results"].as_array().map_or(0, Vec::len), started.elapsed())
+            (
+                status,
+                body["results"].as_array().map_or(0, Vec::len),
+                started.elapsed(),
+            )
         }
     });
     let (answers, waiting) = tokio::join!(futures_util::future::join_all(lookups), async {
@@ -331,13 +342,22 @@ async fn a_cold_copy_sends_a_bounded_number_of_lookups_to_the_database() {
     });
     // The copy's load and at most COLD_LOOKUPS (4) lookups wait in PostgreSQL; without the bound
     // every lookup took a pool connection and waited there.
-    assert!((1..=5).contains(&waiting), "{waiting} sessions waiting on the lock");
-    assert!(answers.iter().all(|(status, _, _)| *status == 200), "{answers:?}");
+    assert!(
+        (1..=5).contains(&waiting),
+        "{waiting} sessions waiting on the lock"
+    );
+    assert!(
+        answers.iter().all(|(status, _, _)| *status == 200),
+        "{answers:?}"
+    );
     let quick = answers
         .iter()
         .filter(|(_, _, took)| *took < std::time::Duration::from_millis(300))
         .count();
-    assert!(quick >= 20, "the shed lookups answer at once, without the source: {answers:?}");
+    assert!(
+        quick >= 20,
+        "the shed lookups answer at once, without the source: {answers:?}"
+    );
     let (_, status) = dird.get("/0.1/status", "alice", None).await;
     let shed = status["sources"][created["uuid"].as_str().unwrap_or_default()]["shed"].as_u64();
     assert!(shed.is_some_and(|shed| shed >= 20), "{status}");

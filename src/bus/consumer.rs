@@ -34,9 +34,9 @@ pub enum HandlerError {
     Failed(String),
 }
 
-/// The name a handler of the instance's own queue is called with, with a `null` body, when that
-/// queue is declared again after a disconnection: the events published meanwhile are lost with the
-/// old queue, so what they would have changed must be read again. Never on the wire.
+/// The name a handler of the instance's own queue is called with, with a `null` body, each time
+/// that queue is declared (at start, and again after a disconnection): the events published before
+/// it existed are not in it, so what they would have changed must be read again. Never on the wire.
 pub const RESYNC: &str = "wazo_dird_events_missed";
 
 /// Handles one event: its name and its whole body (`data` holds the payload).
@@ -163,8 +163,14 @@ async fn consume(
         .await?;
     status.set_ready(queue, true);
     tracing::info!(queue = %queue_name, events = ?events, "bus consumer ready");
-    if queue == Queue::Own && std::mem::replace(connected_before, true) {
-        tracing::warn!("bus consumer reconnected: what the events missed meanwhile is read again");
+    if queue == Queue::Own {
+        // Events published before this queue existed are not in it: what was read before (copies
+        // loaded while the queue was being declared, or before a disconnection) is read again.
+        if std::mem::replace(connected_before, true) {
+            tracing::warn!(
+                "bus consumer reconnected: what the events missed meanwhile is read again"
+            );
+        }
         if let Err(error) = handle(handler, RESYNC, Value::Null, config.handler_attempts).await {
             tracing::error!(%error, "cannot read again what missed events changed");
         }

@@ -6,6 +6,8 @@
 //! fails later costs its own results only.
 
 use super::directory::Directory;
+use crate::bus::BusStatus;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -47,11 +49,25 @@ impl Readiness {
     }
 }
 
-/// Makes `directory` ready: waits for its catalog to be read from the database (when there is
-/// one), then warms its sources, [`WARM_UP_LIMIT`] at most.
-pub async fn warm_up(directory: Arc<Directory>, database: bool) {
+/// Makes `directory` ready: waits for the bus consumers (when the bus is on, [`WARM_UP_LIMIT`] at
+/// most: the changes of other instances announced from then on reach this one), then for its
+/// catalog to be read from the database (when there is one), then warms its sources,
+/// [`WARM_UP_LIMIT`] at most.
+pub async fn warm_up(directory: Arc<Directory>, database: bool, bus: Option<Arc<BusStatus>>) {
     let started = Instant::now();
     let readiness = &directory.readiness;
+    if let Some(bus) = bus {
+        readiness.set(Some("waiting for the bus consumers".into()));
+        while !bus.consuming.load(Ordering::Acquire) {
+            if started.elapsed() > WARM_UP_LIMIT {
+                tracing::warn!(
+                    "bus consumers not ready at start: copies are read again once they are"
+                );
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
     if database {
         readiness.set(Some(
             "reading the sources, displays and profiles from the database".into(),
