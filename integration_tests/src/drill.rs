@@ -101,7 +101,7 @@ impl Nginx {
              upstream dird {{\n{servers}        keepalive 64;\n    }}\n\
              server {{\n        listen 127.0.0.1:{port};\n        location / {{\n            proxy_pass http://dird;\n\
              proxy_http_version 1.1;\n            proxy_set_header Connection \"\";\n\
-             proxy_next_upstream error timeout http_502 http_503 non_idempotent;\n\
+             proxy_next_upstream error timeout http_502 http_503;\n\
              proxy_next_upstream_tries 3;\n            proxy_connect_timeout 1s;\n            proxy_read_timeout 5s;\n        }}\n    }}\n}}\n"
         );
         let conf = dir.path().join("nginx.conf");

@@ -63,15 +63,15 @@ pub async fn send(dird: &Daemon, method: Method, path: String, body: Value) -> (
     dird.send(method, &path, "t", None, body.as_deref()).await
 }
 
+/// The body of a lookup of `term` in the profile `default` on `dird` (`null` on an error).
+pub async fn lookup(dird: &Daemon, term: &str) -> Value {
+    let path = format!("/0.1/directories/lookup/default?term={term}");
+    dird.get(&path, "t", None).await.1
+}
+
 /// The names a lookup of `term` finds on `dird`, sorted (empty on any error).
 pub async fn names(dird: &Daemon, term: &str) -> Vec<String> {
-    let (_, body) = dird
-        .get(
-            &format!("/0.1/directories/lookup/default?term={term}"),
-            "t",
-            None,
-        )
-        .await;
+    let body = lookup(dird, term).await;
     let mut names: Vec<String> = body["results"]
         .as_array()
         .map(|results| {

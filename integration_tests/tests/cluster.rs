@@ -7,7 +7,7 @@ use integration_tests::broker::clean_up;
 use integration_tests::daemon::{base_config, set_mode, shared_tempdir, static_auth, Daemon};
 use integration_tests::free_port;
 use integration_tests::peers::{
-    instance, names, phonebook_loads, phonebook_of_alice, send, TOKENS,
+    instance, lookup, names, phonebook_loads, phonebook_of_alice, send, within, TOKENS,
 };
 use integration_tests::postgres::TestDatabase;
 use reqwest::Method;
@@ -15,17 +15,12 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 async fn within_a_second(what: &str, check: impl AsyncFn() -> bool) -> Duration {
-    let started = Instant::now();
-    loop {
-        if check().await {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(1),
-            "{what} not served by the other instance within 1 s"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    within(
+        Duration::from_secs(1),
+        &format!("{what} served by the other instance"),
+        check,
+    )
+    .await
 }
 
 async fn first_name(dird: &Daemon) -> Value {
@@ -228,14 +223,7 @@ async fn contacts_changed_through_one_instance_are_looked_up_on_the_other_at_onc
 
 /// Whether the first result of a lookup of `term` on `dird` is marked favorite (column 1).
 async fn first_is_favorite(dird: &Daemon, term: &str) -> Option<bool> {
-    let (_, body) = dird
-        .get(
-            &format!("/0.1/directories/lookup/default?term={term}"),
-            "t",
-            None,
-        )
-        .await;
-    body["results"][0]["column_values"][1].as_bool()
+    lookup(dird, term).await["results"][0]["column_values"][1].as_bool()
 }
 
 #[tokio::test]
