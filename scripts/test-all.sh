@@ -71,7 +71,8 @@ if [ ! -x /usr/sbin/slapd ] || ! command -v ldapadd >/dev/null; then
     apt_install slapd ldap-utils
 fi
 
-# --- The Debian package's tools: scripts/test-package.sh builds, lints and installs it -------------
+# --- The Debian package's tools (scripts/test-package.sh builds, lints and installs it) and nginx
+#     (the package test, and the cluster drill of cluster_nginx.rs) ----------------------------------
 need=()
 for tool in dpkg-buildpackage:dpkg-dev dh:debhelper fakeroot:fakeroot lintian:lintian debootstrap:debootstrap nginx:nginx; do
     command -v "${tool%%:*}" >/dev/null || [ -x "/usr/sbin/${tool%%:*}" ] || need+=("${tool##*:}")
