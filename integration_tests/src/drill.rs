@@ -12,14 +12,13 @@
 //! on the debug build and asserts the goals; `scripts/bench-cluster.sh` runs it long on the release
 //! build and prints the figures (docs/performance.md).
 
+use crate::broker;
 use crate::daemon::Daemon;
+use crate::nginx::Nginx;
 use crate::peers::{instance_with, send};
 use crate::postgres::TestDatabase;
-use crate::{broker, free_port};
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -66,70 +65,6 @@ pub struct Report {
     pub ready_after: Vec<Duration>,
     /// Answers of a restarted instance, asked directly, that were 200 but wrong before it was right.
     pub wrong_while_starting: u64,
-}
-
-/// nginx in front of the instances: `proxy_next_upstream error timeout http_502 http_503`.
-struct Nginx {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-fn nginx_binary() -> PathBuf {
-    let path = PathBuf::from("/usr/sbin/nginx");
-    assert!(
-        path.exists(),
-        "nginx is required: apt-get install nginx (the test script does)"
-    );
-    path
-}
-
-impl Nginx {
-    fn start(upstreams: &[u16]) -> Nginx {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let port = free_port();
-        let servers: String = upstreams
-            .iter()
-            .map(|port| format!("        server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;\n"))
-            .collect();
-        let root = dir.path().display();
-        let config = format!(
-            "pid {root}/nginx.pid;\nerror_log {root}/error.log warn;\nworker_processes 1;\n\
-             events {{ worker_connections 4096; }}\n\
-             http {{\n    access_log off;\n    client_body_temp_path {root}/body;\n    proxy_temp_path {root}/proxy;\n\
-             fastcgi_temp_path {root}/fastcgi;\n    uwsgi_temp_path {root}/uwsgi;\n    scgi_temp_path {root}/scgi;\n\
-             upstream dird {{\n{servers}        keepalive 64;\n    }}\n\
-             server {{\n        listen 127.0.0.1:{port};\n        location / {{\n            proxy_pass http://dird;\n\
-             proxy_http_version 1.1;\n            proxy_set_header Connection \"\";\n\
-             proxy_next_upstream error timeout http_502 http_503;\n\
-             proxy_next_upstream_tries 3;\n            proxy_connect_timeout 1s;\n            proxy_read_timeout 5s;\n        }}\n    }}\n}}\n"
-        );
-        let conf = dir.path().join("nginx.conf");
-        std::fs::write(&conf, config).expect("nginx.conf");
-        let child = Command::new(nginx_binary())
-            .arg("-p")
-            .arg(dir.path())
-            .arg("-c")
-            .arg(&conf)
-            .args(["-g", "daemon off;"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nginx");
-        Nginx {
-            child,
-            port,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Counters of the lookup connections.

@@ -12,6 +12,7 @@ pub mod csv_directory;
 pub mod daemon;
 pub mod dird_client;
 pub mod drill;
+pub mod nginx;
 pub mod peers;
 pub mod postgres;
 pub mod prometheus;

@@ -111,8 +111,9 @@ pub fn peer_handler(
             return Box::pin(async { Ok(()) });
         }
         if name == RESYNC {
-            // The events of the disconnection are lost: every copy they could have changed is
-            // read again (each answering meanwhile), and the catalog too.
+            // The own queue was (re)declared: events published before are not in it, so every
+            // copy they could have changed is read again (each answering meanwhile), and the
+            // catalog too.
             auth.session_deleted();
             favorites.invalidate_all();
             if let Some(contacts) = storage.contact_cache() {

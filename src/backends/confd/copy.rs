@@ -74,6 +74,15 @@ impl<S: Send + Sync + 'static> Copy<S> {
         let _ = attempted.wait_for(|done| *done).await;
     }
 
+    /// A backend's `warm_up` over its copy, if it keeps one (`None`: copies are off).
+    pub fn warm_up(copy: Option<Arc<Self>>) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            if let Some(copy) = copy {
+                copy.first_load().await;
+            }
+        })
+    }
+
     /// The copy, unless still cold.
     pub fn get(&self) -> Option<Arc<S>> {
         self.current

@@ -112,10 +112,21 @@ impl ConfdHub {
         Some(started)
     }
 
+    /// The copies still in use.
+    fn live(&self) -> Vec<Arc<dyn Reloadable>> {
+        self.copies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect()
+    }
+
     /// Changes of wazo-confd may have been missed: every copy reloads.
     pub fn resync_all(&self) {
-        self.changed(USER_EVENTS[0], None);
-        self.changed(CONFERENCE_EVENTS[0], None);
+        for copy in self.live() {
+            copy.reload();
+        }
     }
 
     /// wazo-confd announced `event` in `tenant_uuid`: the copies it may change reload. A copy
@@ -131,11 +142,8 @@ impl ConfdHub {
         .map(|(_, kind)| *kind)
         .collect();
         let live: Vec<Arc<dyn Reloadable>> = self
-            .copies
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-            .filter_map(Weak::upgrade)
+            .live()
+            .into_iter()
             .filter(|copy| kinds.contains(&copy.kind()))
             .collect();
         let own: Vec<&Arc<dyn Reloadable>> = live

@@ -209,11 +209,7 @@ impl Backend for ConferenceBackend {
     }
 
     fn warm_up(self: Arc<Self>) -> BoxFuture<'static, ()> {
-        Box::pin(async move {
-            if let Some(copy) = &self.copy {
-                copy.first_load().await;
-            }
-        })
+        Copy::warm_up(self.copy.clone())
     }
 }
 

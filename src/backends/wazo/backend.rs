@@ -205,11 +205,7 @@ impl Backend for WazoBackend {
     }
 
     fn warm_up(self: Arc<Self>) -> BoxFuture<'static, ()> {
-        Box::pin(async move {
-            if let Some(copy) = &self.copy {
-                copy.first_load().await;
-            }
-        })
+        Copy::warm_up(self.copy.clone())
     }
 }
 

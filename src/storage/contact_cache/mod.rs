@@ -46,8 +46,6 @@ pub enum Change {
     Contacts(Vec<String>),
     /// The owner has no contacts any more (purged, deleted).
     Cleared,
-    /// Anything may have changed: the copy reloads in the background, and answers meanwhile.
-    Unknown,
 }
 
 /// Reads an owner's contacts: all of them (`None`), or those among the ids.
@@ -183,10 +181,6 @@ impl ContactCache {
         let Some(slot) = self.existing(owner) else {
             return;
         };
-        if change == Change::Unknown {
-            slot.stale.store(true, Ordering::Release);
-            return;
-        }
         let _serial = slot.serial.lock().await;
         if let Some(journal) = locked(&slot.journal).as_mut() {
             match &change {
@@ -197,7 +191,6 @@ impl ContactCache {
                     }
                 }
                 Change::Contacts(ids) => journal.ids.extend(ids.iter().cloned()),
-                Change::Unknown => {}
             }
         }
         let Some(current) = slot.current() else {
@@ -214,7 +207,6 @@ impl ContactCache {
                 }
             },
             Change::Cleared => current.cleared(),
-            Change::Unknown => return,
         };
         slot.install(Some(fold_if_needed(next).await));
     }
@@ -268,21 +260,20 @@ impl ContactCache {
             };
             let serial = slot.serial.lock().await;
             let journal = locked(&slot.journal).take().unwrap_or_default();
-            let replayed = match built {
-                Ok(snapshot) if journal.ids.is_empty() && !journal.cleared => Ok(snapshot),
-                Ok(snapshot) => {
-                    let base = if journal.cleared {
-                        snapshot.cleared()
-                    } else {
-                        snapshot
-                    };
-                    match fetch(Some(journal.ids.clone())).await {
-                        Ok(found) => Ok(fold_if_needed(base.with(&journal.ids, found)).await),
-                        Err(error) => Err(error),
-                    }
+            let replayed = async {
+                let snapshot = built?;
+                if journal.ids.is_empty() && !journal.cleared {
+                    return Ok(snapshot);
                 }
-                Err(error) => Err(error),
-            };
+                let base = if journal.cleared {
+                    snapshot.cleared()
+                } else {
+                    snapshot
+                };
+                let found = fetch(Some(journal.ids.clone())).await?;
+                Ok::<_, String>(fold_if_needed(base.with(&journal.ids, found)).await)
+            }
+            .await;
             match replayed {
                 Ok(snapshot) => {
                     tracing::info!(
