@@ -6,7 +6,6 @@
 //!
 //! `cargo run --release --example bench_bus -- 50000`
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use wazo_dird::bus::{Bus, Event, Origin};
@@ -40,7 +39,8 @@ fn event(index: usize) -> Event {
 async fn drained(bus: &Bus, published: u64, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
-        if bus.status.published.load(Ordering::Relaxed) >= published && bus.backlog() == 0 {
+        let health = bus.health();
+        if health.published >= published && health.backlog == 0 {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(2)).await;

@@ -9,12 +9,18 @@ use crate::{
 use actix_web::web;
 use config::{AuthBackend, Cli};
 use http::state::AppState;
-use std::sync::RwLock;
+use resources::catalog::CatalogReload;
+use resources::displays::service::DisplayService;
+use resources::profiles::service::ProfileService;
+use resources::sources::service::SourceService;
+use services::directory::Directory;
+use services::directory_actor::DirectoryActor;
+use std::sync::{Arc, RwLock};
 
 /// Runs the daemon until it is asked to stop.
 pub async fn run(cli: Cli) -> Result<(), String> {
     let loaded = config::load(&cli, std::env::var("XIVO_UUID").ok()).map_err(|e| e.to_string())?;
-    let config = std::sync::Arc::new(loaded.config);
+    let config = Arc::new(loaded.config);
     privileges::check_start(config.user.as_deref())?;
     let (logging, log_warning) = logging::init(
         &config.log_level,
@@ -34,7 +40,48 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         );
     }
     auth.spawn_service_token_renewal();
+    let storage = storage(&config)?;
+    let bus = bus(&config);
+    let parts = Parts::build(&config, &loaded.tree, &auth, storage, bus).await?;
+    let directory = Arc::clone(&parts.directory);
+    spawn_reload_on_sighup(cli, directory, Arc::clone(&auth), logging.clone())?;
+    let bus_at_stop = parts.bus.clone();
+    let registration = discovery::Registration::start(
+        &config.consul,
+        &config.service_discovery,
+        bus_at_stop.origin_uuid(),
+        bus_at_stop.clone(),
+    )?;
+    let state = parts.state(&config, loaded.tree, &auth, Some(logging));
+    let served = http::serve(web::Data::new(state), web::Data::from(auth)).await;
+    if let Some(registration) = registration {
+        registration.stop().await;
+    }
+    let deadline = std::time::Duration::from_secs_f64(config.rest_api.shutdown_timeout);
+    bus_at_stop.flush(deadline).await;
+    served?;
+    tracing::info!("wazo-dird stopped");
+    Ok(())
+}
 
+/// The state `run` serves, built from the configuration `cli` names as `run` builds it, but without
+/// logging, a listener, consul or SIGHUP: for the in-process view tests (`http::views::tests`).
+#[cfg(test)]
+pub(crate) async fn state_for_tests(
+    cli: &Cli,
+) -> Result<(AppState, Arc<auth::AuthService>), String> {
+    let loaded = config::load(cli, None).map_err(|e| e.to_string())?;
+    let config = Arc::new(loaded.config);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let auth = auth::AuthService::new(&config.auth)?;
+    let storage = storage(&config)?;
+    let bus = bus(&config);
+    let parts = Parts::build(&config, &loaded.tree, &auth, storage, bus).await?;
+    Ok((parts.state(&config, loaded.tree, &auth, None), auth))
+}
+
+/// The database pool (`db_pool_size`, else `rest_api.max_threads` at most 64), monitored.
+fn storage(config: &config::Config) -> Result<storage::Storage, String> {
     let pool_size = match config.db_pool_size {
         Some(size) => usize::try_from(size).unwrap_or(usize::MAX).max(2),
         None => usize::try_from(config.rest_api.max_threads)
@@ -54,179 +101,223 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         tracing::warn!("no database (db_uri is null): routes that need one answer 503");
     }
     storage.spawn_monitor();
+    Ok(storage)
+}
 
-    // `origin_uuid` is the stack's (XIVO_UUID), as in wazo-dird; the instances of a cluster tell
-    // each other apart by `instance_uuid`.
+/// The bus: `origin_uuid` is the stack's (XIVO_UUID), as in wazo-dird; the instances of a cluster
+/// tell each other apart by `instance_uuid`.
+fn bus(config: &config::Config) -> bus::Bus {
     let instance_uuid = uuid::Uuid::new_v4().to_string();
     let origin = bus::Origin {
         origin_uuid: config.uuid.clone().unwrap_or_else(|| instance_uuid.clone()),
         instance_uuid,
     };
-    let registration_uuid = origin.origin_uuid.clone();
-    let bus = bus::Bus::start(&config.bus, origin);
-
-    let directory = std::sync::Arc::new(
-        build_directory(&config, &loaded.tree, &auth, storage.clone(), bus.clone()).await?,
-    );
-    tokio::spawn(services::readiness::warm_up(
-        std::sync::Arc::clone(&directory),
-        storage.health() != storage::Health::Disabled,
-        bus.is_enabled().then(|| std::sync::Arc::clone(&bus.status)),
-    ));
-    let favorites = std::sync::Arc::new(resources::favorites::service::FavoriteService::new(
-        storage.clone(),
-        bus.clone(),
-        config.uuid.clone().unwrap_or_default(),
-        std::sync::Arc::clone(&directory.sources),
-    ));
-    bus.consume(
-        &config.bus,
-        bus::Queue::Own,
-        services::reactions::own_queue_events(),
-        services::reactions::peer_handler(
-            std::sync::Arc::clone(&directory),
-            storage.clone(),
-            std::sync::Arc::clone(&favorites),
-            std::sync::Arc::clone(&auth),
-            bus.instance_uuid().to_owned(),
-        ),
-    );
-    bus.consume(
-        &config.bus,
-        bus::Queue::Shared,
-        services::reactions::EVENTS.to_vec(),
-        services::reactions::handler(
-            std::sync::Arc::clone(&directory),
-            resources::tenants::service::TenantService::new(storage.clone()),
-        ),
-    );
-    spawn_reload_on_sighup(
-        cli,
-        std::sync::Arc::clone(&directory),
-        std::sync::Arc::clone(&auth),
-        logging.clone(),
-    )?;
-    let personal = resources::personal::service::PersonalService::new(storage.clone(), bus.clone());
-    let phonebooks =
-        resources::phonebooks::service::PhonebookService::new(storage.clone(), bus.clone());
-    let graphql = services::graphql::schema(
-        std::sync::Arc::clone(&directory),
-        std::sync::Arc::clone(&auth),
-    );
-    let bus_at_stop = bus.clone();
-    let state = web::Data::new(AppState {
-        graphql,
-        phonebooks,
-        personal,
-        favorites,
-        directory,
-        http_metrics: std::sync::Arc::default(),
-        backends: backends::enabled(&config.enabled_plugins.backends),
-        config: std::sync::Arc::clone(&config),
-        live_config: RwLock::new(loaded.tree),
-        auth: std::sync::Arc::clone(&auth),
-        storage,
-        bus,
-        logging: Some(logging.clone()),
-    });
-    let auth_data = web::Data::from(auth);
-    let registration = discovery::Registration::start(
-        &config.consul,
-        &config.service_discovery,
-        &registration_uuid,
-        bus_at_stop.clone(),
-    )?;
-    let served = http::serve(state, auth_data).await;
-    if let Some(registration) = registration {
-        registration.stop().await;
-    }
-    let deadline = std::time::Duration::from_secs_f64(config.rest_api.shutdown_timeout);
-    bus_at_stop.flush(deadline).await;
-    served?;
-    tracing::info!("wazo-dird stopped");
-    Ok(())
+    bus::Bus::start(&config.bus, origin)
 }
 
-/// The directory: source actors, displays and profiles, with the ones declared in the configuration.
-async fn build_directory(
-    config: &config::Config,
-    tree: &config::Tree,
-    auth: &std::sync::Arc<auth::AuthService>,
+/// The daemon's parts below HTTP, wired together and started.
+struct Parts {
     storage: storage::Storage,
     bus: bus::Bus,
-) -> Result<services::directory::Directory, String> {
-    let master_tenant = auth.master_tenant();
-    let master_tenant = master_tenant.as_deref();
-    use resources::{
-        displays::service::DisplayService, profiles::service::ProfileService,
-        sources::service::SourceService,
-    };
-    let declared = declared_from_tree(tree, master_tenant)?;
-    let supervision = actors::SupervisorConfig {
-        min_backoff: std::time::Duration::from_secs_f64(config.source_actors.restart_backoff_min),
-        max_backoff: std::time::Duration::from_secs_f64(config.source_actors.restart_backoff_max),
-        max_concurrency: usize::try_from(config.source_actors.max_concurrency)
-            .unwrap_or(usize::MAX),
-        breaker_threshold: u32::try_from(config.source_actors.breaker_threshold)
-            .unwrap_or(u32::MAX),
-        probe_timeout: std::time::Duration::from_secs_f64(config.source_actors.probe_timeout),
-        runtime: Some(engine_runtime(config.source_actors.threads)?),
+    directory: Arc<Directory>,
+    catalog: Catalog,
+    favorites: Arc<resources::favorites::service::FavoriteService>,
+    backend_contacts: services::backend_contacts::BackendContacts,
+}
+
+/// The services of the catalog (each write awaits the directory actor's reload of it).
+struct Catalog {
+    sources: Arc<SourceService>,
+    displays: Arc<DisplayService>,
+    profiles: Arc<ProfileService>,
+    phonebooks: resources::phonebooks::service::PhonebookService,
+}
+
+impl Parts {
+    /// The directory, warming up in the background; the favorites; the bus consumers.
+    async fn build(
+        config: &config::Config,
+        tree: &config::Tree,
+        auth: &Arc<auth::AuthService>,
+        storage: storage::Storage,
+        bus: bus::Bus,
+    ) -> Result<Self, String> {
+        let published = resources::catalog::Published::default();
+        let (actor, inbox) = DirectoryActor::new(published.clone());
+        let reload: Arc<dyn CatalogReload> = Arc::new(actor.clone());
+        let (storage_, bus_) = (storage.clone(), bus.clone());
+        let catalog = Catalog {
+            sources: Arc::new(SourceService::new(
+                storage_.clone(),
+                bus_.clone(),
+                published.clone(),
+                Arc::clone(&reload),
+                backends::enabled(&config.enabled_plugins.backends),
+            )),
+            displays: Arc::new(DisplayService::new(
+                storage_.clone(),
+                bus_.clone(),
+                published.clone(),
+                Arc::clone(&reload),
+            )),
+            profiles: Arc::new(ProfileService::new(
+                storage_.clone(),
+                bus_.clone(),
+                published,
+                Arc::clone(&reload),
+            )),
+            phonebooks: resources::phonebooks::service::PhonebookService::new(
+                storage_, bus_, reload,
+            ),
+        };
+        let deps = deps(config, auth, &storage);
+        let engine = Arc::new(services::engine::Engine::new(
+            Arc::clone(&catalog.sources),
+            backends::enabled(&config.enabled_plugins.backends),
+            supervision(config)?,
+            deps.clone(),
+            services::engine::ServiceTimeouts {
+                lookup: config.lookup_service.timeout,
+                reverse: config.reverse_service.timeout,
+                favorites: config.favorites_service.timeout,
+            },
+        ));
+        let runtime = engine_runtime(config.source_actors.threads)?;
+        inbox.spawn(storage.clone(), Arc::clone(&engine), &runtime);
+        let directory = Arc::new(Directory::new(services::directory::Parts {
+            sources: Arc::clone(&catalog.sources),
+            displays: Arc::clone(&catalog.displays),
+            profiles: Arc::clone(&catalog.profiles),
+            engine,
+            actor,
+            runtime,
+        }));
+        directory
+            .set_declared(declared_from_tree(tree, auth.master_tenant().as_deref())?)
+            .await;
+        tokio::spawn(services::readiness::warm_up(
+            Arc::clone(&directory),
+            storage.health() != storage::Health::Disabled,
+            bus.is_enabled().then(|| bus.clone()),
+        ));
+        let favorites = Arc::new(resources::favorites::service::FavoriteService::new(
+            storage.clone(),
+            bus.clone(),
+            config.uuid.clone().unwrap_or_default(),
+            Arc::clone(&catalog.sources),
+        ));
+        let backend_contacts =
+            services::backend_contacts::BackendContacts::new(Arc::clone(&catalog.sources), deps);
+        let parts = Parts {
+            storage,
+            bus,
+            directory,
+            catalog,
+            favorites,
+            backend_contacts,
+        };
+        parts.consume(config, auth);
+        Ok(parts)
+    }
+
+    /// The bus consumers: the instance's own queue (peers' changes, sessions, tenants) and the
+    /// shared one (wazo-confd's and wazo-auth's events, handled once per cluster).
+    fn consume(&self, config: &config::Config, auth: &Arc<auth::AuthService>) {
+        self.bus.consume(
+            &config.bus,
+            bus::Queue::Own,
+            services::reactions::own_queue_events(),
+            services::reactions::peer_handler(
+                Arc::clone(&self.directory),
+                self.storage.clone(),
+                Arc::clone(&self.favorites),
+                Arc::clone(auth),
+                self.bus.instance_uuid().to_owned(),
+            ),
+        );
+        self.bus.consume(
+            &config.bus,
+            bus::Queue::Shared,
+            services::reactions::EVENTS.to_vec(),
+            services::reactions::handler(
+                Arc::clone(&self.directory),
+                resources::tenants::service::TenantService::new(self.storage.clone()),
+            ),
+        );
+    }
+
+    /// What every view shares.
+    fn state(
+        self,
+        config: &Arc<config::Config>,
+        tree: config::Tree,
+        auth: &Arc<auth::AuthService>,
+        logging: Option<logging::LogControl>,
+    ) -> AppState {
+        AppState {
+            graphql: services::graphql::schema(Arc::clone(&self.directory), Arc::clone(auth)),
+            personal: resources::personal::service::PersonalService::new(
+                self.storage.clone(),
+                self.bus.clone(),
+            ),
+            phonebooks: self.catalog.phonebooks,
+            sources: self.catalog.sources,
+            displays: self.catalog.displays,
+            profiles: self.catalog.profiles,
+            favorites: self.favorites,
+            directory: self.directory,
+            backend_contacts: self.backend_contacts,
+            http_metrics: Arc::default(),
+            backends: backends::enabled(&config.enabled_plugins.backends),
+            config: Arc::clone(config),
+            live_config: RwLock::new(tree),
+            auth: Arc::clone(auth),
+            storage: self.storage,
+            bus: self.bus,
+            logging,
+        }
+    }
+}
+
+/// How the source actors are supervised (`source_actors`).
+fn supervision(config: &config::Config) -> Result<actors::SupervisorConfig, String> {
+    let settings = &config.source_actors;
+    Ok(actors::SupervisorConfig {
+        min_backoff: std::time::Duration::from_secs_f64(settings.restart_backoff_min),
+        max_backoff: std::time::Duration::from_secs_f64(settings.restart_backoff_max),
+        max_concurrency: usize::try_from(settings.max_concurrency).unwrap_or(usize::MAX),
+        breaker_threshold: u32::try_from(settings.breaker_threshold).unwrap_or(u32::MAX),
+        probe_timeout: std::time::Duration::from_secs_f64(settings.probe_timeout),
+        runtime: Some(engine_runtime(settings.threads)?),
         ..actors::SupervisorConfig::default()
-    };
+    })
+}
+
+/// What the backends share: the database, the wazo-confd copies, the cloud address books.
+fn deps(
+    config: &config::Config,
+    auth: &Arc<auth::AuthService>,
+    storage: &storage::Storage,
+) -> backends::Deps {
     let confd = backends::confd::ConfdHub::new(
         config
             .contact_cache
             .then(|| std::time::Duration::from_secs_f64(config.confd_resync_interval)),
     );
-    let published = resources::catalog::Published::default();
-    let sources = std::sync::Arc::new(SourceService::new(
-        storage.clone(),
-        bus.clone(),
-        published.clone(),
-    ));
-    let engine = std::sync::Arc::new(services::engine::Engine::new(
-        std::sync::Arc::clone(&sources),
-        backends::enabled(&config.enabled_plugins.backends),
-        supervision,
-        backends::Deps {
-            storage: storage.clone(),
-            confd: std::sync::Arc::new(confd),
-            cloud: std::sync::Arc::new(backends::cloud::CloudHub::new(
-                backends::cloud::CloudSettings {
-                    cache_ttl: std::time::Duration::from_secs_f64(config.cloud_contacts.cache_ttl),
-                    timeout: std::time::Duration::from_secs_f64(config.cloud_contacts.timeout),
-                    google_url: config.cloud_contacts.google_url.clone(),
-                    microsoft_url: config.cloud_contacts.microsoft_url.clone(),
-                },
-                (!auth.is_standalone()).then(|| std::sync::Arc::clone(auth)),
-            )),
-        },
-        services::engine::ServiceTimeouts {
-            lookup: config.lookup_service.timeout,
-            reverse: config.reverse_service.timeout,
-            favorites: config.favorites_service.timeout,
-        },
-    ));
-    let actor = services::directory_actor::DirectoryActor::spawn(
-        published.clone(),
-        storage.clone(),
-        std::sync::Arc::clone(&engine),
-        &engine_runtime(config.source_actors.threads)?,
-    );
-    let directory = services::directory::Directory {
-        sources,
-        displays: std::sync::Arc::new(DisplayService::new(
-            storage.clone(),
-            bus.clone(),
-            published.clone(),
-        )),
-        profiles: std::sync::Arc::new(ProfileService::new(storage, bus, published)),
-        engine,
-        actor,
-        readiness: services::readiness::Readiness::starting(),
+    let cloud = backends::cloud::CloudSettings {
+        cache_ttl: std::time::Duration::from_secs_f64(config.cloud_contacts.cache_ttl),
+        timeout: std::time::Duration::from_secs_f64(config.cloud_contacts.timeout),
+        google_url: config.cloud_contacts.google_url.clone(),
+        microsoft_url: config.cloud_contacts.microsoft_url.clone(),
     };
-    directory.set_declared(declared).await;
-    Ok(directory)
+    backends::Deps {
+        storage: storage.clone(),
+        confd: Arc::new(confd),
+        cloud: Arc::new(backends::cloud::CloudHub::new(
+            cloud,
+            (!auth.is_standalone()).then(|| Arc::clone(auth)),
+        )),
+    }
 }
 
 /// The sources, displays and profiles declared in a merged configuration.
@@ -249,8 +340,8 @@ fn declared_from_tree(
 /// Other keys need a restart.
 fn spawn_reload_on_sighup(
     cli: Cli,
-    directory: std::sync::Arc<services::directory::Directory>,
-    auth: std::sync::Arc<auth::AuthService>,
+    directory: Arc<Directory>,
+    auth: Arc<auth::AuthService>,
     logging: logging::LogControl,
 ) -> Result<(), String> {
     use tokio::signal::unix::{signal, SignalKind};

@@ -4,7 +4,7 @@
 //! (views, the Authorized extractor, errors, metrics) → `services` (the directory actor, the engine,
 //! source actors, GraphQL, bus reactions) → `resources` (catalog and CRUD of sources, displays,
 //! profiles, phonebooks, personal contacts, favorites) → `backends` → `contacts` (the read model of
-//! stored contacts) → `storage` → `text` and `validation` (leaves); `auth`, `bus`, `config` and
+//! stored contacts) → `storage` → `text`, `validation`, `input`, `context` and `health` (leaves); `auth`, `bus`, `config` and
 //! `discovery` (consul) stand beside them. See docs/architecture.md.
 
 mod app;
@@ -13,7 +13,9 @@ pub mod backends;
 pub mod bus;
 pub mod config;
 pub mod contacts;
+pub mod context;
 pub mod discovery;
+pub mod health;
 pub mod http;
 pub mod input;
 pub mod logging;

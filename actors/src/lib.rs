@@ -4,7 +4,7 @@
 //!   never waits on I/O (each request runs in its own task, bounded in number), a panic comes back
 //!   as an error, and a broken worker is rebuilt with exponential [`Backoff`] while callers are told
 //!   at once that it is unavailable. Its [`Address`] stays the same across restarts.
-//! - [`gather`]: scatter-gather under deadlines, returning what arrived plus what failed.
+//! - [`mod@gather`]: scatter-gather under deadlines, returning what arrived plus what failed.
 //! - [`registry`]: a keyed set of supervised actors reconciled against a desired configuration,
 //!   starting, restarting or stopping only what changed.
 
@@ -12,6 +12,7 @@ mod backoff;
 pub mod gather;
 pub mod histogram;
 pub mod registry;
+mod stats;
 pub mod supervisor;
 
 pub use backoff::Backoff;

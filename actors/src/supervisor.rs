@@ -16,11 +16,12 @@
 //! in the mailbox (bounded by their deadline) instead of being refused. The [`Address`] outlives
 //! restarts.
 
+pub use crate::stats::Stats;
 use crate::Backoff;
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio::time::Instant;
@@ -134,68 +135,6 @@ impl Default for SupervisorConfig {
     }
 }
 
-/// The worker is being built: requests wait in the mailbox (bounded by their deadline).
-const STARTING: u8 = 0;
-/// The worker serves.
-const UP: u8 = 1;
-/// The worker broke or could not be built: requests are refused at once until the next attempt.
-const DOWN: u8 = 2;
-
-/// Counters of an actor, for `/status` and metrics.
-#[derive(Debug, Default)]
-pub struct Stats {
-    state: AtomicU8,
-    pub requests: AtomicU64,
-    pub failures: AtomicU64,
-    pub timeouts: AtomicU64,
-    pub restarts: AtomicU64,
-    /// Times the breaker opened on timeouts or failures in a row.
-    pub breaker_opens: AtomicU64,
-    /// Requests the worker shed ([`Failure::Shed`]).
-    pub shed: AtomicU64,
-    /// How long the worker took to answer (or to be cut at the deadline).
-    pub latency: crate::Histogram,
-    last_error: Mutex<Option<String>>,
-}
-
-impl Stats {
-    /// Whether the worker is built and serving.
-    pub fn is_up(&self) -> bool {
-        self.state.load(Ordering::Acquire) == UP
-    }
-
-    /// Whether the actor is waiting to rebuild a broken worker (callers are refused at once).
-    pub fn is_down(&self) -> bool {
-        self.state.load(Ordering::Acquire) == DOWN
-    }
-
-    /// `starting`, `up` or `down` (breaker open: refused at once, rebuilt and probed behind).
-    pub fn state_name(&self) -> &'static str {
-        match self.state.load(Ordering::Acquire) {
-            UP => "up",
-            DOWN => "down",
-            _ => "starting",
-        }
-    }
-
-    /// The last reason the worker was broken or could not be built.
-    pub fn last_error(&self) -> Option<String> {
-        self.last_error.lock().ok().and_then(|e| e.clone())
-    }
-
-    /// Marks the actor down for `reason`; `true` when that is news (it was up, or down for
-    /// another reason), which is what deserves a log line: a retry for the same reason does not.
-    fn set_down(&self, reason: &str) -> bool {
-        let was = self.state.swap(DOWN, Ordering::AcqRel);
-        let Ok(mut last) = self.last_error.lock() else {
-            return true;
-        };
-        let news = was != DOWN || last.as_deref() != Some(reason);
-        *last = Some(reason.to_owned());
-        news
-    }
-}
-
 struct Envelope<W: Worker> {
     request: W::Request,
     deadline: Instant,
@@ -271,7 +210,7 @@ impl<W: Worker> Address<W> {
 pub fn spawn<F: Factory>(name: String, factory: F, config: SupervisorConfig) -> Address<F::Worker> {
     let (mailbox, inbox) = mpsc::channel(config.mailbox.max(1));
     let stats = Arc::new(Stats::default());
-    stats.state.store(STARTING, Ordering::Release);
+    stats.set_starting();
     let stop = CancellationToken::new();
     let runtime = config.runtime.clone();
     let supervisor = Supervisor {
@@ -390,7 +329,7 @@ impl<F: Factory> Supervisor<F> {
                     continue;
                 }
             }
-            if self.stats.state.swap(UP, Ordering::AcqRel) == DOWN {
+            if self.stats.set_up() {
                 tracing::info!(actor = %self.name, "up again");
             } else {
                 tracing::debug!(actor = %self.name, "started");

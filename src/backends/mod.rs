@@ -1,6 +1,6 @@
 //! Backends: where contacts come from. Each kind is one folder (`csv/`, …) implementing
 //! [`BackendKind`]: its name, its typed source fields, their check, and how to build a [`Backend`]
-//! from a source (see [`kind`]). Adding a kind is a folder plus one line in [`KINDS`] and one in
+//! from a source (see [`mod@kind`]). Adding a kind is a folder plus one line in [`KINDS`] and one in
 //! `config/config.yml` (`enabled_plugins.backends.<kind>: true`, or the kind is not served).
 //!
 //! The contract of [`Backend`] is in `docs/plugins.md`.
@@ -56,12 +56,7 @@ impl RawContact {
 }
 
 /// Who is asking: some backends query on the caller's behalf.
-#[derive(Debug, Clone, Default)]
-pub struct Context {
-    pub token: Option<String>,
-    pub user_uuid: Option<String>,
-    pub tenant_uuid: String,
-}
+pub use crate::context::Context;
 
 /// What every source has, whatever its backend (the fields wazo-dird stores in `dird_source`).
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +72,13 @@ pub struct SourceSpec {
     pub extra_fields: Map<String, Value>,
     /// Seconds this source may take per request (`None`: the service's default).
     pub timeout: Option<f64>,
+}
+
+impl SourceSpec {
+    /// Whether the source is of the kind `K` (kinds are compared here, by their type).
+    pub fn is<K: BackendKind>(&self) -> bool {
+        self.backend == K::NAME
+    }
 }
 
 /// A contact store. Every method runs in a task of its own under a deadline; an `Err` costs the
@@ -192,11 +194,12 @@ pub fn kind(name: &str) -> Option<&'static dyn Kind> {
     KINDS.iter().copied().find(|kind| kind.name() == name)
 }
 
-/// The installed kinds that the configuration enables, sorted by name.
+/// The installed kinds the configuration does not turn off (`enabled_plugins.backends.<kind>:
+/// false`), sorted by name: a kind is served once it is in [`KINDS`].
 pub fn enabled(enabled_backends: &BTreeMap<String, bool>) -> Vec<String> {
     let mut kinds: Vec<String> = KINDS
         .iter()
-        .filter(|kind| enabled_backends.get(kind.name()).copied().unwrap_or(false))
+        .filter(|kind| enabled_backends.get(kind.name()).copied().unwrap_or(true))
         .map(|kind| kind.name().to_owned())
         .collect();
     kinds.sort();

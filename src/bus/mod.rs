@@ -12,6 +12,7 @@ pub use consumer::{Handler, HandlerError, Queue, RESYNC};
 pub use event::{Event, Origin};
 
 use crate::config::Bus as BusConfig;
+use crate::health::Health;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -55,7 +56,7 @@ impl BusStatus {
 #[derive(Debug, Clone)]
 pub struct Bus {
     sender: Option<mpsc::UnboundedSender<Event>>,
-    pub status: Arc<BusStatus>,
+    status: Arc<BusStatus>,
     origin: Origin,
 }
 
@@ -115,6 +116,11 @@ impl Bus {
                 Arc::clone(&self.status),
             ));
         }
+    }
+
+    /// The stack's uuid (XIVO_UUID, else this instance's), as events carry it.
+    pub fn origin_uuid(&self) -> &str {
+        &self.origin.origin_uuid
     }
 
     /// This process's `instance_uuid` (a header of what it publishes).
@@ -179,4 +185,36 @@ impl Bus {
     pub fn backlog(&self) -> usize {
         self.status.backlog.load(Ordering::Relaxed)
     }
+
+    /// Whether both queues are consumed (the instance's own and the shared one).
+    pub fn is_consuming(&self) -> bool {
+        self.status.consuming.load(Ordering::Acquire)
+    }
+
+    /// The bus's health and counters, read once.
+    pub fn health(&self) -> BusHealth {
+        let enabled = self.is_enabled();
+        BusHealth {
+            publisher: Health::of(enabled, self.status.publishing.load(Ordering::Acquire)),
+            consumer: Health::of(enabled, self.is_consuming()),
+            backlog: self.backlog(),
+            published: self.status.published.load(Ordering::Relaxed),
+            dropped: self.status.dropped.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// What `/0.1/status` and `/metrics` show of the bus.
+#[derive(Debug, Clone, Copy)]
+pub struct BusHealth {
+    /// Connected, and publishing with confirms.
+    pub publisher: Health,
+    /// Connected and consuming from both queues.
+    pub consumer: Health,
+    /// Events waiting for the broker's confirmation.
+    pub backlog: usize,
+    /// Events the broker confirmed since start.
+    pub published: u64,
+    /// Events dropped since start because the backlog was full (`bus.backlog_size`).
+    pub dropped: u64,
 }

@@ -1,7 +1,7 @@
 //! Typed settings of the daemon.
 //!
 //! The defaults live in one place, `config/config.yml` (embedded at build time), which is also the
-//! file packaged as `/etc/wazo-dird/config.yml`. [`load`] merges the command line, the `conf.d`
+//! file packaged as `/etc/wazo-dird/config.yml`. [`load()`] merges the command line, the `conf.d`
 //! files, the main file and the defaults, then [`Config::from_tree`] validates the result and reports
 //! every error at once, each with its key and the file it came from.
 

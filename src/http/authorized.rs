@@ -7,8 +7,8 @@
 
 use super::error::{ApiError, ErrorStyle};
 use crate::auth::{acl, AuthService, CheckOutcome, Unreachable};
+use crate::http::codes::Code;
 use crate::input::NUL_MESSAGE;
-use actix_web::http::StatusCode;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde_json::json;
@@ -87,12 +87,7 @@ impl Caller {
     /// `401 invalid-token` "This token has no user UUID", as wazo-dird answers.
     pub async fn required_user_uuid(&self) -> Result<String, ApiError> {
         self.user_uuid().await?.ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid-token",
-                "This token has no user UUID",
-            )
-            .styled(self.style)
+            ApiError::of(Code::InvalidToken, "This token has no user UUID").styled(self.style)
         })
     }
 
@@ -146,13 +141,8 @@ impl<A: Access> FromRequest for Authorized<A> {
         let variables: HashMap<&str, &str> = req.match_info().iter().collect();
         let required = acl::render_template(A::ACL, &variables);
         Box::pin(async move {
-            let auth = auth.ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal-error",
-                    "authentication is not set up",
-                )
-            })?;
+            let auth = auth
+                .ok_or_else(|| ApiError::of(Code::InternalError, "authentication is not set up"))?;
             let caller = authorize(auth, token, tenant, required, A::STYLE, A::MASTER_ONLY).await?;
             if let Some(refused) = refused {
                 return Err(refused);
@@ -215,9 +205,8 @@ async fn authorize(
     };
     if master_only {
         let Some(master) = auth.master_tenant() else {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "matser-tenant-not-initiated",
+            return Err(ApiError::of(
+                Code::MasterTenantNotInitiated,
                 "wazo-dird master tenant is not initiated",
             )
             .styled(style));
@@ -247,7 +236,7 @@ fn refuse_bad_input(req: &HttpRequest, style: ErrorStyle) -> Option<ApiError> {
         .any(|(_, value)| value.contains('\0'))
     {
         return Some(
-            ApiError::new(StatusCode::NOT_FOUND, "not-found", "No such resource")
+            ApiError::of(Code::NotFound, "No such resource")
                 .details(json!({"reason": NUL_MESSAGE}))
                 .styled(style),
         );
@@ -280,13 +269,12 @@ fn refuse_bad_input(req: &HttpRequest, style: ErrorStyle) -> Option<ApiError> {
 }
 
 fn unauthorized(details: serde_json::Value) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized").details(details)
+    ApiError::of(Code::Unauthorized, "Unauthorized").details(details)
 }
 
 fn unreachable(error: &Unreachable, style: ErrorStyle) -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "authentication-server-unreachable",
+    ApiError::of(
+        Code::AuthenticationServerUnreachable,
         "Authentication server unreachable",
     )
     .details(error.details())

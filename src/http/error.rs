@@ -4,7 +4,12 @@
 //! (directories, personal, backends, deprecated phonebooks) answer `{reason: [message], timestamp,
 //! status_code}`. Which body a route uses is decided by its [`ErrorStyle`], set once per route.
 
+use super::codes::Code;
+use crate::resources::favorites::service::FavoriteError;
+use crate::resources::personal::service::PersonalError;
+use crate::resources::phonebooks::service::{ImportError, PhonebookError};
 use crate::resources::ResourceError;
+use crate::services::backend_contacts::{BookError, ContactsError};
 use crate::services::readiness::NotReady;
 use crate::storage::StorageError;
 use actix_web::http::StatusCode;
@@ -36,15 +41,15 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// A new-style error.
-    pub fn new(status: StatusCode, error_id: &'static str, message: impl Into<String>) -> Self {
+    /// The error `code` (its status, id and default body: the table of `super::codes`).
+    pub fn of(code: Code, message: impl Into<String>) -> Self {
         ApiError {
-            status,
-            error_id,
+            status: code.status(),
+            error_id: code.id(),
             message: message.into(),
             details: Box::new(json!({})),
             resource: None,
-            style: ErrorStyle::New,
+            style: code.style(),
             raw_body: None,
         }
     }
@@ -72,29 +77,25 @@ impl ApiError {
 
     /// `400 invalid-data`, wazo-dird's answer to a body or query that fails validation.
     pub fn invalid_data(details: Value) -> Self {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-data",
-            "Sent data is invalid",
-        )
-        .details(details)
+        ApiError::of(Code::InvalidData, "Sent data is invalid").details(details)
     }
 
-    /// A legacy error whose body wazo-dird builds by hand: `timestamp` is a one-element list.
-    pub fn legacy_handmade(status: StatusCode, reason: String) -> Self {
-        let body =
-            json!({"reason": [reason], "timestamp": [now()], "status_code": status.as_u16()});
+    /// A legacy error whose body wazo-dird builds by hand (`timestamp` is a one-element list),
+    /// with `code`'s status.
+    pub fn legacy_handmade(code: Code, reason: String) -> Self {
+        let status = code.status().as_u16();
+        let body = json!({"reason": [reason], "timestamp": [now()], "status_code": status});
         ApiError {
             raw_body: Some(Box::new(body)),
-            ..ApiError::new(status, "legacy", reason).styled(ErrorStyle::Legacy)
+            ..ApiError::of(code, reason).styled(ErrorStyle::Legacy)
         }
     }
 
-    /// A body that follows neither format (wazo-dird quirks), answered as is.
-    pub fn raw(status: StatusCode, body: Value) -> Self {
+    /// A body that follows neither format (wazo-dird quirks), answered as is with `code`'s status.
+    pub fn raw(code: Code, body: Value) -> Self {
         ApiError {
             raw_body: Some(Box::new(body)),
-            ..ApiError::new(status, "raw", "")
+            ..ApiError::of(code, "")
         }
     }
 
@@ -128,9 +129,8 @@ impl ApiError {
 impl From<NotReady> for ApiError {
     /// A directory request before the instance is ready: a load balancer tries another one.
     fn from(not_ready: NotReady) -> Self {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not-ready",
+        ApiError::of(
+            Code::NotReady,
             "wazo-dird is starting and cannot answer directory requests yet",
         )
         .details(json!({ "reason": not_ready.0 }))
@@ -142,17 +142,15 @@ impl From<StorageError> for ApiError {
     /// detail stays in the log.
     fn from(error: StorageError) -> Self {
         match error {
-            StorageError::NotConfigured => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "database-not-configured",
+            StorageError::NotConfigured => ApiError::of(
+                Code::DatabaseNotConfigured,
                 "This route needs a database and none is configured (db_uri is null)",
             ),
             StorageError::Unavailable(reason) => {
                 // PostgreSQL's own words when it refused the connection ("too many clients").
                 tracing::warn!(%reason, "no database connection for a request");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "database-unavailable",
+                ApiError::of(
+                    Code::DatabaseUnavailable,
                     "The database is unavailable; retrying in the background",
                 )
                 .details(json!({ "reason": reason }))
@@ -167,18 +165,14 @@ impl From<StorageError> for ApiError {
                     .unwrap_or_default();
                 tracing::info!(%reason, "refused a value too large to be stored");
                 let message = format!("A value is too long to be stored: {reason}");
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid-data", message.clone()).details(
+                ApiError::of(Code::InvalidData, message.clone()).details(
                     json!({"_schema": {"constraint_id": "length", "constraint": "storable", "message": message}}),
                 )
             }
             StorageError::Query(error) => {
                 let error = crate::storage::reason(&error);
                 tracing::error!(%error, "database query failed");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "database-error",
-                    "A database query failed",
-                )
+                ApiError::of(Code::DatabaseError, "A database query failed")
             }
         }
     }
@@ -197,39 +191,137 @@ impl From<ResourceError> for ApiError {
         match error {
             ResourceError::Invalid(details) => ApiError::invalid_data(Value::Object(details)),
             ResourceError::NotFound { resource, uuid } => {
-                let (error_id, singular) = match resource {
-                    "displays" => ("unknown-display", "display"),
-                    "profiles" => ("unknown-profile", "profile"),
-                    _ => ("unknown-source", "source"),
+                let (code, singular) = match resource {
+                    "displays" => (Code::UnknownDisplay, "display"),
+                    "profiles" => (Code::UnknownProfile, "profile"),
+                    _ => (Code::UnknownSource, "source"),
                 };
-                ApiError::new(StatusCode::NOT_FOUND, error_id, format!("No such {singular}: \"{uuid}\""))
+                ApiError::of(code, format!("No such {singular}: \"{uuid}\""))
                     .details(json!({ "uuid": uuid }))
                     .resource(resource)
             }
-            ResourceError::Duplicate { resource, name } => ApiError::new(StatusCode::CONFLICT, "conflict", "Conflict detected")
+            ResourceError::Duplicate { resource, name } => ApiError::of(Code::Conflict, "Conflict detected")
                 .details(json!({"name": {"constraint_id": "unique", "message": format!("The name \"{name}\" is already used in this tenant")}}))
                 .resource(resource),
-            ResourceError::Declared { resource, uuid } => ApiError::new(
-                StatusCode::CONFLICT,
-                "declared-in-configuration",
-                format!("{uuid} is declared in the configuration files: change it there (then reload)"),
+            ResourceError::Declared { resource, uuid } => ApiError::of(Code::DeclaredInConfiguration, format!("{uuid} is declared in the configuration files: change it there (then reload)"),
             )
             .details(json!({ "uuid": uuid }))
             .resource(resource),
             ResourceError::UnknownReference { kind, uuid } => {
-                let error_id = if kind == "display" { "unknown-display" } else { "unknown-source" };
-                ApiError::new(StatusCode::BAD_REQUEST, error_id, format!("No such {kind} in the profile's tenant: \"{uuid}\""))
+                let code = if kind == "display" { Code::UnknownDisplayReference } else { Code::UnknownSourceReference };
+                ApiError::of(code, format!("No such {kind} in the profile's tenant: \"{uuid}\""))
                     .details(json!({ "uuid": uuid }))
             }
-            ResourceError::UnknownPhonebook { uuid, tenant_uuid } => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown-phonebook",
-                format!("Phonebook {{'uuid': '{uuid}'}} not found in tenants ['{tenant_uuid}']"),
+            ResourceError::UnknownPhonebook { uuid, tenant_uuid } => ApiError::of(Code::UnknownPhonebook, format!("Phonebook {{'uuid': '{uuid}'}} not found in tenants ['{tenant_uuid}']"),
             )
             .details(json!({"phonebook_key": {"uuid": uuid}, "visible_tenants": [tenant_uuid]}))
             .resource("/backends/phonebook/sources"),
+            ResourceError::NoSuchBackend(_) => ApiError::of(Code::NotFound, "The requested URL was not found on the server",
+            ),
             ResourceError::Storage(error) => ApiError::from(error),
         }
+    }
+}
+
+impl From<ContactsError> for ApiError {
+    /// The contacts routes of the backends, as wazo-dird answers them.
+    fn from(error: ContactsError) -> Self {
+        match error {
+            ContactsError::NoSuchSource(uuid) => ResourceError::NotFound {
+                resource: "sources",
+                uuid,
+            }
+            .into(),
+            ContactsError::Confd(error) => {
+                ApiError::of(Code::WazoConfdError, "wazo-confd request error")
+                    .details(error.details)
+            }
+            ContactsError::Book(BookError::NoToken {
+                provider,
+                user_uuid,
+            }) => ApiError::of(Code::NoTokenFound, format!("No {provider} token found."))
+                .details(json!({ "user_uuid": user_uuid })),
+            ContactsError::Book(BookError::Unexpected { endpoint }) => {
+                ApiError::of(Code::UnexpectedEndpointError, "Unexpected endpoint error.")
+                    .details(json!({ "endpoint": endpoint }))
+            }
+        }
+    }
+}
+
+impl From<PersonalError> for ApiError {
+    /// The personal routes' own errors, in the legacy body wazo-dird builds by hand.
+    fn from(error: PersonalError) -> Self {
+        match error {
+            PersonalError::Invalid(reason) => ApiError::legacy_handmade(Code::InvalidData, reason),
+            PersonalError::NotFound(_) => {
+                ApiError::legacy_handmade(Code::NotFound, error.to_string())
+            }
+            PersonalError::Duplicate => {
+                ApiError::legacy_handmade(Code::Conflict, error.to_string())
+            }
+            PersonalError::Resource(error) => ApiError::from(error).styled(ErrorStyle::Legacy),
+        }
+    }
+}
+
+impl From<FavoriteError> for ApiError {
+    /// The favorites routes' own errors, in the legacy body wazo-dird builds by hand.
+    fn from(error: FavoriteError) -> Self {
+        match error {
+            FavoriteError::Duplicate => {
+                ApiError::legacy_handmade(Code::Conflict, error.to_string())
+            }
+            FavoriteError::NoSuchSource(_) | FavoriteError::NoSuchFavorite(_) => {
+                ApiError::legacy_handmade(Code::NotFound, error.to_string())
+            }
+            FavoriteError::Resource(error) => ApiError::from(error).styled(ErrorStyle::Legacy),
+        }
+    }
+}
+
+impl From<PhonebookError> for ApiError {
+    /// The phonebook routes' own errors: the legacy body wazo-dird builds by hand, but an
+    /// import's refusal in the new body with its own id.
+    fn from(error: PhonebookError) -> Self {
+        let (code, reason) = match error {
+            PhonebookError::Resource(ResourceError::Duplicate { name, .. }) => (
+                Code::Conflict,
+                format!("Adding this phonebook would create a duplicate: {name}"),
+            ),
+            PhonebookError::Resource(error) => {
+                return ApiError::from(error).styled(ErrorStyle::Legacy)
+            }
+            PhonebookError::Invalid(details) => (
+                Code::InvalidData,
+                format!("Invalid phonebook: {}", Value::Object(details)),
+            ),
+            PhonebookError::InvalidContact(reason) => (Code::InvalidData, reason),
+            error @ (PhonebookError::NoSuchPhonebook(_) | PhonebookError::NoSuchContact(_)) => {
+                (Code::NotFound, error.to_string())
+            }
+            error @ PhonebookError::DuplicateContact => (Code::Conflict, error.to_string()),
+            PhonebookError::Import(error) => return ApiError::from(error),
+        };
+        ApiError::legacy_handmade(code, reason)
+    }
+}
+
+impl From<ImportError> for ApiError {
+    /// A refused phonebook import: nothing was imported.
+    fn from(error: ImportError) -> Self {
+        let (code, details) = match &error {
+            ImportError::BadEncoding(_) => (Code::ImportBadEncoding, json!({})),
+            ImportError::DuplicateColumns(_) => (Code::ImportDuplicateColumns, json!({})),
+            ImportError::InvalidFile(_) => (Code::ImportInvalidFile, json!({})),
+            ImportError::EmptyFile => (Code::ImportEmptyFile, json!({})),
+            ImportError::BadContacts(errors) => {
+                (Code::ImportBadContacts, json!({ "errors": errors }))
+            }
+        };
+        ApiError::of(code, error.to_string())
+            .details(details)
+            .resource("contacts")
     }
 }
 
@@ -269,7 +361,7 @@ mod tests {
 
     #[test]
     fn new_style_body_has_wazo_keys() {
-        let body = ApiError::new(StatusCode::NOT_FOUND, "unknown-source", "No such source")
+        let body = ApiError::of(Code::UnknownSource, "No such source")
             .resource("sources")
             .body();
         assert_eq!(body["error_id"], "unknown-source");
@@ -295,7 +387,7 @@ mod tests {
 
     #[test]
     fn legacy_body_has_reason_list_and_status_code() {
-        let body = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized")
+        let body = ApiError::of(Code::Unauthorized, "Unauthorized")
             .styled(ErrorStyle::Legacy)
             .body();
         assert_eq!(body["reason"], json!(["Unauthorized"]));

@@ -8,8 +8,7 @@
 use crate::access;
 use crate::http::authorized::Authorized;
 use crate::http::state::AppState;
-use crate::resources::sources::model::Source;
-use crate::services::engine::bucket_name;
+use crate::services::engine::{bucket_name, SourceHealth};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -220,55 +219,51 @@ pub fn render(state: &AppState) -> String {
     out.0
 }
 
-/// Which counter of a source's actor a family reads.
-type Counter = fn(&actors::Stats) -> &AtomicU64;
+/// Which counter of a source's health a family reads.
+type Counter = fn(&SourceHealth) -> u64;
 
 /// The labels of a source's samples.
-fn labels(source: &Source) -> [(&'static str, &str); 3] {
+fn labels<'a>(uuid: &'a str, source: &'a SourceHealth) -> [(&'static str, &'a str); 3] {
     [
-        ("source_uuid", &source.uuid),
+        ("source_uuid", uuid),
         ("source", &source.name),
         ("backend", &source.backend),
     ]
 }
 
 fn sources(out: &mut Exposition, state: &AppState) {
-    let running = state.directory.engine.running();
+    let running = state.directory.source_health();
     let counters: [(&str, &str, Counter); 5] = [
         (
             "dird_source_requests_total",
             "Requests sent to a source.",
-            |s| &s.requests,
+            |s| s.requests,
         ),
         (
             "dird_source_failures_total",
             "Requests a source failed.",
-            |s| &s.failures,
+            |s| s.failures,
         ),
         (
             "dird_source_timeouts_total",
             "Requests a source did not answer before their deadline.",
-            |s| &s.timeouts,
+            |s| s.timeouts,
         ),
         (
             "dird_source_restarts_total",
             "Times a source's backend was rebuilt.",
-            |s| &s.restarts,
+            |s| s.restarts,
         ),
         (
             "dird_source_breaker_opens_total",
             "Times a source's breaker opened (timeouts or failures in a row).",
-            |s| &s.breaker_opens,
+            |s| s.breaker_opens,
         ),
     ];
     for (name, help, counter) in counters {
         out.family(name, "counter", help);
-        for (source, address) in &running {
-            out.sample(
-                name,
-                &labels(source),
-                counter(address.stats()).load(Ordering::Relaxed),
-            );
+        for (uuid, source) in &running {
+            out.sample(name, &labels(uuid, source), counter(source));
         }
     }
     out.family(
@@ -276,11 +271,11 @@ fn sources(out: &mut Exposition, state: &AppState) {
         "gauge",
         "1 when a source serves, 0 while it starts or its breaker is open.",
     );
-    for (source, address) in &running {
+    for (uuid, source) in &running {
         out.sample(
             "dird_source_up",
-            &labels(source),
-            u8::from(address.stats().is_up()),
+            &labels(uuid, source),
+            u8::from(source.state == "up"),
         );
     }
     out.family(
@@ -288,57 +283,49 @@ fn sources(out: &mut Exposition, state: &AppState) {
         "histogram",
         "Time a source took to answer (or to be cut at the deadline).",
     );
-    for (source, address) in &running {
+    for (uuid, source) in &running {
         out.histogram(
             "dird_source_request_duration_seconds",
-            &labels(source),
-            &address.stats().latency.snapshot(),
+            &labels(uuid, source),
+            &source.latency,
         );
     }
 }
 
 fn bus(out: &mut Exposition, state: &AppState) {
-    let status = &state.bus.status;
+    let bus = state.bus.health();
     out.family(
         "dird_bus_publisher_backlog",
         "gauge",
         "Events waiting for the broker's confirmation.",
     );
-    out.sample("dird_bus_publisher_backlog", &[], state.bus.backlog());
+    out.sample("dird_bus_publisher_backlog", &[], bus.backlog);
     out.family(
         "dird_bus_published_total",
         "counter",
         "Events the broker confirmed.",
     );
-    out.sample(
-        "dird_bus_published_total",
-        &[],
-        status.published.load(Ordering::Relaxed),
-    );
+    out.sample("dird_bus_published_total", &[], bus.published);
     out.family(
         "dird_bus_dropped_total",
         "counter",
         "Events dropped because the backlog was full (bus.backlog_size).",
     );
-    out.sample(
-        "dird_bus_dropped_total",
-        &[],
-        status.dropped.load(Ordering::Relaxed),
-    );
-    for (name, help, flag) in [
+    out.sample("dird_bus_dropped_total", &[], bus.dropped);
+    for (name, help, health) in [
         (
             "dird_bus_publisher_up",
             "1 when connected and publishing with confirms.",
-            &status.publishing,
+            bus.publisher,
         ),
         (
             "dird_bus_consumer_up",
             "1 when connected and consuming.",
-            &status.consuming,
+            bus.consumer,
         ),
     ] {
         out.family(name, "gauge", help);
-        out.sample(name, &[], u8::from(flag.load(Ordering::Acquire)));
+        out.sample(name, &[], u8::from(health.is_ok()));
     }
 }
 

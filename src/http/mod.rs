@@ -2,6 +2,7 @@
 //! OpenAPI document generated from the views themselves.
 
 pub mod authorized;
+pub mod codes;
 pub mod error;
 pub mod list_params;
 pub mod metrics;

@@ -12,7 +12,7 @@ const SCHEMAS: &str = include_str!("schemas.yml");
 #[derive(Deserialize)]
 struct Schemas {
     schemas: Map<String, Value>,
-    /// "<METHOD> <path> request|<status>" → schema name.
+    /// `"<METHOD> <path> request|<status>"` → schema name.
     bodies: BTreeMap<String, String>,
 }
 

@@ -4,11 +4,11 @@ use super::error::ApiError;
 use super::views;
 use crate::auth::AuthService;
 use crate::config::{Config, RestApi};
+use crate::http::codes::Code;
 use crate::http::state::AppState;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use std::path::Path;
@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Registers shared data, every enabled route and the JSON 404 on an app (also used by in-process
-/// tests). Bodies are read up to `rest_api.max_import_size` (CSV imports); [`body_limit`] refuses a
+/// tests). Bodies are read up to `rest_api.max_import_size` (CSV imports); `body_limit` refuses a
 /// larger one, or a JSON body above `rest_api.max_body_size`, before it is read.
 pub fn configure_app(
     cfg: &mut web::ServiceConfig,
@@ -58,9 +58,8 @@ pub async fn body_limit(
         body
     };
     let too_large = |length: Option<u64>| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
+        ApiError::of(
+            Code::PayloadTooLarge,
             format!("The body is larger than {limit} bytes"),
         )
         .details(serde_json::json!({"limit": limit, "length": length}))
@@ -96,9 +95,8 @@ pub async fn body_limit(
 }
 
 async fn not_found() -> HttpResponse {
-    let error = ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not-found",
+    let error = ApiError::of(
+        Code::NotFound,
         "The requested URL was not found on the server",
     );
     HttpResponse::NotFound().json(error.body())

@@ -21,8 +21,16 @@ pub struct AppState {
     pub logging: Option<LogControl>,
     /// Backend kinds that are both installed and enabled, sorted by name.
     pub backends: Vec<String>,
-    /// Profiles, displays, sources and the lookups over them.
+    /// Profiles resolved by name and the queries over their sources.
     pub directory: Arc<Directory>,
+    /// The sources of the catalog and their CRUD (each write awaits the catalog).
+    pub sources: Arc<crate::resources::sources::service::SourceService>,
+    /// The displays of the catalog and their CRUD.
+    pub displays: Arc<crate::resources::displays::service::DisplayService>,
+    /// The profiles of the catalog and their CRUD.
+    pub profiles: Arc<crate::resources::profiles::service::ProfileService>,
+    /// The contacts routes of the wazo, conference, google and office365 sources.
+    pub backend_contacts: crate::services::backend_contacts::BackendContacts,
     /// Users' personal contacts.
     pub personal: crate::resources::personal::service::PersonalService,
     /// Company phonebooks.

@@ -190,6 +190,27 @@ impl Published {
     }
 }
 
+/// What a catalog write waits for before it answers: the catalog holding it, so that the caller's
+/// next request sees it (read-your-writes). The directory actor implements it; the services of
+/// sources, displays, profiles and phonebooks call it after each committed write, so that no
+/// caller has to remember to. A failed read does not fail the write, which is committed: the
+/// directory actor retries until the catalog holds the database's state.
+pub trait CatalogReload: Send + Sync + std::fmt::Debug {
+    fn await_catalog(&self) -> futures_util::future::BoxFuture<'_, ()>;
+}
+
+/// A catalog nothing writes to (unit tests of a service alone): nothing to wait for.
+#[cfg(test)]
+#[derive(Debug)]
+pub struct Unchanging;
+
+#[cfg(test)]
+impl CatalogReload for Unchanging {
+    fn await_catalog(&self) -> futures_util::future::BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+}
+
 /// A resource's view of the published catalog.
 pub struct Catalog<T> {
     published: Published,
@@ -212,6 +233,11 @@ impl<T: Item> Catalog<T> {
     /// This resource's items in the current snapshot.
     pub fn index(&self) -> Arc<Index<T>> {
         Arc::clone((self.part)(&self.published.0.load()))
+    }
+
+    /// The whole current snapshot (a resource that refers to others).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.published.load()
     }
 }
 

@@ -30,6 +30,9 @@ pub enum ResourceError {
     /// A profile names a display or source that is not in its tenant.
     #[error("unknown {kind}: {uuid}")]
     UnknownReference { kind: &'static str, uuid: String },
+    /// No backend of that name is installed and enabled: its routes do not exist.
+    #[error("no backend {0}")]
+    NoSuchBackend(String),
     /// A phonebook source names a phonebook that is not in its tenant.
     #[error("no such phonebook {uuid} in tenant {tenant_uuid}")]
     UnknownPhonebook { uuid: String, tenant_uuid: String },

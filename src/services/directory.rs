@@ -1,38 +1,83 @@
 //! The directory as views see it: profiles resolved by name from the catalog's current snapshot
 //! (no lock, no message), and queries (lookup, reverse, favorites, GraphQL's batched reverse, the
-//! personal view) sent to the directory actor, which answers each with a scatter-gather task of its
-//! own (`super::engine`); results are formatted by `super::results`.
+//! personal view) run by the engine (`super::engine`) as tasks of their own on the engine runtime,
+//! beside the source actors, so that no request waits for another and the HTTP workers only wait;
+//! results are formatted by `super::results`. Catalog changes go to the directory actor.
 
 pub use super::directory_actor::ResolvedProfile;
-use super::directory_actor::{resolve, DirectoryActor, Query, ReloadError};
-use super::engine::Engine;
+use super::directory_actor::{resolve, DirectoryActor, ReloadError};
+use super::engine::{Engine, SourceHealth};
 use super::readiness::{NotReady, Readiness};
 use super::source_actor::SourceResult;
-use crate::backends::Context;
+use crate::context::Context;
 use crate::resources::declared::Declared;
 use crate::resources::displays::service::DisplayService;
 use crate::resources::profiles::model::Profile;
 use crate::resources::profiles::service::ProfileService;
+use crate::resources::sources::model::Source;
 use crate::resources::sources::service::SourceService;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
-use tokio::sync::oneshot;
 
 /// The directory: profiles resolved by name, queries fanned out to sources.
 #[derive(Debug)]
 pub struct Directory {
+    pub(super) sources: Arc<SourceService>,
+    pub(super) displays: Arc<DisplayService>,
+    pub(super) profiles: Arc<ProfileService>,
+    /// The source actors and their counters.
+    pub(super) engine: Arc<Engine>,
+    /// The actor that applies every change of the catalog, in order.
+    pub(super) actor: DirectoryActor,
+    /// Whether directory requests may be answered yet (after a start: catalog read, sources warm).
+    pub(super) readiness: Readiness,
+    /// Where the queries run: the engine runtime of the source actors.
+    pub(super) runtime: tokio::runtime::Handle,
+}
+
+/// What a directory is made of: the catalog's services, the actor that keeps the catalog, the
+/// engine of the source actors and the runtime they run on.
+#[derive(Debug)]
+pub struct Parts {
     pub sources: Arc<SourceService>,
     pub displays: Arc<DisplayService>,
     pub profiles: Arc<ProfileService>,
-    /// The source actors and their counters.
     pub engine: Arc<Engine>,
-    /// The actor that applies every change of the catalog, in order, and answers the queries.
     pub actor: DirectoryActor,
-    /// Whether directory requests may be answered yet (after a start: catalog read, sources warm).
-    pub readiness: Readiness,
+    pub runtime: tokio::runtime::Handle,
 }
 
 impl Directory {
+    /// A directory that is starting: it answers directory requests once
+    /// [`super::readiness::warm_up`] has made it ready.
+    pub fn new(parts: Parts) -> Self {
+        Directory {
+            sources: parts.sources,
+            displays: parts.displays,
+            profiles: parts.profiles,
+            engine: parts.engine,
+            actor: parts.actor,
+            readiness: Readiness::starting(),
+            runtime: parts.runtime,
+        }
+    }
+
+    /// Whether directory requests are answered yet, and why not (`/0.1/status`, GraphQL).
+    pub fn readiness(&self) -> Result<(), NotReady> {
+        self.readiness.check()
+    }
+
+    /// Each running source's state and counters, by uuid (`/0.1/status`, `/metrics`).
+    pub fn source_health(&self) -> std::collections::BTreeMap<String, SourceHealth> {
+        self.engine.health()
+    }
+
+    /// A source of any tenant, by uuid (a profile names sources of its own tenant).
+    pub fn source(&self, uuid: &str) -> Option<Arc<Source>> {
+        self.sources.get_any(uuid)
+    }
+
     /// The profile named `name` in `tenant_uuid`, with its display, from the current snapshot;
     /// refused while the instance is not ready (its catalog may not hold the profile yet).
     pub fn profile(
@@ -42,16 +87,6 @@ impl Directory {
     ) -> Result<Option<ResolvedProfile>, NotReady> {
         self.readiness.check()?;
         Ok(resolve(&self.actor.snapshot(), tenant_uuid, name))
-    }
-
-    /// The same, asked of the directory actor (the headers of a lookup).
-    pub async fn headers(&self, tenant_uuid: &str, name: &str) -> Option<ResolvedProfile> {
-        self.ask(|reply| Query::Headers {
-            tenant_uuid: tenant_uuid.to_owned(),
-            name: name.to_owned(),
-            reply,
-        })
-        .await
     }
 
     /// Replaces the sources, displays and profiles declared in the configuration (start-up,
@@ -66,117 +101,75 @@ impl Directory {
         self.actor.reload().await.map(|_| ())
     }
 
-    /// After a committed API write: waits until the catalog holds it, so that the caller's next
-    /// request sees it. A failed read does not fail the write, which is committed: the catalog
-    /// actor retries until it holds the database's state.
-    pub async fn committed(&self) {
-        if let Err(error) = self.actor.reload().await {
-            tracing::warn!(%error, "change committed; the catalog will catch up when it can read it");
-        }
+    /// Runs a query of the engine on the engine runtime and waits for its answer (empty if the
+    /// runtime is shutting down).
+    async fn run<T, F>(&self, query: impl FnOnce(Arc<Engine>) -> F) -> T
+    where
+        T: Default + Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
+        let work = query(Arc::clone(&self.engine));
+        self.runtime.spawn(work).await.unwrap_or_default()
     }
 
-    /// Sends the query `make` builds around its reply, and waits for the answer (empty if the
-    /// actor has stopped, which only happens at shutdown).
-    async fn ask<T: Default>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Query) -> T {
-        let (reply, answer) = oneshot::channel();
-        if self.actor.ask(make(reply)).is_none() {
-            return T::default();
-        }
-        answer.await.unwrap_or_default()
-    }
-
-    /// Every source of the profile's `lookup` service searched for `term`, results concatenated in
-    /// completion order (no dedup, no sort, as wazo-dird).
+    /// Every source of the profile's `lookup` service searched for `term` ([`Engine::lookup`]).
     pub async fn lookup(
         &self,
         profile: &Arc<Profile>,
         term: &str,
         context: &Context,
     ) -> Vec<SourceResult> {
-        self.ask(|reply| Query::Lookup {
-            profile: Arc::clone(profile),
-            term: term.to_owned(),
-            context: context.clone(),
-            reply,
-        })
-        .await
+        let (profile, term, context) = (Arc::clone(profile), term.to_owned(), context.clone());
+        self.run(|engine| async move { engine.lookup(&profile, &term, &context).await })
+            .await
     }
 
-    /// The first source of the `reverse` service to find `exten` wins (fastest, not profile order).
+    /// The first source of the `reverse` service to find `exten` ([`Engine::reverse`]).
     pub async fn reverse(
         &self,
         profile: &Arc<Profile>,
         exten: &str,
         context: &Context,
     ) -> Option<SourceResult> {
-        self.ask(|reply| Query::Reverse {
-            profile: Arc::clone(profile),
-            exten: exten.to_owned(),
-            context: context.clone(),
-            reply,
-        })
-        .await
+        let (profile, exten, context) = (Arc::clone(profile), exten.to_owned(), context.clone());
+        self.run(|engine| async move { engine.reverse(&profile, &exten, &context).await })
+            .await
     }
 
-    /// For many numbers at once (bulk caller ID), one contact per number from the profile's reverse
-    /// sources, each asked once.
+    /// One contact per number from the profile's reverse sources ([`Engine::reverse_many`]).
     pub async fn reverse_many(
         &self,
         profile: &Arc<Profile>,
         extens: &[String],
         context: &Context,
     ) -> HashMap<String, SourceResult> {
-        self.ask(|reply| Query::ReverseMany {
-            profile: Arc::clone(profile),
-            extens: extens.to_vec(),
-            context: context.clone(),
-            reply,
-        })
-        .await
+        let (profile, extens, context) = (Arc::clone(profile), extens.to_vec(), context.clone());
+        self.run(|engine| async move { engine.reverse_many(&profile, &extens, &context).await })
+            .await
     }
 
     /// The contacts of the profile's `favorites` sources whose ids are given, by source name.
-    pub async fn list(
+    pub async fn favorites(
         &self,
         profile: &Arc<Profile>,
         ids_by_source: &HashMap<String, Vec<String>>,
         context: &Context,
     ) -> Vec<SourceResult> {
-        self.ask(|reply| Query::Favorites {
-            profile: Arc::clone(profile),
-            ids_by_source: ids_by_source.clone(),
-            context: context.clone(),
-            reply,
-        })
-        .await
+        let (profile, ids, context) = (Arc::clone(profile), ids_by_source.clone(), context.clone());
+        self.run(|engine| async move { engine.favorites(&profile, &ids, &context).await })
+            .await
     }
 
     /// The contacts of one source whose ids are given (the personal contacts view).
-    pub async fn list_source(
+    pub async fn contacts_of(
         &self,
         source_uuid: &str,
         ids: Vec<String>,
         context: &Context,
     ) -> Vec<SourceResult> {
-        self.ask(|reply| Query::ListSource {
-            source_uuid: source_uuid.to_owned(),
-            ids,
-            context: context.clone(),
-            reply,
-        })
-        .await
-    }
-}
-
-impl crate::resources::profiles::service::References for Directory {
-    /// A stored display of `tenant` (the database links stored profiles to stored displays only).
-    fn display_in(&self, uuid: &str, tenant: &str) -> bool {
-        self.displays.get(uuid, &[tenant.to_owned()]).is_some() && !self.displays.is_declared(uuid)
-    }
-
-    /// A stored source of `tenant`.
-    fn source_in(&self, uuid: &str, tenant: &str) -> bool {
-        self.sources.get(uuid, &[tenant.to_owned()]).is_some() && !self.sources.is_declared(uuid)
+        let (uuid, context) = (source_uuid.to_owned(), context.clone());
+        self.run(|engine| async move { engine.contacts_of(&uuid, ids, &context).await })
+            .await
     }
 }
 
@@ -184,7 +177,7 @@ impl crate::resources::profiles::service::References for Directory {
 mod tests {
     use super::*;
     use crate::backends::SourceSpec;
-    use crate::resources::catalog::Published;
+    use crate::resources::catalog::{CatalogReload, Published};
     use crate::resources::profiles::model::{ProfileService as Service, ServiceOptions};
     use std::collections::BTreeMap;
 
@@ -224,18 +217,21 @@ mod tests {
         .expect("no storage");
         let bus = crate::bus::Bus::disabled();
         let published = Published::default();
+        let (actor, inbox) = DirectoryActor::new(published.clone());
+        let reload: Arc<dyn CatalogReload> = Arc::new(actor.clone());
         let sources = Arc::new(SourceService::new(
             storage.clone(),
             bus.clone(),
             published.clone(),
+            Arc::clone(&reload),
+            vec!["csv".into()],
         ));
         let engine = Arc::new(crate::services::engine::for_tests(
             Arc::clone(&sources),
             vec!["csv".into()],
             storage.clone(),
         ));
-        let actor = DirectoryActor::spawn(
-            published.clone(),
+        inbox.spawn(
             storage.clone(),
             Arc::clone(&engine),
             &tokio::runtime::Handle::current(),
@@ -270,11 +266,13 @@ mod tests {
                 storage.clone(),
                 bus.clone(),
                 published.clone(),
+                Arc::clone(&reload),
             )),
-            profiles: Arc::new(ProfileService::new(storage, bus, published)),
+            profiles: Arc::new(ProfileService::new(storage, bus, published, reload)),
             engine,
             actor,
             readiness: Readiness::ready(),
+            runtime: tokio::runtime::Handle::current(),
         };
         (directory, Arc::new(profile))
     }
@@ -300,7 +298,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn list_returns_the_contacts_of_the_given_ids_per_source() {
+    async fn favorites_are_the_contacts_of_the_given_ids_per_source() {
         let dir = tempfile::tempdir().expect("tempdir");
         let (directory, profile) = directory(dir.path()).await;
         let ids = HashMap::from([
@@ -308,7 +306,7 @@ mod tests {
             ("b".to_owned(), vec!["7".to_owned()]),
         ]);
         let mut names: Vec<String> = directory
-            .list(&profile, &ids, &Context::default())
+            .favorites(&profile, &ids, &Context::default())
             .await
             .into_iter()
             .map(|r| {

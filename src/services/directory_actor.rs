@@ -1,5 +1,5 @@
 //! The directory actor: the one owner of the catalog (sources, displays and profiles, declared and
-//! stored) and of the source registry's shape, and the dispatcher of the directory's queries.
+//! stored) and of the source registry's shape.
 //!
 //! Every change is a message applied in order: the declared items of the configuration (start-up,
 //! SIGHUP), and "read the stored items again" (after an API write, when the database comes back,
@@ -11,21 +11,18 @@
 //! waits for it and retried with backoff until it succeeds: the catalog always ends on the
 //! database's state.
 //!
-//! Queries (lookup, reverse, favorites, GraphQL's batched reverse, the personal view) are messages
-//! too: the actor answers each with a scatter-gather task of its own on the engine runtime, so no
-//! request waits for another, and the actor's loop never waits on I/O (reads of the database run in
-//! a task whose end is a message).
+//! Queries do not go through it: they read the published snapshot and ask the sources through the
+//! engine (`super::directory`). The actor's loop never waits on I/O: reads of the database run in
+//! a task whose end is a message.
 
 use super::engine::Engine;
-use super::source_actor::SourceResult;
-use crate::backends::Context;
-use crate::resources::catalog::{Published, Snapshot};
+use crate::resources::catalog::{CatalogReload, Published, Snapshot};
 use crate::resources::declared::Declared;
 use crate::resources::profiles::model::Profile;
 use crate::resources::ResourceError;
 use crate::resources::{displays, profiles, sources};
 use crate::storage::Storage;
-use std::collections::HashMap;
+use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -54,53 +51,6 @@ pub fn resolve(snapshot: &Snapshot, tenant_uuid: &str, name: &str) -> Option<Res
     Some(ResolvedProfile { profile, display })
 }
 
-/// A query of the directory, answered by its own task (or at once when it needs no source).
-#[derive(Debug)]
-pub enum Query {
-    /// The profile `name` of `tenant_uuid` and its display (the headers of a lookup): answered
-    /// from the actor's snapshot, no source involved.
-    Headers {
-        tenant_uuid: String,
-        name: String,
-        reply: oneshot::Sender<Option<ResolvedProfile>>,
-    },
-    /// Every source of the profile's `lookup` service searched for `term`.
-    Lookup {
-        profile: Arc<Profile>,
-        term: String,
-        context: Context,
-        reply: oneshot::Sender<Vec<SourceResult>>,
-    },
-    /// The first source of the profile's `reverse` service to find `exten`.
-    Reverse {
-        profile: Arc<Profile>,
-        exten: String,
-        context: Context,
-        reply: oneshot::Sender<Option<SourceResult>>,
-    },
-    /// Many numbers at once (GraphQL's batched caller names).
-    ReverseMany {
-        profile: Arc<Profile>,
-        extens: Vec<String>,
-        context: Context,
-        reply: oneshot::Sender<HashMap<String, SourceResult>>,
-    },
-    /// The favorites: the contacts of the profile's `favorites` sources, by source name and id.
-    Favorites {
-        profile: Arc<Profile>,
-        ids_by_source: HashMap<String, Vec<String>>,
-        context: Context,
-        reply: oneshot::Sender<Vec<SourceResult>>,
-    },
-    /// The contacts of one source whose ids are given (the personal view).
-    ListSource {
-        source_uuid: String,
-        ids: Vec<String>,
-        context: Context,
-        reply: oneshot::Sender<Vec<SourceResult>>,
-    },
-}
-
 enum Message {
     Declared(Box<Declared>, oneshot::Sender<u64>),
     Reload(Option<oneshot::Sender<Result<u64, ReloadError>>>),
@@ -112,7 +62,6 @@ enum Message {
 #[derive(Debug, Clone)]
 pub struct DirectoryActor {
     changes: mpsc::UnboundedSender<Message>,
-    queries: mpsc::UnboundedSender<Query>,
     published: Published,
 }
 
@@ -127,35 +76,23 @@ impl std::fmt::Debug for Message {
 }
 
 impl DirectoryActor {
-    /// Starts the actor on `runtime`, where its queries run too. It reads the stored items each
-    /// time `storage` becomes available.
-    pub fn spawn(
-        published: Published,
-        storage: Storage,
-        engine: Arc<Engine>,
-        runtime: &tokio::runtime::Handle,
-    ) -> Self {
-        let (changes, changes_inbox) = mpsc::unbounded_channel();
-        let (queries, queries_inbox) = mpsc::unbounded_channel();
-        let actor = Actor {
-            changes_inbox,
-            own: changes.downgrade(),
-            queries_inbox,
-            published: published.clone(),
-            storage,
-            engine,
-            runtime: runtime.clone(),
-            retry: actors::Backoff::new(Duration::from_millis(200), Duration::from_secs(10)),
-            reading: None,
-            waiting: Vec::new(),
-            read_asked: false,
-        };
-        runtime.spawn(actor.run());
-        DirectoryActor {
+    /// The actor's address, and its inbox to start it with ([`Inbox::spawn`]) once what it
+    /// needs exists (the services hold its address first: each write awaits the catalog).
+    pub fn new(published: Published) -> (Self, Inbox) {
+        let (changes, inbox) = mpsc::unbounded_channel();
+        let own = changes.downgrade();
+        let actor = DirectoryActor {
             changes,
-            queries,
-            published,
-        }
+            published: published.clone(),
+        };
+        (
+            actor,
+            Inbox {
+                inbox,
+                own,
+                published,
+            },
+        )
     }
 
     /// The current snapshot.
@@ -186,10 +123,45 @@ impl DirectoryActor {
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
+}
 
-    /// Sends a query; `None` if the actor has stopped.
-    pub fn ask(&self, query: Query) -> Option<()> {
-        self.queries.send(query).ok()
+/// The inbox of a directory actor that is not started yet.
+#[derive(Debug)]
+pub struct Inbox {
+    inbox: mpsc::UnboundedReceiver<Message>,
+    own: mpsc::WeakUnboundedSender<Message>,
+    published: Published,
+}
+
+impl Inbox {
+    /// Starts the actor on `runtime`. It reads the stored items each time `storage` becomes
+    /// available.
+    pub fn spawn(self, storage: Storage, engine: Arc<Engine>, runtime: &tokio::runtime::Handle) {
+        let actor = Actor {
+            changes_inbox: self.inbox,
+            own: self.own,
+            published: self.published,
+            storage,
+            engine,
+            runtime: runtime.clone(),
+            retry: actors::Backoff::new(Duration::from_millis(200), Duration::from_secs(10)),
+            reading: None,
+            waiting: Vec::new(),
+            read_asked: false,
+        };
+        runtime.spawn(actor.run());
+    }
+}
+
+impl CatalogReload for DirectoryActor {
+    /// After a committed write: until the catalog holds it. A failed read does not fail the
+    /// write, which is committed: the actor retries until it holds the database's state.
+    fn await_catalog(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {
+            if let Err(error) = self.reload().await {
+                tracing::warn!(%error, "change committed; the catalog will catch up when it can read it");
+            }
+        })
     }
 }
 
@@ -205,7 +177,6 @@ struct Actor {
     changes_inbox: mpsc::UnboundedReceiver<Message>,
     /// To send itself the end of a read (weak: the actor stops once every address is gone).
     own: mpsc::WeakUnboundedSender<Message>,
-    queries_inbox: mpsc::UnboundedReceiver<Query>,
     published: Published,
     storage: Storage,
     engine: Arc<Engine>,
@@ -242,10 +213,6 @@ impl Actor {
                     Some(Message::Read(result)) => {
                         retry_at = self.read_done(result).map(|delay| Instant::now() + delay);
                     }
-                    None => return,
-                },
-                query = self.queries_inbox.recv() => match query {
-                    Some(query) => self.answer(query),
                     None => return,
                 },
                 changed = async { ready.as_mut()?.changed().await.ok() }, if ready.is_some() => {
@@ -347,66 +314,6 @@ impl Actor {
         self.published.publish(next);
         version
     }
-
-    /// Answers a query with a task of its own (headers at once: they need no source).
-    fn answer(&self, query: Query) {
-        if let Query::Headers {
-            tenant_uuid,
-            name,
-            reply,
-        } = query
-        {
-            let _ = reply.send(resolve(&self.published.load(), &tenant_uuid, &name));
-            return;
-        }
-        let engine = Arc::clone(&self.engine);
-        self.runtime.spawn(async move {
-            match query {
-                // Answered above.
-                Query::Headers { .. } => {}
-                Query::Lookup {
-                    profile,
-                    term,
-                    context,
-                    reply,
-                } => {
-                    let _ = reply.send(engine.lookup(&profile, &term, &context).await);
-                }
-                Query::Reverse {
-                    profile,
-                    exten,
-                    context,
-                    reply,
-                } => {
-                    let _ = reply.send(engine.reverse(&profile, &exten, &context).await);
-                }
-                Query::ReverseMany {
-                    profile,
-                    extens,
-                    context,
-                    reply,
-                } => {
-                    let _ = reply.send(engine.reverse_many(&profile, &extens, &context).await);
-                }
-                Query::Favorites {
-                    profile,
-                    ids_by_source,
-                    context,
-                    reply,
-                } => {
-                    let _ = reply.send(engine.list(&profile, &ids_by_source, &context).await);
-                }
-                Query::ListSource {
-                    source_uuid,
-                    ids,
-                    context,
-                    reply,
-                } => {
-                    let _ = reply.send(engine.list_source(&source_uuid, ids, &context).await);
-                }
-            }
-        });
-    }
 }
 
 /// The stored sources, displays and profiles, read in one read-only transaction so that they are
@@ -451,22 +358,20 @@ mod tests {
         let storage = Storage::new(None, 2, None, Duration::from_secs(30), Duration::ZERO)
             .expect("no storage");
         let published = Published::default();
+        let (actor, inbox) = DirectoryActor::new(published.clone());
         let sources = Arc::new(SourceService::new(
             storage.clone(),
             crate::bus::Bus::disabled(),
-            published.clone(),
+            published,
+            Arc::new(actor.clone()),
+            Vec::new(),
         ));
         let engine = Arc::new(crate::services::engine::for_tests(
             sources,
             Vec::new(),
             storage.clone(),
         ));
-        let actor = DirectoryActor::spawn(
-            published,
-            storage,
-            engine,
-            &tokio::runtime::Handle::current(),
-        );
+        inbox.spawn(storage, engine, &tokio::runtime::Handle::current());
         let changes = (0..20).map(|index| {
             let actor = actor.clone();
             async move {

@@ -11,8 +11,9 @@ use crate::resources::catalog::Index;
 use crate::resources::profiles::model::Profile;
 use crate::resources::sources::model::Source;
 use crate::resources::sources::service::SourceService;
-use actors::{first_match, gather, Address, CallError, SupervisorConfig};
-use std::collections::{HashMap, HashSet};
+use actors::{first_match, gather, Address, CallError, HistogramSnapshot, SupervisorConfig};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -75,11 +76,6 @@ impl Engine {
         &self.deps.confd
     }
 
-    /// What a backend may use, for the views that query a source outside its actor.
-    pub fn deps(&self) -> Deps {
-        self.deps.clone()
-    }
-
     /// Each running source with its actor's address (for `/0.1/status` and `/metrics`).
     pub fn running(&self) -> Vec<(Arc<Source>, Address<SourceWorker>)> {
         self.registry
@@ -111,116 +107,119 @@ impl Engine {
     }
 
     /// Each running source's actor state and counters, by source uuid (for `/0.1/status`).
-    pub fn health(&self) -> serde_json::Map<String, serde_json::Value> {
-        let count = |counter: &std::sync::atomic::AtomicU64| {
-            counter.load(std::sync::atomic::Ordering::Relaxed)
-        };
+    pub fn health(&self) -> BTreeMap<String, SourceHealth> {
         self.running()
             .into_iter()
             .map(|(source, address)| {
-                let stats = address.stats();
-                let latency = stats.latency.snapshot();
-                let buckets: serde_json::Map<String, serde_json::Value> = latency
-                    .buckets
-                    .iter()
-                    .map(|(bound, count)| (bucket_name(*bound), serde_json::json!(count)))
-                    .collect();
                 (
                     source.uuid.clone(),
-                    serde_json::json!({
-                        "name": source.name, "backend": source.backend, "tenant_uuid": source.tenant_uuid,
-                        "state": stats.state_name(), "requests": count(&stats.requests),
-                        "failures": count(&stats.failures), "timeouts": count(&stats.timeouts),
-                        "restarts": count(&stats.restarts), "breaker_opens": count(&stats.breaker_opens),
-                        "shed": count(&stats.shed),
-                        "latency": {"count": latency.count, "sum": latency.sum, "buckets": buckets},
-                        "reason": (!stats.is_up()).then(|| stats.last_error()).flatten(),
-                    }),
+                    SourceHealth::of(&source, address.stats()),
                 )
             })
             .collect()
     }
 
-    /// The actor of a source, when its backend is enabled.
-    fn address(&self, uuid: &str) -> Option<Address<SourceWorker>> {
-        self.registry.get(&uuid.to_owned())
-    }
-
     /// The deadline of one source: its own `timeout`, if it has one, within the request's budget.
-    fn deadline(&self, source_uuid: &str, budget: Instant) -> Instant {
-        match self.sources.get_any(source_uuid).and_then(|s| s.timeout) {
+    fn deadline(&self, source: &Source, budget: Instant) -> Instant {
+        match source.timeout {
             Some(own) => (Instant::now() + Duration::from_secs_f64(own)).min(budget),
             None => budget,
         }
     }
 
     /// The request's budget: the profile service's `options.timeout`, else the service default.
-    fn budget(profile: &Profile, service: &str, default: f64) -> Instant {
+    fn budget(&self, profile: &Profile, service: Service) -> Instant {
         let timeout = profile
             .services
-            .get(service)
+            .get(service.name())
             .and_then(|s| s.options.timeout)
-            .unwrap_or(default);
+            .unwrap_or(match service {
+                Service::Lookup => self.timeouts.lookup,
+                Service::Reverse => self.timeouts.reverse,
+                Service::Favorites => self.timeouts.favorites,
+            });
         Instant::now() + Duration::from_secs_f64(timeout)
-    }
-
-    fn source_uuids(profile: &Profile, service: &str) -> Vec<String> {
-        let mut seen = HashSet::new();
-        profile
-            .services
-            .get(service)
-            .map(|s| {
-                s.sources
-                    .iter()
-                    .filter(|uuid| seen.insert((*uuid).clone()))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 
     /// Sends `request` to a source; a source whose backend is disabled or unknown is unavailable.
     async fn call(
         &self,
-        uuid: String,
+        uuid: &str,
         request: SourceRequest,
         deadline: Instant,
     ) -> Result<SourceResponse, CallError> {
-        match self.address(&uuid) {
+        match self.registry.get(&uuid.to_owned()) {
             Some(address) => address.call(request, deadline).await,
             None => Err(CallError::Unavailable),
         }
     }
 
-    fn log_failures(service: &str, failures: &[(String, CallError)]) {
-        for (uuid, error) in failures {
-            tracing::info!(service, source = %uuid, %error, "source skipped");
-        }
+    /// The scatter: one call per source of the profile's `service` (each source once, in the
+    /// profile's order), with the request `request` builds for it (`None`: the source is not
+    /// asked), each under its own deadline within the service's budget.
+    fn scatter<'a>(
+        &'a self,
+        profile: &Profile,
+        service: Service,
+        mut request: impl FnMut(&Source) -> Option<SourceRequest>,
+    ) -> Vec<(
+        String,
+        impl Future<Output = Result<SourceResponse, CallError>> + 'a,
+    )> {
+        let budget = self.budget(profile, service);
+        profile_sources(profile, service)
+            .into_iter()
+            .filter_map(|uuid| {
+                let source = self.sources.get_any(&uuid)?;
+                let request = request(&source)?;
+                let deadline = self.deadline(&source, budget);
+                Some((uuid.clone(), async move {
+                    self.call(&uuid, request, deadline).await
+                }))
+            })
+            .collect()
+    }
+
+    /// The scatter, then every answer gathered by its deadline: the answers in the profile's
+    /// source order, whichever came first (so that instances agree); the sources that failed are
+    /// logged and skipped.
+    async fn scatter_gather(
+        &self,
+        profile: &Profile,
+        service: Service,
+        request: impl FnMut(&Source) -> Option<SourceRequest>,
+    ) -> Vec<SourceResponse> {
+        let mut gathered = gather(self.scatter(profile, service, request)).await;
+        log_failures(service.name(), &gathered.failures);
+        let order = profile_sources(profile, service);
+        gathered
+            .results
+            .sort_by_key(|(uuid, _)| order.iter().position(|source| source == uuid));
+        gathered
+            .results
+            .into_iter()
+            .map(|(_, answer)| answer)
+            .collect()
     }
 
     /// Every source of the profile's `lookup` service searched for `term`, results concatenated in
-    /// the profile's source order, each source's in its own order, whichever source answered
-    /// first (no dedup; wazo-dird concatenates in completion order, so instances disagreed).
+    /// the profile's source order, each source's in its own order (no dedup; wazo-dird
+    /// concatenates in completion order, so instances disagreed).
     pub async fn lookup(
         &self,
         profile: &Profile,
         term: &str,
         context: &Context,
     ) -> Vec<SourceResult> {
-        let budget = Self::budget(profile, "lookup", self.timeouts.lookup);
-        let calls = Self::source_uuids(profile, "lookup")
-            .into_iter()
-            .map(|uuid| {
-                let deadline = self.deadline(&uuid, budget);
-                let request = SourceRequest::Search {
+        let answers = self
+            .scatter_gather(profile, Service::Lookup, |_| {
+                Some(SourceRequest::Search {
                     term: term.to_owned(),
                     context: context.clone(),
-                };
-                (uuid.clone(), self.call(uuid, request, deadline))
-            });
-        let gathered = gather(calls).await;
-        Self::log_failures("lookup", &gathered.failures);
-        contacts(gathered.results, &Self::source_uuids(profile, "lookup"))
+                })
+            })
+            .await;
+        contacts(answers)
     }
 
     /// The first source of the `reverse` service to find `exten` wins (fastest, not profile order).
@@ -230,27 +229,28 @@ impl Engine {
         exten: &str,
         context: &Context,
     ) -> Option<SourceResult> {
-        let budget = Self::budget(profile, "reverse", self.timeouts.reverse);
-        let calls = Self::source_uuids(profile, "reverse")
-            .into_iter()
-            .map(|uuid| {
-                let deadline = self.deadline(&uuid, budget);
-                let request = SourceRequest::FirstMatch {
+        let calls = self
+            .scatter(profile, Service::Reverse, |_| {
+                Some(SourceRequest::FirstMatch {
                     exten: exten.to_owned(),
                     context: context.clone(),
-                };
-                let call = self.call(uuid.clone(), request, deadline);
-                (uuid, async move {
+                })
+            })
+            .into_iter()
+            .map(|(uuid, call)| {
+                let found = async move {
                     call.await.map(|response| match response {
                         SourceResponse::One(found) => found.map(|boxed| *boxed),
                         _ => None,
                     })
-                })
+                };
+                (uuid, found)
             });
         let (found, failures) = first_match(calls).await;
-        Self::log_failures("reverse", &failures);
+        log_failures(Service::Reverse.name(), &failures);
         found.map(|(_, result)| result)
     }
+
     /// For many numbers at once (bulk caller ID), one contact per number from the profile's reverse
     /// sources, each asked once (`match_all`). When several sources know a number, the first to
     /// answer wins, as in a single reverse lookup (wazo-dird's fix of `reverse_many`, PR #259), so
@@ -261,19 +261,14 @@ impl Engine {
         extens: &[String],
         context: &Context,
     ) -> HashMap<String, SourceResult> {
-        let budget = Self::budget(profile, "reverse", self.timeouts.reverse);
-        let calls = Self::source_uuids(profile, "reverse")
-            .into_iter()
-            .map(|uuid| {
-                let deadline = self.deadline(&uuid, budget);
-                let request = SourceRequest::MatchAll {
-                    extens: extens.to_vec(),
-                    context: context.clone(),
-                };
-                (uuid.clone(), self.call(uuid, request, deadline))
-            });
+        let calls = self.scatter(profile, Service::Reverse, |_| {
+            Some(SourceRequest::MatchAll {
+                extens: extens.to_vec(),
+                context: context.clone(),
+            })
+        });
         let gathered = gather(calls).await;
-        Self::log_failures("reverse", &gathered.failures);
+        log_failures(Service::Reverse.name(), &gathered.failures);
         let mut found = HashMap::new();
         for (_, response) in gathered.results {
             if let SourceResponse::ByExten(matches) = response {
@@ -285,8 +280,30 @@ impl Engine {
         found
     }
 
-    /// The contacts of one source whose ids are given (the personal contacts view).
-    pub async fn list_source(
+    /// The contacts of the profile's `favorites` sources whose ids are given, by source name.
+    pub async fn favorites(
+        &self,
+        profile: &Profile,
+        ids_by_source: &HashMap<String, Vec<String>>,
+        context: &Context,
+    ) -> Vec<SourceResult> {
+        let answers = self
+            .scatter_gather(profile, Service::Favorites, |source| {
+                let ids = ids_by_source
+                    .get(&source.name)
+                    .filter(|ids| !ids.is_empty())?;
+                Some(SourceRequest::List {
+                    ids: ids.clone(),
+                    context: context.clone(),
+                })
+            })
+            .await;
+        contacts(answers)
+    }
+
+    /// The contacts of one source whose ids are given (the personal contacts view), under the
+    /// favorites' default timeout.
+    pub async fn contacts_of(
         &self,
         source_uuid: &str,
         ids: Vec<String>,
@@ -297,58 +314,62 @@ impl Engine {
             ids,
             context: context.clone(),
         };
-        match self.call(source_uuid.to_owned(), request, deadline).await {
-            Ok(SourceResponse::Contacts(contacts)) => contacts,
-            Ok(_) => Vec::new(),
+        match self.call(source_uuid, request, deadline).await {
+            Ok(answer) => contacts(vec![answer]),
             Err(error) => {
-                Self::log_failures("personal", &[(source_uuid.to_owned(), error)]);
+                log_failures("personal", &[(source_uuid.to_owned(), error)]);
                 Vec::new()
             }
         }
     }
+}
 
-    /// The contacts of the profile's `favorites` sources whose ids are given, by source name.
-    pub async fn list(
-        &self,
-        profile: &Profile,
-        ids_by_source: &HashMap<String, Vec<String>>,
-        context: &Context,
-    ) -> Vec<SourceResult> {
-        let budget = Self::budget(profile, "favorites", self.timeouts.favorites);
-        let calls = Self::source_uuids(profile, "favorites")
-            .into_iter()
-            .filter_map(|uuid| {
-                let source = self.sources.get_any(&uuid)?;
-                let ids = ids_by_source
-                    .get(&source.name)
-                    .filter(|ids| !ids.is_empty())?
-                    .clone();
-                let deadline = self.deadline(&uuid, budget);
-                Some((
-                    uuid.clone(),
-                    self.call(
-                        uuid,
-                        SourceRequest::List {
-                            ids,
-                            context: context.clone(),
-                        },
-                        deadline,
-                    ),
-                ))
-            });
-        let gathered = gather(calls).await;
-        Self::log_failures("favorites", &gathered.failures);
-        contacts(gathered.results, &Self::source_uuids(profile, "favorites"))
+/// A profile's services that ask its sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Lookup,
+    Reverse,
+    Favorites,
+}
+
+impl Service {
+    /// The service's name in a profile (`services.<name>`) and in the logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Lookup => "lookup",
+            Service::Reverse => "reverse",
+            Service::Favorites => "favorites",
+        }
     }
 }
 
-/// The contacts of every `Contacts` answer, in the order of `sources` (each answer keeps its own
-/// order), whatever the order the answers came in.
-fn contacts(mut answers: Vec<(String, SourceResponse)>, sources: &[String]) -> Vec<SourceResult> {
-    answers.sort_by_key(|(uuid, _)| sources.iter().position(|source| source == uuid));
+/// The sources of the profile's `service`, each once, in the profile's order.
+fn profile_sources(profile: &Profile, service: Service) -> Vec<String> {
+    let mut seen = HashSet::new();
+    profile
+        .services
+        .get(service.name())
+        .map(|s| {
+            s.sources
+                .iter()
+                .filter(|uuid| seen.insert((*uuid).clone()))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn log_failures(service: &str, failures: &[(String, CallError)]) {
+    for (uuid, error) in failures {
+        tracing::info!(service, source = %uuid, %error, "source skipped");
+    }
+}
+
+/// The contacts of every `Contacts` answer, in the answers' order (each keeps its own).
+fn contacts(answers: Vec<SourceResponse>) -> Vec<SourceResult> {
     answers
         .into_iter()
-        .flat_map(|(_, response)| match response {
+        .flat_map(|response| match response {
             SourceResponse::Contacts(contacts) => contacts,
             _ => Vec::new(),
         })
@@ -377,6 +398,73 @@ pub(crate) fn for_tests(
             favorites: 1.0,
         },
     )
+}
+
+/// A running source as `/0.1/status` shows it: its actor's state and counters.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SourceHealth {
+    pub name: String,
+    pub backend: String,
+    pub tenant_uuid: String,
+    /// `starting`, `up`, or `down` (its breaker is open: lookups skip it).
+    pub state: &'static str,
+    pub requests: u64,
+    pub failures: u64,
+    pub timeouts: u64,
+    pub restarts: u64,
+    pub breaker_opens: u64,
+    /// Requests skipped at once because the source was saturated.
+    pub shed: u64,
+    #[serde(serialize_with = "latency_json")]
+    pub latency: HistogramSnapshot,
+    /// Why the source is not up, while it is not.
+    pub reason: Option<String>,
+}
+
+/// A histogram as `/0.1/status` writes it: `{count, sum, buckets}`, each bucket by its bound
+/// (`0.005`, `+Inf`...), in their order.
+fn latency_json<S: serde::Serializer>(
+    latency: &HistogramSnapshot,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    struct Buckets<'a>(&'a [(f64, u64)]);
+    impl serde::Serialize for Buckets<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_map(
+                self.0
+                    .iter()
+                    .map(|(bound, count)| (bucket_name(*bound), count)),
+            )
+        }
+    }
+    let mut map = serializer.serialize_map(Some(3))?;
+    map.serialize_entry("count", &latency.count)?;
+    map.serialize_entry("sum", &latency.sum)?;
+    map.serialize_entry("buckets", &Buckets(&latency.buckets))?;
+    map.end()
+}
+
+impl SourceHealth {
+    fn of(source: &Source, stats: &actors::Stats) -> Self {
+        let count = |counter: &std::sync::atomic::AtomicU64| {
+            counter.load(std::sync::atomic::Ordering::Relaxed)
+        };
+        SourceHealth {
+            name: source.name.clone(),
+            backend: source.backend.clone(),
+            tenant_uuid: source.tenant_uuid.clone(),
+            state: stats.state_name(),
+            requests: count(&stats.requests),
+            failures: count(&stats.failures),
+            timeouts: count(&stats.timeouts),
+            restarts: count(&stats.restarts),
+            breaker_opens: count(&stats.breaker_opens),
+            shed: count(&stats.shed),
+            latency: stats.latency.snapshot(),
+            reason: (!stats.is_up()).then(|| stats.last_error()).flatten(),
+        }
+    }
 }
 
 /// A bucket's upper bound as Prometheus writes it (`0.005`, `1`, `+Inf`).

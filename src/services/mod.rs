@@ -1,5 +1,6 @@
 //! The directory services: formatting of source results, and the scatter-gather lookups.
 
+pub mod backend_contacts;
 pub mod directory;
 pub mod directory_actor;
 pub mod engine;

@@ -322,7 +322,7 @@ async fn tenant_added(directory: &Directory, data: &Value) -> Result<(), Handler
         }});
         directory
             .profiles
-            .create(&body, &tenant, directory)
+            .create(&body, &tenant)
             .await
             .map_err(failed)?;
         directory.reload_stored().await.map_err(failed)?;

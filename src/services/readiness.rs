@@ -6,8 +6,7 @@
 //! fails later costs its own results only.
 
 use super::directory::Directory;
-use crate::bus::BusStatus;
-use std::sync::atomic::Ordering;
+use crate::bus::Bus;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -53,12 +52,12 @@ impl Readiness {
 /// most: the changes of other instances announced from then on reach this one), then for its
 /// catalog to be read from the database (when there is one), then warms its sources,
 /// [`WARM_UP_LIMIT`] at most.
-pub async fn warm_up(directory: Arc<Directory>, database: bool, bus: Option<Arc<BusStatus>>) {
+pub async fn warm_up(directory: Arc<Directory>, database: bool, bus: Option<Bus>) {
     let started = Instant::now();
     let readiness = &directory.readiness;
     if let Some(bus) = bus {
         readiness.set(Some("waiting for the bus consumers".into()));
-        while !bus.consuming.load(Ordering::Acquire) {
+        while !bus.is_consuming() {
             if started.elapsed() > WARM_UP_LIMIT {
                 tracing::warn!(
                     "bus consumers not ready at start: copies are read again once they are"

@@ -93,7 +93,7 @@ impl SourceWorker {
                 links: relations,
                 source_entry_id,
             },
-            is_personal: self.spec.backend == "personal",
+            is_personal: self.spec.is::<backends::personal::Personal>(),
         }
     }
 }

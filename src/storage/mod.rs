@@ -51,14 +51,8 @@ pub enum StorageError {
     Query(#[from] tokio_postgres::Error),
 }
 
-/// The health of the storage, for `/status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Health {
-    /// No `db_uri`.
-    Disabled,
-    Ok,
-    Fail,
-}
+/// The health of the storage, for `/status` (`Disabled`: no `db_uri`).
+pub use crate::health::Health;
 
 /// The shared storage handle.
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
 //! Runs the wazo-confd stand-in on its own, for benchmarks: `confd-stand-in TOKEN TENANT USERS`
-//! serves USERS users of TENANT (user `i`: "Firstname<i> Lastname<i>", exten `2<i:04>`, mobile
+//! serves USERS users of TENANT (user `i`: `"Firstname<i> Lastname<i>"`, exten `2<i:04>`, mobile
 //! `+3361<i:06>`, line `i`) to TOKEN, prints its port, and serves until killed.
 
 use integration_tests::confd_stand_in::{user, ConfdStandIn};

@@ -10,6 +10,7 @@
 pub mod book;
 mod external;
 pub mod google;
+pub mod listing;
 mod matching;
 pub mod office365;
 

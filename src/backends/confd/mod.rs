@@ -5,6 +5,7 @@
 pub mod client;
 pub mod config;
 pub mod copy;
+pub mod listing;
 mod token;
 
 use config::{ConfdSettings, Credentials};

@@ -347,8 +347,8 @@ mod tests {
             ["Alice", "Bob"]
         );
 
-        // A changed file is picked up by the next request.
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        // A changed file is picked up by the next request (a later modification time).
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         std::fs::write(
             &file,
             "id|firstname|lastname|number|mobile\n4|Marc|Dupont|1004|\n",

@@ -1,40 +1,15 @@
 //! What the contacts routes of the backends that read wazo-confd share (`wazo_contacts.rs`,
 //! `conference_contacts.rs`). As in wazo-dird, their listing is wazo-confd's own (searched, sorted
-//! and paged by wazo-confd, asked with the source's token) and `filtered` repeats `total`; a
-//! wazo-confd that fails answers 503 `wazo-confd-error`.
+//! and paged by wazo-confd, asked with the source's token: `services::backend_contacts`) and
+//! `filtered` repeats `total`; a wazo-confd that fails answers 503 `wazo-confd-error`.
 
-use crate::backends::confd::client::ConfdClient;
+use crate::http::authorized::Caller;
 use crate::http::error::ApiError;
 use crate::http::list_params::{Direction, ListParams};
 use crate::http::state::AppState;
-use crate::resources::sources::model::Source;
-use crate::resources::ResourceError;
-use actix_web::http::StatusCode;
+use crate::services::backend_contacts::Listing;
 use actix_web::HttpResponse;
-use serde_json::{json, Value};
-use std::sync::Arc;
-
-/// The source of `backend` among the tenants the caller sees (recursively, as wazo-dird looks).
-pub(super) async fn source(
-    caller: &crate::http::authorized::Caller,
-    state: &AppState,
-    backend: &str,
-    uuid: &str,
-) -> Result<Arc<Source>, ApiError> {
-    let tenants = caller.tenants(true).await?;
-    state
-        .directory
-        .sources
-        .get(uuid, &tenants)
-        .filter(|s| s.backend == backend)
-        .ok_or_else(|| {
-            ResourceError::NotFound {
-                resource: "sources",
-                uuid: uuid.to_owned(),
-            }
-            .into()
-        })
-}
+use serde_json::json;
 
 /// wazo-confd's query: the list parameters and the allowed exact filters, as given.
 pub(super) fn confd_query(
@@ -68,35 +43,20 @@ pub(super) fn confd_query(
     query
 }
 
-/// wazo-dird's answer when wazo-confd fails.
-fn confd_error(details: Value) -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "wazo-confd-error",
-        "wazo-confd request error",
-    )
-    .details(details)
-}
-
-/// Lists `path` of wazo-confd as `source`: `{total, filtered, items}`, or 503 `wazo-confd-error`.
+/// Lists the source `uuid` (among the tenants the caller sees, recursively, as wazo-dird looks)
+/// with wazo-confd's `query`: `{total, filtered, items}`.
 pub(super) async fn listed(
-    source: &Source,
+    caller: &Caller,
     state: &AppState,
-    path: &str,
+    listing: Listing,
+    uuid: &str,
     query: &[(&str, String)],
-    item: fn(&Value) -> Value,
 ) -> Result<HttpResponse, ApiError> {
-    let client = ConfdClient::for_source(source, &state.directory.engine.deps())
-        .await
-        .map_err(|error| confd_error(json!({"original_error": error})))?;
-    match client.list(path, query).await {
-        Ok((items, total)) => {
-            let items: Vec<Value> = items.iter().map(item).collect();
-            Ok(HttpResponse::Ok().json(json!({"total": total, "filtered": total, "items": items})))
-        }
-        Err(error) => Err(confd_error(json!({
-            "wazo_confd_config": {"host": client.host, "port": client.port, "timeout": client.timeout},
-            "original_error": error.to_string(),
-        }))),
-    }
+    let tenants = caller.tenants(true).await?;
+    let page = state
+        .backend_contacts
+        .confd(listing, uuid, &tenants, query)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({"total": page.total, "filtered": page.total, "items": page.items})))
 }

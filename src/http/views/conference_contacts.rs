@@ -1,13 +1,13 @@
 //! `GET /0.1/backends/conference/sources/{source_uuid}/contacts`: the conference rooms a
 //! `conference` source reads, as wazo-confd lists them (see `confd_contacts`).
 
-use super::confd_contacts::{confd_query, listed, source};
+use super::confd_contacts::{confd_query, listed};
 use crate::access;
-use crate::backends::conference;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::http::list_params::{ListParams, ListSpec};
 use crate::http::state::AppState;
+use crate::services::backend_contacts::Listing;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 crate::routes!(
@@ -38,13 +38,6 @@ async fn list_conference_contacts(
         filter_columns: FILTERS,
     };
     let params = ListParams::parse(request.query_string(), spec)?;
-    let source = source(&caller, &state, "conference", &path).await?;
-    listed(
-        &source,
-        &state,
-        "conferences",
-        &confd_query(&params, FILTERS),
-        conference::contact_item,
-    )
-    .await
+    let query = confd_query(&params, FILTERS);
+    listed(&caller, &state, Listing::Conferences, &path, &query).await
 }

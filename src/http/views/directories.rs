@@ -2,14 +2,13 @@
 //! sources of a profile. Profiles are named (`{profile}`) and looked up in the caller's tenant.
 
 use crate::access;
-use crate::backends::Context;
+use crate::context::Context;
 use crate::http::authorized::{Authorized, Caller};
+use crate::http::codes::Code;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::resources::ResourceError;
 use crate::services::directory::ResolvedProfile;
 use crate::services::results;
-use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -45,7 +44,7 @@ fn query(request: &HttpRequest) -> HashMap<String, String> {
 fn term(request: &HttpRequest) -> Result<String, ApiError> {
     query(request).remove("term").ok_or_else(|| {
         ApiError::raw(
-            StatusCode::BAD_REQUEST,
+            Code::InvalidData,
             json!({"message": {"term": "term is missing"}}),
         )
     })
@@ -65,7 +64,7 @@ pub(super) fn legacy_profile(
 /// wazo-dird's 404 for a profile name that names nothing (legacy body).
 pub(super) fn no_such_profile(name: &str) -> ApiError {
     ApiError::legacy_handmade(
-        StatusCode::NOT_FOUND,
+        Code::NotFound,
         format!("The profile `{name}` does not exist"),
     )
 }
@@ -79,13 +78,9 @@ pub(super) fn new_profile(
         .directory
         .profile(&caller.tenant_uuid, name)?
         .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown-profile",
-                format!("No such profile: \"{name}\""),
-            )
-            .details(json!({"uuid": name}))
-            .resource("profiles")
+            ApiError::of(Code::UnknownProfile, format!("No such profile: \"{name}\""))
+                .details(json!({"uuid": name}))
+                .resource("profiles")
         })
 }
 
@@ -95,29 +90,6 @@ fn context(caller: &Caller, user_uuid: Option<String>) -> Context {
         user_uuid,
         tenant_uuid: caller.tenant_uuid.clone(),
     }
-}
-
-/// The user's favorite ids by source name, for the sources of the profile's favorites service only
-/// (favorites are resolved as wazo-dird does: by source name, within that service).
-pub(super) async fn profile_favorites(
-    state: &AppState,
-    resolved: &ResolvedProfile,
-    user_uuid: &str,
-) -> Result<HashMap<String, Vec<String>>, ResourceError> {
-    let Some(service) = resolved.profile.services.get("favorites") else {
-        return Ok(HashMap::new());
-    };
-    let names: Vec<String> = service
-        .sources
-        .iter()
-        .filter_map(|uuid| state.directory.sources.get_any(uuid))
-        .map(|s| s.name.clone())
-        .collect();
-    let ids = state.favorites.ids_by_source(user_uuid).await?;
-    Ok(ids
-        .into_iter()
-        .filter(|(name, _)| names.contains(name))
-        .collect())
 }
 
 /// Whether a result is among the favorites (by source name and `source_entry_id`).
@@ -140,7 +112,9 @@ async fn favorite_ids(
     let Some(user) = user_uuid else {
         return HashMap::new();
     };
-    profile_favorites(state, resolved, user)
+    state
+        .favorites
+        .in_profile(&resolved.profile, user)
         .await
         .unwrap_or_else(|error| {
             tracing::warn!(%error, "favorites unavailable: lookups go on without their marks");
@@ -243,7 +217,7 @@ async fn reverse(
     let (profile, user_uuid) = path.into_inner();
     let exten = query(&request).remove("exten").ok_or_else(|| {
         ApiError::raw(
-            StatusCode::BAD_REQUEST,
+            Code::InvalidData,
             json!({"message": {"exten": "Missing required parameter in the query string"}}),
         )
     })?;
@@ -277,12 +251,7 @@ async fn personal_contacts(
 ) -> Result<HttpResponse, ApiError> {
     let resolved = legacy_profile(&state, &caller, &path)?;
     let user = caller.required_user_uuid().await?;
-    let source = state
-        .directory
-        .sources
-        .list(std::slice::from_ref(&caller.tenant_uuid))
-        .into_iter()
-        .find(|s| s.backend == "personal");
+    let source = state.sources.personal_of(&caller.tenant_uuid);
     let results = match source {
         None => Vec::new(),
         Some(source) => {
@@ -291,12 +260,8 @@ async fn personal_contacts(
                 .list(&user)
                 .await
                 .map_err(|e| {
-                    ApiError::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "personal-unavailable",
-                        e.to_string(),
-                    )
-                    .styled(crate::http::error::ErrorStyle::Legacy)
+                    ApiError::of(Code::PersonalUnavailable, e.to_string())
+                        .styled(crate::http::error::ErrorStyle::Legacy)
                 })?
                 .into_iter()
                 .filter_map(|contact| contact.get("id").cloned())
@@ -304,7 +269,7 @@ async fn personal_contacts(
             let context = context(&caller, Some(user.clone()));
             state
                 .directory
-                .list_source(&source.uuid, ids, &context)
+                .contacts_of(&source.uuid, ids, &context)
                 .await
         }
     };

@@ -45,7 +45,6 @@ async fn list_displays(
     let params = ListParams::parse(request.query_string(), SPEC)?;
     let tenants = caller.tenants(params.recurse).await?;
     let items = state
-        .directory
         .displays
         .list(&tenants)
         .iter()
@@ -69,11 +68,9 @@ async fn create_display(
 ) -> Result<HttpResponse, ApiError> {
     let body_value = listing::json_body(&body)?;
     let display = state
-        .directory
         .displays
         .create(&body_value, &caller.tenant_uuid)
         .await?;
-    state.directory.committed().await;
     Ok(HttpResponse::Created().json(display_body(&display)))
 }
 
@@ -93,7 +90,6 @@ async fn get_display(
     let uuid = path.into_inner();
     let tenants = caller.tenants(true).await?;
     let display = state
-        .directory
         .displays
         .get(&uuid, &tenants)
         .ok_or(ResourceError::NotFound {
@@ -119,12 +115,7 @@ async fn update_display(
 ) -> Result<HttpResponse, ApiError> {
     let body = listing::json_body(&body)?;
     let tenants = caller.tenants(true).await?;
-    state
-        .directory
-        .displays
-        .update(&path, &tenants, &body)
-        .await?;
-    state.directory.committed().await;
+    state.displays.update(&path, &tenants, &body).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -142,7 +133,6 @@ async fn delete_display(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let tenants = caller.tenants(true).await?;
-    state.directory.displays.delete(&path, &tenants).await?;
-    state.directory.committed().await;
+    state.displays.delete(&path, &tenants).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,15 +1,14 @@
 //! Favorites: `PUT`/`DELETE /0.1/directories/favorites/{directory}/{contact}` (the source name may
 //! contain `/`) and `GET /0.1/directories/favorites/{profile}`. Legacy error bodies.
 
-use super::directories::{legacy_profile, profile_favorites};
+use super::directories::legacy_profile;
 use crate::access;
-use crate::backends::Context;
+use crate::context::Context;
 use crate::http::authorized::Authorized;
+use crate::http::codes::Code;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::resources::favorites::service::FavoriteError;
 use crate::services::results;
-use actix_web::http::StatusCode;
 use actix_web::{delete, get, put, web, HttpResponse};
 
 crate::routes!(
@@ -32,20 +31,6 @@ access!(
     Legacy
 );
 
-fn legacy(error: FavoriteError) -> ApiError {
-    match error {
-        FavoriteError::Duplicate => {
-            ApiError::legacy_handmade(StatusCode::CONFLICT, error.to_string())
-        }
-        FavoriteError::NoSuchSource(_) | FavoriteError::NoSuchFavorite(_) => {
-            ApiError::legacy_handmade(StatusCode::NOT_FOUND, error.to_string())
-        }
-        FavoriteError::Resource(error) => {
-            ApiError::from(error).styled(crate::http::error::ErrorStyle::Legacy)
-        }
-    }
-}
-
 /// The contacts the token's user marked as favorites, from the profile's favorites sources.
 #[utoipa::path(
     get, path = "/0.1/directories/favorites/{profile}", tag = "directories",
@@ -65,10 +50,12 @@ async fn list_favorites(
             "No such profile in favorite service configuration: {}",
             path.as_str()
         );
-        return Err(ApiError::legacy_handmade(StatusCode::NOT_FOUND, reason));
+        return Err(ApiError::legacy_handmade(Code::NotFound, reason));
     }
     let user = caller.required_user_uuid().await?;
-    let ids = profile_favorites(&state, &resolved, &user)
+    let ids = state
+        .favorites
+        .in_profile(&resolved.profile, &user)
         .await
         .map_err(|e| ApiError::from(e).styled(crate::http::error::ErrorStyle::Legacy))?;
     let context = Context {
@@ -78,7 +65,7 @@ async fn list_favorites(
     };
     let results = state
         .directory
-        .list(&resolved.profile, &ids, &context)
+        .favorites(&resolved.profile, &ids, &context)
         .await;
     Ok(HttpResponse::Ok().json(results::format_results(
         resolved.display.as_deref(),
@@ -105,8 +92,7 @@ async fn add_favorite(
     state
         .favorites
         .add(&caller.tenant_uuid, &source, &contact, &user)
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -128,7 +114,6 @@ async fn remove_favorite(
     state
         .favorites
         .remove(&caller.tenant_uuid, &source, &contact, &user)
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,14 +1,14 @@
 //! `GET /0.1/backends/google/sources/{source_uuid}/contacts`: the calling user's Google contacts
 //! (see `cloud_contacts`).
 
-use super::cloud_contacts::{address_book, page};
+use super::cloud_contacts::listed;
 use crate::access;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::http::list_params::{ListParams, ListSpec};
 use crate::http::state::AppState;
+use crate::services::backend_contacts::Provider;
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use serde_json::Value;
 
 crate::routes!(
     "/0.1/backends" => [list_google_contacts],
@@ -36,9 +36,5 @@ async fn list_google_contacts(
         filter_columns: &[],
     };
     let params = ListParams::parse(request.query_string(), spec)?;
-    let book = address_book(&caller, &state, "google", &path).await?;
-    let items = page(&book, &params, "name", |contact| {
-        Value::Object(contact.fields.clone())
-    });
-    Ok(HttpResponse::Ok().json(items))
+    listed(&caller, &state, Provider::Google, &path, &params).await
 }

@@ -29,7 +29,7 @@ async fn execute(
     request: &HttpRequest,
     query: async_graphql::Request,
 ) -> HttpResponse {
-    if let Err(not_ready) = state.directory.readiness.check() {
+    if let Err(not_ready) = state.directory.readiness() {
         return actix_web::ResponseError::error_response(&ApiError::from(not_ready));
     }
     let response = state.graphql.execute(query.data(caller(request))).await;

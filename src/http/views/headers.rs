@@ -35,8 +35,7 @@ async fn lookup_headers(
 ) -> Result<HttpResponse, ApiError> {
     let resolved = state
         .directory
-        .headers(&caller.tenant_uuid, &path)
-        .await
+        .profile(&caller.tenant_uuid, &path)?
         .ok_or_else(|| no_such_profile(&path))?;
     Ok(HttpResponse::Ok().json(results::headers(resolved.display.as_deref())))
 }

@@ -2,10 +2,10 @@
 //! and exact filters, sort by `order`/`direction`, page by `offset`/`limit`, answer
 //! `{total, filtered, items}`.
 
+use crate::http::codes::Code;
 use crate::http::error::ApiError;
 use crate::http::list_params::{Direction, ListParams};
 use crate::input;
-use actix_web::http::StatusCode;
 use serde_json::{json, Value};
 
 /// Filters, sorts and pages `items` (JSON objects); `search_fields` are the fields `search` looks in.
@@ -81,7 +81,7 @@ pub fn legacy_json_body(bytes: &[u8]) -> Result<Value, ApiError> {
             BodyError::NotJson => "The body must be a JSON object".to_owned(),
             BodyError::Nul(path) => input::nul_reason(&path),
         };
-        ApiError::legacy_handmade(StatusCode::BAD_REQUEST, reason)
+        ApiError::legacy_handmade(Code::InvalidData, reason)
     })
 }
 

@@ -24,6 +24,8 @@ mod profile_sources;
 mod profiles;
 mod sources;
 mod status;
+#[cfg(test)]
+mod tests;
 mod wazo_contacts;
 
 use actix_web::web;

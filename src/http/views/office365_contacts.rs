@@ -1,13 +1,13 @@
 //! `GET /0.1/backends/office365/sources/{source_uuid}/contacts`: the calling user's Microsoft 365
 //! contacts, as Graph gives them (see `cloud_contacts`).
 
-use super::cloud_contacts::{address_book, page};
+use super::cloud_contacts::listed;
 use crate::access;
-use crate::backends::cloud::office365;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::http::list_params::{ListParams, ListSpec};
 use crate::http::state::AppState;
+use crate::services::backend_contacts::Provider;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 crate::routes!(
@@ -37,12 +37,5 @@ async fn list_office365_contacts(
         filter_columns: &[],
     };
     let params = ListParams::parse(request.query_string(), spec)?;
-    let field = match params.order.as_str() {
-        "firstname" => "givenName",
-        "lastname" => "surname",
-        _ => "displayName",
-    };
-    let book = address_book(&caller, &state, "office365", &path).await?;
-    let items = page(&book, &params, field, office365::as_graph_gave_it);
-    Ok(HttpResponse::Ok().json(items))
+    listed(&caller, &state, Provider::Microsoft, &path, &params).await
 }

@@ -4,11 +4,10 @@
 use super::listing::{legacy_json_body, text_body};
 use crate::access;
 use crate::http::authorized::Authorized;
-use crate::http::error::{ApiError, ErrorStyle};
+use crate::http::codes::Code;
+use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::resources::personal::service::PersonalError;
 use crate::resources::personal::{to_body, Contact};
-use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
@@ -25,29 +24,14 @@ access!(ContactRead, "dird.personal.{contact_id}.read", Legacy);
 access!(ContactUpdate, "dird.personal.{contact_id}.update", Legacy);
 access!(ContactDelete, "dird.personal.{contact_id}.delete", Legacy);
 
-fn legacy(error: PersonalError) -> ApiError {
-    match error {
-        PersonalError::Invalid(reason) => {
-            ApiError::legacy_handmade(StatusCode::BAD_REQUEST, reason)
-        }
-        PersonalError::NotFound(_) => {
-            ApiError::legacy_handmade(StatusCode::NOT_FOUND, error.to_string())
-        }
-        PersonalError::Duplicate => {
-            ApiError::legacy_handmade(StatusCode::CONFLICT, error.to_string())
-        }
-        PersonalError::Resource(error) => ApiError::from(error).styled(ErrorStyle::Legacy),
-    }
-}
-
 fn bad_request(reason: &str) -> ApiError {
-    ApiError::legacy_handmade(StatusCode::BAD_REQUEST, reason.to_owned())
+    ApiError::legacy_handmade(Code::InvalidData, reason.to_owned())
 }
 
 /// A bad list argument: wazo-dird answers its message as a bare string (`reason` is not a list here).
 fn bad_argument(reason: String) -> ApiError {
     ApiError::raw(
-        StatusCode::BAD_REQUEST,
+        Code::InvalidData,
         json!({"reason": reason, "timestamp": [crate::http::error::now()], "status_code": 400}),
     )
 }
@@ -114,13 +98,7 @@ fn to_csv(contacts: &[Contact]) -> Result<Vec<u8>, ApiError> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let failed = |e: csv::Error| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "export-failed",
-            e.to_string(),
-        )
-    };
+    let failed = |e: csv::Error| ApiError::of(Code::ExportFailed, e.to_string());
     writer.write_record(&header).map_err(failed)?;
     for contact in contacts {
         writer
@@ -131,13 +109,9 @@ fn to_csv(contacts: &[Contact]) -> Result<Vec<u8>, ApiError> {
             )
             .map_err(failed)?;
     }
-    writer.into_inner().map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "export-failed",
-            e.to_string(),
-        )
-    })
+    writer
+        .into_inner()
+        .map_err(|e| ApiError::of(Code::ExportFailed, e.to_string()))
 }
 
 /// Every personal contact of the token's user; `format=text/csv` (or a `text/csv` Content-Type)
@@ -167,7 +141,7 @@ async fn list_personal(
         .filter(|t| !t.is_empty())
         .or_else(|| query.get("format").cloned())
         .unwrap_or_else(|| "application/json".into());
-    let contacts = arrange(state.personal.list(&user).await.map_err(legacy)?, &query)?;
+    let contacts = arrange(state.personal.list(&user).await?, &query)?;
     if format == "text/csv" {
         if contacts.is_empty() {
             return Ok(HttpResponse::NoContent().finish());
@@ -197,8 +171,7 @@ async fn create_personal(
     let contact = state
         .personal
         .create(&caller.tenant_uuid, &user, &body)
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::Created().json(to_body(&contact)))
 }
 
@@ -223,8 +196,7 @@ async fn import_personal(
     let report = state
         .personal
         .import(&caller.tenant_uuid, &user, &text)
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::Created().json(json!({"created": report.created.iter().map(to_body).collect::<Vec<_>>(), "failed": report.failed})))
 }
 
@@ -236,11 +208,7 @@ async fn purge_personal(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.required_user_uuid().await?;
-    state
-        .personal
-        .purge(&caller.tenant_uuid, &user)
-        .await
-        .map_err(legacy)?;
+    state.personal.purge(&caller.tenant_uuid, &user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -257,7 +225,7 @@ async fn get_personal(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.required_user_uuid().await?;
-    let contact = state.personal.get(&user, &path).await.map_err(legacy)?;
+    let contact = state.personal.get(&user, &path).await?;
     Ok(HttpResponse::Ok().json(to_body(&contact)))
 }
 
@@ -279,8 +247,7 @@ async fn update_personal(
     let contact = state
         .personal
         .update(&caller.tenant_uuid, &user, &path, &body)
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::Ok().json(to_body(&contact)))
 }
 
@@ -300,7 +267,6 @@ async fn delete_personal(
     state
         .personal
         .delete(&caller.tenant_uuid, &user, &path)
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,7 +2,7 @@
 //! the contacts of a phonebook source's phonebook, searched, sorted and paged by the database. The
 //! source CRUD is the generic one (`sources.rs`).
 
-use super::phonebooks::{contact_query, legacy};
+use super::phonebooks::contact_query;
 use crate::access;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
@@ -42,7 +42,6 @@ async fn list_source_contacts(
     let params = ListParams::parse(request.query_string(), SPEC)?;
     let tenants = [caller.tenant_uuid.clone()];
     let source = state
-        .directory
         .sources
         .get(&path, &tenants)
         .filter(|s| s.backend == "phonebook")
@@ -67,7 +66,7 @@ async fn list_source_contacts(
         Ok(page) => page,
         Err(PhonebookError::NoSuchPhonebook(_)) => return Err(unknown().into()),
         Err(PhonebookError::Resource(error)) => return Err(error.into()),
-        Err(other) => return Err(legacy(other)),
+        Err(other) => return Err(other.into()),
     };
     Ok(HttpResponse::Ok()
         .json(json!({"total": page.total, "filtered": page.filtered, "items": page.items})))

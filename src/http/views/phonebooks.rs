@@ -10,8 +10,6 @@ use crate::http::list_params::{Direction, ListParams, ListSpec};
 use crate::http::state::AppState;
 use crate::resources::phonebooks::model::Phonebook;
 use crate::resources::phonebooks::service::{ContactQuery, ImportError, PhonebookError};
-use crate::resources::ResourceError;
-use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
@@ -58,35 +56,6 @@ access!(
     New
 );
 
-pub(super) fn legacy(error: PhonebookError) -> ApiError {
-    let (status, reason) = match error {
-        PhonebookError::Resource(ResourceError::Duplicate { name, .. }) => (
-            StatusCode::CONFLICT,
-            format!("Adding this phonebook would create a duplicate: {name}"),
-        ),
-        PhonebookError::Resource(error) => return ApiError::from(error).styled(ErrorStyle::Legacy),
-        PhonebookError::Invalid(details) => (
-            StatusCode::BAD_REQUEST,
-            format!("Invalid phonebook: {}", Value::Object(details)),
-        ),
-        PhonebookError::InvalidContact(reason) => (StatusCode::BAD_REQUEST, reason),
-        error @ (PhonebookError::NoSuchPhonebook(_) | PhonebookError::NoSuchContact(_)) => {
-            (StatusCode::NOT_FOUND, error.to_string())
-        }
-        error @ PhonebookError::DuplicateContact => (StatusCode::CONFLICT, error.to_string()),
-        PhonebookError::Import(error) => {
-            let details = match &error {
-                ImportError::BadContacts(errors) => json!({ "errors": errors }),
-                _ => json!({}),
-            };
-            return ApiError::new(StatusCode::BAD_REQUEST, error.error_id(), error.to_string())
-                .details(details)
-                .resource("contacts");
-        }
-    };
-    ApiError::legacy_handmade(status, reason)
-}
-
 /// `{items, total}` with `total` counting the matches, as wazo-dird's phonebook lists.
 fn page(
     mut items: Vec<Value>,
@@ -125,7 +94,7 @@ async fn list_phonebooks(
     let params = ListParams::parse(request.query_string(), SPEC)
         .map_err(|e| e.styled(ErrorStyle::Legacy))?;
     let tenants = caller.tenants(params.recurse).await?;
-    let phonebooks = state.phonebooks.list(&tenants).await.map_err(legacy)?;
+    let phonebooks = state.phonebooks.list(&tenants).await?;
     Ok(HttpResponse::Ok().json(phonebooks_page(&phonebooks, &params)))
 }
 
@@ -153,8 +122,7 @@ async fn create_phonebook(
     let created = state
         .phonebooks
         .create(&caller.tenant_uuid, &legacy_json_body(&body)?)
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -167,13 +135,7 @@ async fn get_phonebook(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(
-        state
-            .phonebooks
-            .get(&path, &caller.tenant_uuid)
-            .await
-            .map_err(legacy)?,
-    ))
+    Ok(HttpResponse::Ok().json(state.phonebooks.get(&path, &caller.tenant_uuid).await?))
 }
 
 /// Renames or redescribes a phonebook; answers 200 with it.
@@ -189,10 +151,7 @@ async fn update_phonebook(
     let updated = state
         .phonebooks
         .update(&path, &caller.tenant_uuid, &legacy_json_body(&body)?)
-        .await
-        .map_err(legacy)?;
-    // Its sources are named after it.
-    state.directory.committed().await;
+        .await?;
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -205,12 +164,7 @@ async fn delete_phonebook(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .phonebooks
-        .delete(&path, &caller.tenant_uuid)
-        .await
-        .map_err(legacy)?;
-    state.directory.committed().await;
+    state.phonebooks.delete(&path, &caller.tenant_uuid).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -233,8 +187,7 @@ async fn list_contacts(
     let page = state
         .phonebooks
         .contacts(&path, &caller.tenant_uuid, &contact_query(&params))
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"items": page.items, "total": page.filtered})))
 }
 
@@ -261,8 +214,7 @@ async fn create_contact(
     let contact = state
         .phonebooks
         .create_contact(&path, &caller.tenant_uuid, &legacy_json_body(&body)?)
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::Created().json(contact))
 }
 
@@ -280,12 +232,11 @@ async fn import_contacts(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let text = text_body(&request, &body)
-        .map_err(|charset| legacy(PhonebookError::Import(ImportError::BadEncoding(charset))))?;
+        .map_err(|charset| PhonebookError::Import(ImportError::BadEncoding(charset)))?;
     let created = state
         .phonebooks
         .import(&path, &caller.tenant_uuid, &text)
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::Created().json(json!({"created": created, "failed": []})))
 }
 
@@ -303,8 +254,7 @@ async fn get_contact(
         state
             .phonebooks
             .contact(&phonebook, &caller.tenant_uuid, &contact)
-            .await
-            .map_err(legacy)?,
+            .await?,
     ))
 }
 
@@ -327,8 +277,7 @@ async fn update_contact(
             &contact,
             &legacy_json_body(&body)?,
         )
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -345,7 +294,6 @@ async fn delete_contact(
     state
         .phonebooks
         .delete_contact(&phonebook, &caller.tenant_uuid, &contact)
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,17 +7,18 @@
 
 use super::listing::legacy_json_body;
 use super::listing::text_body;
-use super::phonebooks::{contact_query, legacy, phonebooks_page};
+use super::phonebooks::{contact_query, phonebooks_page};
 use crate::access;
-use crate::http::authorized::Authorized;
-use crate::http::authorized::Caller;
+use crate::http::authorized::{Access, Authorized, Caller};
+use crate::http::codes::Code;
 use crate::http::error::ApiError;
 use crate::http::list_params::{Direction, ListParams};
 use crate::http::state::AppState;
 use crate::resources::phonebooks::model::Phonebook;
 use crate::resources::phonebooks::service::{ImportError, PhonebookError};
-use actix_web::http::StatusCode;
-use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+use actix_web::dev::Payload;
+use actix_web::{delete, get, post, put, web, FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -85,14 +86,15 @@ fn warn(request: &HttpRequest) {
 }
 
 fn bad_request(reason: String) -> ApiError {
-    ApiError::legacy_handmade(StatusCode::BAD_REQUEST, reason)
+    ApiError::legacy_handmade(Code::InvalidData, reason)
 }
 
 /// The uuid of the tenant named in the path.
 async fn tenant_of(caller: &Caller, name: &str) -> Result<String, ApiError> {
-    caller.tenant_named(name).await?.ok_or_else(|| {
-        ApiError::legacy_handmade(StatusCode::NOT_FOUND, format!("No such tenant: {name}"))
-    })
+    caller
+        .tenant_named(name)
+        .await?
+        .ok_or_else(|| ApiError::legacy_handmade(Code::NotFound, format!("No such tenant: {name}")))
 }
 
 /// The tenant and the phonebook named in the path. A `phonebook_id` that is not an integer names
@@ -104,19 +106,54 @@ async fn phonebook_of(
     phonebook_id: &str,
 ) -> Result<(String, Phonebook), ApiError> {
     let id: i32 = phonebook_id.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not-found",
+        ApiError::of(
+            Code::NotFound,
             "The requested URL was not found on the server",
         )
     })?;
     let tenant = tenant_of(caller, tenant).await?;
-    let phonebook = state
-        .phonebooks
-        .get_by_id(id, &tenant)
-        .await
-        .map_err(legacy)?;
+    let phonebook = state.phonebooks.get_by_id(id, &tenant).await?;
     Ok((tenant, phonebook))
+}
+
+/// What the routes of one phonebook start with: the caller authorized by the rule `A`, the
+/// deprecation logged, the tenant and the phonebook the path names (and the contact, if it does).
+struct InPhonebook<A> {
+    tenant: String,
+    phonebook: Phonebook,
+    contact: String,
+    rule: std::marker::PhantomData<A>,
+}
+
+impl<A: Access> FromRequest for InPhonebook<A> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let authorized = Authorized::<A>::from_request(request, payload);
+        let state = request.app_data::<web::Data<AppState>>().cloned();
+        let request = request.clone();
+        Box::pin(async move {
+            let caller = authorized.await?;
+            warn(&request);
+            let path = |name: &str| {
+                request
+                    .match_info()
+                    .get(name)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let state = state.ok_or_else(|| ApiError::of(Code::InternalError, "no state"))?;
+            let (tenant, phonebook) =
+                phonebook_of(&state, &caller, &path("tenant"), &path("phonebook_id")).await?;
+            Ok(InPhonebook {
+                tenant,
+                phonebook,
+                contact: path("contact_uuid"),
+                rule: std::marker::PhantomData,
+            })
+        })
+    }
 }
 
 /// wazo-dird's argument rules of these routes: `limit`/`offset` non-negative integers (0: none),
@@ -182,7 +219,7 @@ async fn list_phonebooks(
         "name",
     )?;
     let tenant = tenant_of(&caller, &path).await?;
-    let phonebooks = state.phonebooks.list(&[tenant]).await.map_err(legacy)?;
+    let phonebooks = state.phonebooks.list(&[tenant]).await?;
     Ok(HttpResponse::Ok().json(phonebooks_page(&phonebooks, &params)))
 }
 
@@ -204,8 +241,7 @@ async fn create_phonebook(
     let created = state
         .phonebooks
         .create(&tenant, &legacy_json_body(&body)?)
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -215,16 +251,8 @@ async fn create_phonebook(
     params(("tenant" = String, Path), ("phonebook_id" = i32, Path)),
     responses((status = 200, description = "The phonebook", body = Object), (status = 404, description = "No such tenant or phonebook")))]
 #[get("/{tenant}/phonebooks/{phonebook_id}")]
-async fn get_phonebook(
-    caller: Authorized<PhonebookRead>,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    warn(&request);
-    let (tenant, id) = path.into_inner();
-    let (_, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
-    Ok(HttpResponse::Ok().json(phonebook))
+async fn get_phonebook(book: InPhonebook<PhonebookRead>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(book.phonebook))
 }
 
 /// Renames or redescribes a phonebook; answers 200 with it.
@@ -234,21 +262,18 @@ async fn get_phonebook(
     responses((status = 200, description = "The phonebook", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such tenant or phonebook"), (status = 409, description = "Name used")))]
 #[put("/{tenant}/phonebooks/{phonebook_id}")]
 async fn update_phonebook(
-    caller: Authorized<PhonebookUpdate>,
+    book: InPhonebook<PhonebookUpdate>,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    warn(&request);
-    let (tenant, id) = path.into_inner();
-    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
     let updated = state
         .phonebooks
-        .update(&phonebook.uuid, &tenant, &legacy_json_body(&body)?)
-        .await
-        .map_err(legacy)?;
-    state.directory.committed().await;
+        .update(
+            &book.phonebook.uuid,
+            &book.tenant,
+            &legacy_json_body(&body)?,
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -259,20 +284,13 @@ async fn update_phonebook(
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such tenant or phonebook")))]
 #[delete("/{tenant}/phonebooks/{phonebook_id}")]
 async fn delete_phonebook(
-    caller: Authorized<PhonebookDelete>,
+    book: InPhonebook<PhonebookDelete>,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    warn(&request);
-    let (tenant, id) = path.into_inner();
-    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
     state
         .phonebooks
-        .delete(&phonebook.uuid, &tenant)
-        .await
-        .map_err(legacy)?;
-    state.directory.committed().await;
+        .delete(&book.phonebook.uuid, &book.tenant)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -295,8 +313,7 @@ async fn list_contacts(
     let page = state
         .phonebooks
         .contacts(&phonebook.uuid, &tenant, &contact_query(&params))
-        .await
-        .map_err(legacy)?;
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"items": page.items, "total": page.filtered})))
 }
 
@@ -307,20 +324,18 @@ async fn list_contacts(
     responses((status = 201, description = "The contact", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such tenant or phonebook"), (status = 409, description = "Duplicate")))]
 #[post("/{tenant}/phonebooks/{phonebook_id}/contacts")]
 async fn create_contact(
-    caller: Authorized<ContactsCreate>,
+    book: InPhonebook<ContactsCreate>,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    warn(&request);
-    let (tenant, id) = path.into_inner();
-    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
     let contact = state
         .phonebooks
-        .create_contact(&phonebook.uuid, &tenant, &legacy_json_body(&body)?)
-        .await
-        .map_err(legacy)?;
+        .create_contact(
+            &book.phonebook.uuid,
+            &book.tenant,
+            &legacy_json_body(&body)?,
+        )
+        .await?;
     Ok(HttpResponse::Created().json(contact))
 }
 
@@ -331,22 +346,17 @@ async fn create_contact(
     responses((status = 200, description = "`{created, failed: []}`", body = Object), (status = 400, description = "`phonebook-contact-import-*`"), (status = 404, description = "No such tenant or phonebook")))]
 #[post("/{tenant}/phonebooks/{phonebook_id}/contacts/import")]
 async fn import_contacts(
-    caller: Authorized<ContactsCreate>,
+    book: InPhonebook<ContactsCreate>,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    warn(&request);
-    let (tenant, id) = path.into_inner();
-    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
     let text = text_body(&request, &body)
-        .map_err(|charset| legacy(PhonebookError::Import(ImportError::BadEncoding(charset))))?;
+        .map_err(|charset| PhonebookError::Import(ImportError::BadEncoding(charset)))?;
     let created = state
         .phonebooks
-        .import(&phonebook.uuid, &tenant, &text)
-        .await
-        .map_err(legacy)?;
+        .import(&book.phonebook.uuid, &book.tenant, &text)
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"created": created, "failed": []})))
 }
 
@@ -357,19 +367,13 @@ async fn import_contacts(
     responses((status = 200, description = "The contact", body = Object), (status = 404, description = "No such tenant, phonebook or contact")))]
 #[get("/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}")]
 async fn get_contact(
-    caller: Authorized<ContactRead>,
+    book: InPhonebook<ContactRead>,
     state: web::Data<AppState>,
-    path: web::Path<(String, String, String)>,
-    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    warn(&request);
-    let (tenant, id, contact) = path.into_inner();
-    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
     let contact = state
         .phonebooks
-        .contact(&phonebook.uuid, &tenant, &contact)
-        .await
-        .map_err(legacy)?;
+        .contact(&book.phonebook.uuid, &book.tenant, &book.contact)
+        .await?;
     Ok(HttpResponse::Ok().json(contact))
 }
 
@@ -380,25 +384,15 @@ async fn get_contact(
     responses((status = 200, description = "The contact", body = Object), (status = 400, description = "Invalid"), (status = 404, description = "No such tenant, phonebook or contact"), (status = 409, description = "Duplicate")))]
 #[put("/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}")]
 async fn update_contact(
-    caller: Authorized<ContactUpdate>,
+    book: InPhonebook<ContactUpdate>,
     state: web::Data<AppState>,
-    path: web::Path<(String, String, String)>,
-    request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    warn(&request);
-    let (tenant, id, contact) = path.into_inner();
-    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
+    let body = legacy_json_body(&body)?;
     let updated = state
         .phonebooks
-        .update_contact(
-            &phonebook.uuid,
-            &tenant,
-            &contact,
-            &legacy_json_body(&body)?,
-        )
-        .await
-        .map_err(legacy)?;
+        .update_contact(&book.phonebook.uuid, &book.tenant, &book.contact, &body)
+        .await?;
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -409,19 +403,13 @@ async fn update_contact(
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such tenant, phonebook or contact")))]
 #[delete("/{tenant}/phonebooks/{phonebook_id}/contacts/{contact_uuid}")]
 async fn delete_contact(
-    caller: Authorized<ContactDelete>,
+    book: InPhonebook<ContactDelete>,
     state: web::Data<AppState>,
-    path: web::Path<(String, String, String)>,
-    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    warn(&request);
-    let (tenant, id, contact) = path.into_inner();
-    let (tenant, phonebook) = phonebook_of(&state, &caller, &tenant, &id).await?;
     state
         .phonebooks
-        .delete_contact(&phonebook.uuid, &tenant, &contact)
-        .await
-        .map_err(legacy)?;
+        .delete_contact(&book.phonebook.uuid, &book.tenant, &book.contact)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

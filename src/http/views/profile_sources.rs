@@ -60,7 +60,7 @@ async fn profile_sources(
     uuids.dedup();
     let sources: Vec<_> = uuids
         .into_iter()
-        .filter_map(|uuid| state.directory.sources.get_any(uuid))
+        .filter_map(|uuid| state.sources.get_any(uuid))
         .collect();
     let items: Vec<Value> = sources
         .iter()

@@ -40,7 +40,6 @@ async fn list_profiles(
     let params = ListParams::parse(request.query_string(), SPEC)?;
     let tenants = caller.tenants(params.recurse).await?;
     let items = state
-        .directory
         .profiles
         .list(&tenants)
         .iter()
@@ -63,12 +62,7 @@ async fn create_profile(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body = listing::json_body(&body)?;
-    let profile = state
-        .directory
-        .profiles
-        .create(&body, &caller.tenant_uuid, state.directory.as_ref())
-        .await?;
-    state.directory.committed().await;
+    let profile = state.profiles.create(&body, &caller.tenant_uuid).await?;
     let mut created = profile.to_body();
     // Upstream answers with what it was sent: no `display` key when none was (reads show `null`).
     if body.get("display").is_none() {
@@ -95,7 +89,6 @@ async fn get_profile(
     let uuid = path.into_inner();
     let tenants = caller.tenants(true).await?;
     let profile = state
-        .directory
         .profiles
         .get(&uuid, &tenants)
         .ok_or(ResourceError::NotFound {
@@ -121,12 +114,7 @@ async fn update_profile(
 ) -> Result<HttpResponse, ApiError> {
     let body = listing::json_body(&body)?;
     let tenants = caller.tenants(true).await?;
-    state
-        .directory
-        .profiles
-        .update(&path, &tenants, &body, state.directory.as_ref())
-        .await?;
-    state.directory.committed().await;
+    state.profiles.update(&path, &tenants, &body).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -144,7 +132,6 @@ async fn delete_profile(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let tenants = caller.tenants(true).await?;
-    state.directory.profiles.delete(&path, &tenants).await?;
-    state.directory.committed().await;
+    state.profiles.delete(&path, &tenants).await?;
     Ok(HttpResponse::NoContent().finish())
 }

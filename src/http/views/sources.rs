@@ -3,13 +3,11 @@
 
 use super::listing;
 use crate::access;
-use crate::backends;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::http::list_params::{ListParams, ListSpec};
 use crate::http::state::AppState;
 use crate::resources::sources::model::{to_body, to_summary};
-use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
@@ -45,19 +43,6 @@ access!(
     New
 );
 
-/// The backend of the path, when installed and enabled; otherwise the route does not exist.
-fn enabled_kind(state: &AppState, backend: &str) -> Result<&'static dyn backends::Kind, ApiError> {
-    backends::kind(backend)
-        .filter(|_| state.backends.iter().any(|b| b == backend))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "The requested URL was not found on the server",
-            )
-        })
-}
-
 /// Every source the caller sees.
 #[utoipa::path(
     get, path = "/0.1/sources", tag = "sources",
@@ -81,7 +66,6 @@ async fn list_all_sources(
     let params = ListParams::parse(request.query_string(), SPEC)?;
     let tenants = caller.tenants(params.recurse).await?;
     let items = state
-        .directory
         .sources
         .list(&tenants)
         .iter()
@@ -107,10 +91,7 @@ async fn list_sources(
     path: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = enabled_kind(&state, &path)?;
-    let sort_columns: Vec<&str> = std::iter::once("name")
-        .chain(kind.sort_columns().iter().copied())
-        .collect();
+    let sort_columns = state.sources.sort_columns(&path)?;
     let params = ListParams::parse(
         request.query_string(),
         ListSpec {
@@ -120,11 +101,9 @@ async fn list_sources(
     )?;
     let tenants = caller.tenants(params.recurse).await?;
     let items = state
-        .directory
         .sources
-        .list(&tenants)
+        .list_of(&path, &tenants)?
         .iter()
-        .filter(|s| s.backend == kind.name())
         .map(|s| to_body(s))
         .collect();
     Ok(HttpResponse::Ok().json(listing::respond(items, &params, &["name"])))
@@ -150,14 +129,11 @@ async fn create_source(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = enabled_kind(&state, &path)?;
     let body = listing::json_body(&body)?;
     let source = state
-        .directory
         .sources
-        .create(kind.name(), &body, &caller.tenant_uuid)
+        .create(&path, &body, &caller.tenant_uuid)
         .await?;
-    state.directory.committed().await;
     Ok(HttpResponse::Ok().json(to_body(&source)))
 }
 
@@ -175,17 +151,8 @@ async fn get_source(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (backend, uuid) = path.into_inner();
-    let kind = enabled_kind(&state, &backend)?;
     let tenants = caller.tenants(true).await?;
-    let source = state
-        .directory
-        .sources
-        .get(&uuid, &tenants)
-        .filter(|s| s.backend == kind.name())
-        .ok_or(crate::resources::ResourceError::NotFound {
-            resource: "sources",
-            uuid,
-        })?;
+    let source = state.sources.get_of(&backend, &uuid, &tenants)?;
     Ok(HttpResponse::Ok().json(to_body(&source)))
 }
 
@@ -205,15 +172,12 @@ async fn update_source(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (backend, uuid) = path.into_inner();
-    let kind = enabled_kind(&state, &backend)?;
     let body: Value = listing::json_body(&body)?;
     let tenants = caller.tenants(true).await?;
     state
-        .directory
         .sources
-        .update(kind.name(), &uuid, &tenants, &body)
+        .update(&backend, &uuid, &tenants, &body)
         .await?;
-    state.directory.committed().await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -231,13 +195,7 @@ async fn delete_source(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (backend, uuid) = path.into_inner();
-    let kind = enabled_kind(&state, &backend)?;
     let tenants = caller.tenants(true).await?;
-    state
-        .directory
-        .sources
-        .delete(kind.name(), &uuid, &tenants)
-        .await?;
-    state.directory.committed().await;
+    state.sources.delete(&backend, &uuid, &tenants).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,11 +1,13 @@
 //! `GET /0.1/status`: the health of each part of the daemon.
 
 use crate::access;
+use crate::health::Health;
 use crate::http::authorized::Authorized;
 use crate::http::state::AppState;
-use crate::storage::Health;
+use crate::services::engine::SourceHealth;
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 crate::routes!(
@@ -42,7 +44,7 @@ pub struct StatusBody {
     /// `timeouts`, `restarts`, `breaker_opens`, and `reason`: why it is not up, while it is not
     /// (not in wazo-dird).
     #[schema(value_type = Object)]
-    pub sources: serde_json::Map<String, serde_json::Value>,
+    pub sources: BTreeMap<String, SourceHealth>,
 }
 
 /// Whether directory requests are answered, and why not.
@@ -67,12 +69,6 @@ pub struct PublisherStatus {
     pub dropped: u64,
 }
 
-fn ok_or_fail(ok: bool) -> ComponentStatus {
-    ComponentStatus {
-        status: if ok { "ok" } else { "fail" },
-    }
-}
-
 /// The health of the daemon.
 #[utoipa::path(
     get,
@@ -87,43 +83,11 @@ fn ok_or_fail(ok: bool) -> ComponentStatus {
 )]
 #[get("")]
 async fn status(_caller: Authorized<StatusRead>, state: web::Data<AppState>) -> HttpResponse {
-    let bus_consumer = if state.bus.is_enabled() {
-        ok_or_fail(
-            state
-                .bus
-                .status
-                .consuming
-                .load(std::sync::atomic::Ordering::Acquire),
-        )
-    } else {
-        ComponentStatus { status: "disabled" }
+    let component = |health: Health| ComponentStatus {
+        status: health.as_str(),
     };
-    let database = match state.storage.health() {
-        Health::Ok => ok_or_fail(true),
-        Health::Fail => ok_or_fail(false),
-        Health::Disabled => ComponentStatus { status: "disabled" },
-    };
-    let bus_publisher = PublisherStatus {
-        status: match (
-            state.bus.is_enabled(),
-            state
-                .bus
-                .status
-                .publishing
-                .load(std::sync::atomic::Ordering::Acquire),
-        ) {
-            (false, _) => "disabled",
-            (true, true) => "ok",
-            (true, false) => "fail",
-        },
-        backlog: state.bus.backlog(),
-        dropped: state
-            .bus
-            .status
-            .dropped
-            .load(std::sync::atomic::Ordering::Relaxed),
-    };
-    let directory = match state.directory.readiness.check() {
+    let bus = state.bus.health();
+    let directory = match state.directory.readiness() {
         Ok(()) => DirectoryStatus {
             status: "ok",
             reason: None,
@@ -134,12 +98,16 @@ async fn status(_caller: Authorized<StatusRead>, state: web::Data<AppState>) -> 
         },
     };
     HttpResponse::Ok().json(StatusBody {
-        bus_publisher,
+        bus_publisher: PublisherStatus {
+            status: bus.publisher.as_str(),
+            backlog: bus.backlog,
+            dropped: bus.dropped,
+        },
         directory,
-        bus_consumer,
-        master_tenant: ok_or_fail(state.auth.master_tenant().is_some()),
-        rest_api: ok_or_fail(true),
-        database,
-        sources: state.directory.engine.health(),
+        bus_consumer: component(bus.consumer),
+        master_tenant: component(Health::of(true, state.auth.master_tenant().is_some())),
+        rest_api: component(Health::Ok),
+        database: component(state.storage.health()),
+        sources: state.directory.source_health(),
     })
 }

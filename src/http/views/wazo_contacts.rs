@@ -1,13 +1,13 @@
 //! `GET /0.1/backends/wazo/sources/{source_uuid}/contacts`: the users a `wazo` source reads, as
 //! wazo-confd lists them (see `confd_contacts`).
 
-use super::confd_contacts::{confd_query, listed, source};
+use super::confd_contacts::{confd_query, listed};
 use crate::access;
-use crate::backends::wazo;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
 use crate::http::list_params::{ListParams, ListSpec};
 use crate::http::state::AppState;
+use crate::services::backend_contacts::Listing;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 crate::routes!(
@@ -38,8 +38,6 @@ async fn list_wazo_contacts(
         filter_columns: FILTERS,
     };
     let params = ListParams::parse(request.query_string(), spec)?;
-    let source = source(&caller, &state, "wazo", &path).await?;
-    let mut query = vec![("view", "directory".to_owned())];
-    query.extend(confd_query(&params, FILTERS));
-    listed(&source, &state, "users", &query, wazo::contact_item).await
+    let query = confd_query(&params, FILTERS);
+    listed(&caller, &state, Listing::Users, &path, &query).await
 }

@@ -3,7 +3,7 @@
 use super::model::Display;
 use super::{dao, notifier, validator};
 use crate::bus::Bus;
-use crate::resources::catalog::{Catalog, Published};
+use crate::resources::catalog::{Catalog, CatalogReload, Published};
 use crate::resources::notifier::Change;
 use crate::resources::ResourceError;
 use crate::storage::Storage;
@@ -13,14 +13,21 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub struct DisplayService {
     catalog: Catalog<Display>,
+    reload: Arc<dyn CatalogReload>,
     storage: Storage,
     bus: Bus,
 }
 
 impl DisplayService {
-    pub fn new(storage: Storage, bus: Bus, published: Published) -> Self {
+    pub fn new(
+        storage: Storage,
+        bus: Bus,
+        published: Published,
+        reload: Arc<dyn CatalogReload>,
+    ) -> Self {
         DisplayService {
             catalog: Catalog::new(published, |snapshot| &snapshot.displays),
+            reload,
             storage,
             bus,
         }
@@ -56,6 +63,7 @@ impl DisplayService {
         transaction.commit().await?;
         self.bus
             .publish(notifier::changed(Change::Created, &display));
+        self.reload.await_catalog().await;
         Ok(display)
     }
 
@@ -86,6 +94,7 @@ impl DisplayService {
         transaction.commit().await?;
         self.bus
             .publish(notifier::changed(Change::Edited, &display));
+        self.reload.await_catalog().await;
         Ok(())
     }
 
@@ -100,6 +109,7 @@ impl DisplayService {
         }
         self.bus
             .publish(notifier::changed(Change::Deleted, &existing));
+        self.reload.await_catalog().await;
         Ok(())
     }
 }

@@ -4,10 +4,11 @@
 //! Every lookup whose display has a favorites column needs the caller's favorites, so each user's
 //! are kept in memory once read: dropped at once by a change through this instance or a peer's
 //! `favorite_added` / `favorite_deleted`, read again when older than [`MAX_AGE`] (a safety net for
-//! missed events), forgotten when not used for [`IDLE`].
+//! missed events), forgotten when not used for `IDLE`.
 
 use super::{dao, notifier};
 use crate::bus::Bus;
+use crate::resources::profiles::model::Profile;
 use crate::resources::sources::service::SourceService;
 use crate::resources::ResourceError;
 use crate::storage::Storage;
@@ -196,6 +197,27 @@ impl FavoriteService {
         Ok(by_source)
     }
 
+    /// The user's favorite ids by source name, for the sources of the profile's favorites
+    /// service only (wazo-dird resolves favorites so: by source name, within that service).
+    pub async fn in_profile(
+        &self,
+        profile: &Profile,
+        user_uuid: &str,
+    ) -> Result<HashMap<String, Vec<String>>, ResourceError> {
+        let Some(service) = profile.services.get("favorites") else {
+            return Ok(HashMap::new());
+        };
+        let names: Vec<String> = service
+            .sources
+            .iter()
+            .filter_map(|uuid| self.sources.get_any(uuid))
+            .map(|source| source.name.clone())
+            .collect();
+        let mut ids = self.ids_by_source(user_uuid).await?;
+        ids.retain(|name, _| names.contains(name));
+        Ok(ids)
+    }
+
     /// The user's favorites if read less than [`MAX_AGE`] ago.
     fn cached(&self, user_uuid: &str) -> Option<Arc<Vec<(String, String)>>> {
         let entry = self.cache.get(user_uuid)?;
@@ -243,6 +265,8 @@ mod tests {
             storage.clone(),
             Bus::disabled(),
             crate::resources::catalog::Published::default(),
+            Arc::new(crate::resources::catalog::Unchanging),
+            Vec::new(),
         ));
         let service = FavoriteService::new(storage, Bus::disabled(), String::new(), sources)
             .with_max_users(100);

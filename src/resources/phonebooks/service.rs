@@ -5,9 +5,11 @@ use super::model::{Phonebook, PhonebookContact};
 use super::{dao, notifier, validator};
 use crate::bus::Bus;
 use crate::contacts::{Change, Owner};
+use crate::resources::catalog::CatalogReload;
 use crate::resources::ResourceError;
 use crate::storage::Storage;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// Contacts written per statement pair by an import (PostgreSQL binds arrays, so this bounds the
 /// statement size, not the parameter count).
@@ -26,19 +28,6 @@ pub enum ImportError {
     EmptyFile,
     #[error("Some contacts are invalid")]
     BadContacts(Vec<Value>),
-}
-
-impl ImportError {
-    /// wazo-dird's error id.
-    pub fn error_id(&self) -> &'static str {
-        match self {
-            ImportError::BadEncoding(_) => "phonebook-contact-import-bad-encoding",
-            ImportError::DuplicateColumns(_) => "phonebook-contact-import-duplicate-columns",
-            ImportError::InvalidFile(_) => "phonebook-contact-import-invalid-file",
-            ImportError::EmptyFile => "phonebook-contact-import-empty-file",
-            ImportError::BadContacts(_) => "phonebook-contact-import-bad-contacts",
-        }
-    }
 }
 
 /// Why a phonebook operation was refused.
@@ -101,6 +90,8 @@ const FIELD_LIMIT: usize = 131_072;
 pub struct PhonebookService {
     storage: Storage,
     bus: Bus,
+    /// A phonebook's sources are named after it and go with it.
+    reload: Arc<dyn CatalogReload>,
 }
 
 fn valid_uuid(uuid: &str) -> bool {
@@ -108,8 +99,12 @@ fn valid_uuid(uuid: &str) -> bool {
 }
 
 impl PhonebookService {
-    pub fn new(storage: Storage, bus: Bus) -> Self {
-        PhonebookService { storage, bus }
+    pub fn new(storage: Storage, bus: Bus, reload: Arc<dyn CatalogReload>) -> Self {
+        PhonebookService {
+            storage,
+            bus,
+            reload,
+        }
     }
 
     /// The phonebook's contacts changed (committed): its in-memory copy follows.
@@ -166,6 +161,7 @@ impl PhonebookService {
             .await?
             .ok_or_else(|| PhonebookError::NoSuchPhonebook(uuid.to_owned()))?;
         self.bus.publish(notifier::phonebook("edited", &updated));
+        self.reload.await_catalog().await;
         Ok(updated)
     }
 
@@ -176,6 +172,7 @@ impl PhonebookService {
         dao::delete(&client, uuid).await?;
         self.changed(uuid, Change::Cleared).await;
         self.bus.publish(notifier::phonebook("deleted", &phonebook));
+        self.reload.await_catalog().await;
         Ok(())
     }
 

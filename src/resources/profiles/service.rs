@@ -3,7 +3,7 @@
 use super::model::Profile;
 use super::{dao, notifier, validator};
 use crate::bus::Bus;
-use crate::resources::catalog::{Catalog, Published};
+use crate::resources::catalog::{Catalog, CatalogReload, Published};
 use crate::resources::notifier::Change;
 use crate::resources::ResourceError;
 use crate::storage::Storage;
@@ -13,21 +13,21 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub struct ProfileService {
     catalog: Catalog<Profile>,
+    reload: Arc<dyn CatalogReload>,
     storage: Storage,
     bus: Bus,
 }
 
-/// Which displays and sources exist where: a profile may only use those of its own tenant, and a
-/// stored profile only stored ones (the database links them).
-pub trait References {
-    fn display_in(&self, uuid: &str, tenant: &str) -> bool;
-    fn source_in(&self, uuid: &str, tenant: &str) -> bool;
-}
-
 impl ProfileService {
-    pub fn new(storage: Storage, bus: Bus, published: Published) -> Self {
+    pub fn new(
+        storage: Storage,
+        bus: Bus,
+        published: Published,
+        reload: Arc<dyn CatalogReload>,
+    ) -> Self {
         ProfileService {
             catalog: Catalog::new(published, |snapshot| &snapshot.profiles),
+            reload,
             storage,
             bus,
         }
@@ -46,14 +46,15 @@ impl ProfileService {
         self.catalog.index().in_tenants(tenants)
     }
 
-    fn check(
-        &self,
-        profile: &Profile,
-        references: &impl References,
-        except: Option<&str>,
-    ) -> Result<(), ResourceError> {
+    /// A profile may only use displays and sources of its own tenant, and a stored profile only
+    /// stored ones (the database links them); its name is free in its tenant.
+    fn check(&self, profile: &Profile, except: Option<&str>) -> Result<(), ResourceError> {
+        let snapshot = self.catalog.snapshot();
+        let tenant = std::slice::from_ref(&profile.tenant_uuid);
         if let Some(display) = &profile.display {
-            if !references.display_in(display, &profile.tenant_uuid) {
+            let stored = snapshot.displays.get(display, tenant).is_some()
+                && !snapshot.displays.is_declared(display);
+            if !stored {
                 return Err(ResourceError::UnknownReference {
                     kind: "display",
                     uuid: display.clone(),
@@ -61,7 +62,9 @@ impl ProfileService {
             }
         }
         for uuid in profile.services.values().flat_map(|s| s.sources.iter()) {
-            if !references.source_in(uuid, &profile.tenant_uuid) {
+            let stored =
+                snapshot.sources.get(uuid, tenant).is_some() && !snapshot.sources.is_declared(uuid);
+            if !stored {
                 return Err(ResourceError::UnknownReference {
                     kind: "source",
                     uuid: uuid.clone(),
@@ -81,25 +84,21 @@ impl ProfileService {
         Ok(())
     }
 
-    pub async fn create(
-        &self,
-        body: &Value,
-        tenant_uuid: &str,
-        references: &impl References,
-    ) -> Result<Profile, ResourceError> {
+    pub async fn create(&self, body: &Value, tenant_uuid: &str) -> Result<Profile, ResourceError> {
         let profile = validator::validate(
             body,
             uuid::Uuid::new_v4().to_string(),
             tenant_uuid.to_owned(),
         )
         .map_err(ResourceError::Invalid)?;
-        self.check(&profile, references, None)?;
+        self.check(&profile, None)?;
         let mut client = self.storage.client().await?;
         let transaction = client.transaction().await?;
         dao::create(&transaction, &profile).await?;
         transaction.commit().await?;
         self.bus
             .publish(notifier::changed(Change::Created, &profile));
+        self.reload.await_catalog().await;
         Ok(profile)
     }
 
@@ -114,13 +113,12 @@ impl ProfileService {
         uuid: &str,
         tenants: &[String],
         body: &Value,
-        references: &impl References,
     ) -> Result<(), ResourceError> {
         let existing = self.writable(uuid, tenants)?;
         let profile =
             validator::validate(body, existing.uuid.clone(), existing.tenant_uuid.clone())
                 .map_err(ResourceError::Invalid)?;
-        self.check(&profile, references, Some(uuid))?;
+        self.check(&profile, Some(uuid))?;
         let mut client = self.storage.client().await?;
         let transaction = client.transaction().await?;
         if !dao::update(&transaction, &profile).await? {
@@ -132,6 +130,7 @@ impl ProfileService {
         transaction.commit().await?;
         self.bus
             .publish(notifier::changed(Change::Edited, &profile));
+        self.reload.await_catalog().await;
         Ok(())
     }
 
@@ -146,6 +145,7 @@ impl ProfileService {
         }
         self.bus
             .publish(notifier::changed(Change::Deleted, &existing));
+        self.reload.await_catalog().await;
         Ok(())
     }
 }

@@ -5,7 +5,7 @@ use super::model::{keep_secrets, Source};
 use super::{dao, notifier, validator};
 use crate::backends;
 use crate::bus::Bus;
-use crate::resources::catalog::{Catalog, Published};
+use crate::resources::catalog::{Catalog, CatalogReload, Published};
 use crate::resources::notifier::Change;
 use crate::resources::ResourceError;
 use crate::storage::Storage;
@@ -16,14 +16,25 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub struct SourceService {
     catalog: Catalog<Source>,
+    reload: Arc<dyn CatalogReload>,
+    /// The backend kinds served (installed, not turned off by `enabled_plugins`).
+    enabled: Vec<String>,
     storage: Storage,
     bus: Bus,
 }
 
 impl SourceService {
-    pub fn new(storage: Storage, bus: Bus, published: Published) -> Self {
+    pub fn new(
+        storage: Storage,
+        bus: Bus,
+        published: Published,
+        reload: Arc<dyn CatalogReload>,
+        enabled: Vec<String>,
+    ) -> Self {
         SourceService {
             catalog: Catalog::new(published, |snapshot| &snapshot.sources),
+            reload,
+            enabled,
             storage,
             bus,
         }
@@ -48,11 +59,54 @@ impl SourceService {
         self.catalog.index().is_declared(uuid)
     }
 
-    fn kind(name: &str) -> Result<&'static dyn backends::Kind, ResourceError> {
-        backends::kind(name).ok_or(ResourceError::NotFound {
-            resource: "sources",
-            uuid: name.to_owned(),
-        })
+    /// The kind named `name`, when it is served; otherwise its routes do not exist.
+    fn kind(&self, name: &str) -> Result<&'static dyn backends::Kind, ResourceError> {
+        backends::kind(name)
+            .filter(|_| self.enabled.iter().any(|enabled| enabled == name))
+            .ok_or_else(|| ResourceError::NoSuchBackend(name.to_owned()))
+    }
+
+    /// The personal source of `tenant_uuid`, if it has one (the personal view of a profile).
+    pub fn personal_of(&self, tenant_uuid: &str) -> Option<Arc<Source>> {
+        self.list(std::slice::from_ref(&tenant_uuid.to_owned()))
+            .into_iter()
+            .find(|source| source.is::<backends::personal::Personal>())
+    }
+
+    /// The columns a list of `backend`'s sources sorts by: `name`, then the kind's own.
+    pub fn sort_columns(&self, backend: &str) -> Result<Vec<&'static str>, ResourceError> {
+        let kind = self.kind(backend)?;
+        Ok(std::iter::once("name")
+            .chain(kind.sort_columns().iter().copied())
+            .collect())
+    }
+
+    /// Every source of `backend` in the given tenants.
+    pub fn list_of(
+        &self,
+        backend: &str,
+        tenants: &[String],
+    ) -> Result<Vec<Arc<Source>>, ResourceError> {
+        let kind = self.kind(backend)?;
+        let mut sources = self.list(tenants);
+        sources.retain(|source| source.backend == kind.name());
+        Ok(sources)
+    }
+
+    /// The source `uuid` of `backend` among `tenants`.
+    pub fn get_of(
+        &self,
+        backend: &str,
+        uuid: &str,
+        tenants: &[String],
+    ) -> Result<Arc<Source>, ResourceError> {
+        let kind = self.kind(backend)?;
+        self.get(uuid, tenants)
+            .filter(|source| source.backend == kind.name())
+            .ok_or_else(|| ResourceError::NotFound {
+                resource: "sources",
+                uuid: uuid.to_owned(),
+            })
     }
 
     /// Creates a source of `backend` in `tenant_uuid`.
@@ -62,7 +116,7 @@ impl SourceService {
         body: &Value,
         tenant_uuid: &str,
     ) -> Result<Source, ResourceError> {
-        let kind = Self::kind(backend)?;
+        let kind = self.kind(backend)?;
         let source = validator::validate(
             kind,
             body,
@@ -87,6 +141,7 @@ impl SourceService {
         let source = Self::stored(&client, source).await?;
         self.bus
             .publish(notifier::changed(Change::Created, &source));
+        self.reload.await_catalog().await;
         Ok(source)
     }
 
@@ -128,8 +183,8 @@ impl SourceService {
         tenants: &[String],
         body: &Value,
     ) -> Result<(), ResourceError> {
+        let kind = self.kind(backend)?;
         let existing = self.writable(backend, uuid, tenants)?;
-        let kind = Self::kind(backend)?;
         let mut body = body.clone();
         if let Value::Object(map) = &mut body {
             keep_secrets(map, &existing.extra_fields);
@@ -162,6 +217,7 @@ impl SourceService {
         }
         let source = Self::stored(&client, source).await?;
         self.bus.publish(notifier::changed(Change::Edited, &source));
+        self.reload.await_catalog().await;
         Ok(())
     }
 
@@ -183,6 +239,7 @@ impl SourceService {
         uuid: &str,
         tenants: &[String],
     ) -> Result<(), ResourceError> {
+        self.kind(backend)?;
         let existing = self.writable(backend, uuid, tenants)?;
         let client = self.storage.client().await?;
         if !dao::delete(&client, uuid).await? {
@@ -193,6 +250,7 @@ impl SourceService {
         }
         self.bus
             .publish(notifier::changed(Change::Deleted, &existing));
+        self.reload.await_catalog().await;
         Ok(())
     }
 }

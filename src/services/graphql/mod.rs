@@ -393,7 +393,7 @@ impl ContactInterface {
             wazo_source_name: Some(result.source.clone()),
             wazo_backend: Some(result.backend.clone()),
         };
-        if result.backend != "wazo" {
+        if result.backend != <crate::backends::wazo::Wazo as crate::backends::BackendKind>::NAME {
             return ContactInterface::Contact(contact);
         }
         let links = &result.relations.links;
