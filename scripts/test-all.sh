@@ -87,15 +87,27 @@ if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
     apt_install python3 python3-venv
 fi
 
+# --- cargo-deny (licences, bans, sources, advisories: deny.toml) ------------------------------------
+if ! command -v cargo-deny >/dev/null; then
+    log "installing cargo-deny (once per machine)"
+    cargo install --locked cargo-deny@0.20.2
+fi
+
 # --- Checks, build, tests ---------------------------------------------------------------------------
 log "cargo fmt --check"
 cargo fmt --all -- --check
+log "style rules rustfmt and clippy do not check (scripts/check-style.sh)"
+scripts/check-style.sh
 log "cargo clippy"
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --locked --workspace --all-targets -- -D warnings
+log "cargo doc (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps --document-private-items
+log "cargo deny check"
+scripts/deny.sh
 log "building the daemon"
-cargo build --bin wazo-dird
+cargo build --locked --bin wazo-dird
 log "running the tests"
-cargo test --workspace
+cargo test --locked --workspace
 log "fuzzing the API with schemathesis (its own api.yml: no 5xx, under 2 s, answers match their schemas)"
 scripts/fuzz-api.sh
 log "the Debian package: build, lintian, install into a throwaway root, run, purge"
