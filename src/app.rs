@@ -133,6 +133,42 @@ struct Catalog {
     phonebooks: resources::phonebooks::service::PhonebookService,
 }
 
+impl Catalog {
+    /// The catalog's services over `published`, each write awaiting `reload`.
+    fn new(
+        config: &config::Config,
+        storage: &storage::Storage,
+        bus: &bus::Bus,
+        published: resources::catalog::Published,
+        reload: Arc<dyn CatalogReload>,
+    ) -> Self {
+        let enabled = backends::enabled(&config.enabled_plugins.backends);
+        let (storage, bus) = (storage.clone(), bus.clone());
+        Catalog {
+            sources: Arc::new(SourceService::new(
+                storage.clone(),
+                bus.clone(),
+                published.clone(),
+                Arc::clone(&reload),
+                enabled,
+            )),
+            displays: Arc::new(DisplayService::new(
+                storage.clone(),
+                bus.clone(),
+                published.clone(),
+                Arc::clone(&reload),
+            )),
+            profiles: Arc::new(ProfileService::new(
+                storage.clone(),
+                bus.clone(),
+                published,
+                Arc::clone(&reload),
+            )),
+            phonebooks: resources::phonebooks::service::PhonebookService::new(storage, bus, reload),
+        }
+    }
+}
+
 impl Parts {
     /// The directory, warming up in the background; the favorites; the bus consumers.
     async fn build(
@@ -144,32 +180,7 @@ impl Parts {
     ) -> Result<Self, String> {
         let published = resources::catalog::Published::default();
         let (actor, inbox) = DirectoryActor::new(published.clone());
-        let reload: Arc<dyn CatalogReload> = Arc::new(actor.clone());
-        let (storage_, bus_) = (storage.clone(), bus.clone());
-        let catalog = Catalog {
-            sources: Arc::new(SourceService::new(
-                storage_.clone(),
-                bus_.clone(),
-                published.clone(),
-                Arc::clone(&reload),
-                backends::enabled(&config.enabled_plugins.backends),
-            )),
-            displays: Arc::new(DisplayService::new(
-                storage_.clone(),
-                bus_.clone(),
-                published.clone(),
-                Arc::clone(&reload),
-            )),
-            profiles: Arc::new(ProfileService::new(
-                storage_.clone(),
-                bus_.clone(),
-                published,
-                Arc::clone(&reload),
-            )),
-            phonebooks: resources::phonebooks::service::PhonebookService::new(
-                storage_, bus_, reload,
-            ),
-        };
+        let catalog = Catalog::new(config, &storage, &bus, published, Arc::new(actor.clone()));
         let deps = deps(config, auth, &storage);
         let engine = Arc::new(services::engine::Engine::new(
             Arc::clone(&catalog.sources),

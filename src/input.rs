@@ -42,6 +42,22 @@ fn join_path(head: &str, tail: &str) -> String {
     }
 }
 
+/// A CSV reader over `text` whose rows may be longer or shorter than its header (the importers
+/// check that themselves, as wazo-dird's `DictReader` lets them), and its header row, a UTF-8 byte
+/// order mark dropped from the first name.
+pub fn csv_with_header(text: &str) -> (csv::Reader<&[u8]>, Result<Vec<String>, csv::Error>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader.headers().map(|names| {
+        names
+            .iter()
+            .map(|name| name.trim_start_matches('\u{feff}').to_owned())
+            .collect()
+    });
+    (reader, header)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

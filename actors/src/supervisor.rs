@@ -379,66 +379,13 @@ impl<F: Factory> Supervisor<F> {
                     Err(_) => return Ended::Stopped,
                 },
             };
-            let worker = Arc::clone(&worker);
-            let broken = broken_tx.clone();
-            let stats = Arc::clone(&self.stats);
-            let stop = self.stop.clone();
-            let breaker = Arc::clone(&breaker);
-            tokio::spawn(async move {
-                let _permit = permit;
-                let Envelope {
-                    request,
-                    deadline,
-                    reply,
-                } = envelope;
-                // The worker runs in a task of its own so that a panic is caught at its boundary.
-                let started = Instant::now();
-                let task = tokio::spawn(worker.handle(request));
-                let abort = task.abort_handle();
-                let outcome = tokio::select! {
-                    () = stop.cancelled() => { abort.abort(); return; }
-                    outcome = tokio::time::timeout_at(deadline, task) => outcome,
-                };
-                stats.latency.observe(started.elapsed());
-                let answer = match outcome {
-                    Err(_elapsed) => {
-                        abort.abort();
-                        stats.timeouts.fetch_add(1, Ordering::Relaxed);
-                        breaker.failed(&stats, &broken, "timeouts");
-                        Err(CallError::Timeout)
-                    }
-                    Ok(Err(join_error)) => {
-                        let reason = if join_error.is_panic() {
-                            "the worker panicked"
-                        } else {
-                            "the worker was cancelled"
-                        };
-                        stats.failures.fetch_add(1, Ordering::Relaxed);
-                        let _ = broken.send(reason.to_owned());
-                        Err(CallError::Failed(reason.to_owned()))
-                    }
-                    Ok(Ok(Ok(response))) => {
-                        breaker.succeeded();
-                        Ok(response)
-                    }
-                    Ok(Ok(Err(Failure::Shed(_)))) => {
-                        stats.shed.fetch_add(1, Ordering::Relaxed);
-                        Err(CallError::Overloaded)
-                    }
-                    Ok(Ok(Err(failure))) => {
-                        stats.failures.fetch_add(1, Ordering::Relaxed);
-                        match &failure {
-                            Failure::Broken(reason) => {
-                                let _ = broken.send(reason.clone());
-                            }
-                            Failure::Request(_) => breaker.failed(&stats, &broken, "failures"),
-                            Failure::Shed(_) => {}
-                        }
-                        Err(CallError::Failed(failure.to_string()))
-                    }
-                };
-                let _ = reply.send(answer);
-            });
+            let shared = Shared {
+                stats: Arc::clone(&self.stats),
+                stop: self.stop.clone(),
+                breaker: Arc::clone(&breaker),
+                broken: broken_tx.clone(),
+            };
+            tokio::spawn(handle(Arc::clone(&worker), envelope, permit, shared));
         }
     }
 
@@ -454,6 +401,91 @@ impl<F: Factory> Supervisor<F> {
                     None => return None,
                 },
             }
+        }
+    }
+}
+
+/// What the task of each request shares with its supervisor.
+struct Shared {
+    stats: Arc<Stats>,
+    stop: CancellationToken,
+    breaker: Arc<Breaker>,
+    /// Where a request that broke the worker says why.
+    broken: mpsc::UnboundedSender<String>,
+}
+
+/// One request, in a task of its own (holding its concurrency `permit`): the worker runs in a
+/// task of its own too, so that a panic is caught at its boundary, under the request's deadline;
+/// the outcome is counted, fed to the breaker and answered.
+async fn handle<W: Worker>(
+    worker: Arc<W>,
+    envelope: Envelope<W>,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    shared: Shared,
+) {
+    let _permit = permit;
+    let Envelope {
+        request,
+        deadline,
+        reply,
+    } = envelope;
+    let started = Instant::now();
+    let task = tokio::spawn(worker.handle(request));
+    let abort = task.abort_handle();
+    let outcome = tokio::select! {
+        () = shared.stop.cancelled() => { abort.abort(); return; }
+        outcome = tokio::time::timeout_at(deadline, task) => outcome,
+    };
+    shared.stats.latency.observe(started.elapsed());
+    let answer = match outcome {
+        Err(_elapsed) => {
+            abort.abort();
+            shared.stats.timeouts.fetch_add(1, Ordering::Relaxed);
+            shared
+                .breaker
+                .failed(&shared.stats, &shared.broken, "timeouts");
+            Err(CallError::Timeout)
+        }
+        Ok(Err(join_error)) => {
+            let reason = if join_error.is_panic() {
+                "the worker panicked"
+            } else {
+                "the worker was cancelled"
+            };
+            shared.stats.failures.fetch_add(1, Ordering::Relaxed);
+            let _ = shared.broken.send(reason.to_owned());
+            Err(CallError::Failed(reason.to_owned()))
+        }
+        Ok(Ok(answer)) => counted(answer, &shared),
+    };
+    let _ = reply.send(answer);
+}
+
+/// The worker's own answer, counted and fed to the breaker.
+fn counted<R>(answer: Result<R, Failure>, shared: &Shared) -> Result<R, CallError> {
+    match answer {
+        Ok(response) => {
+            shared.breaker.succeeded();
+            Ok(response)
+        }
+        Err(Failure::Shed(_)) => {
+            shared.stats.shed.fetch_add(1, Ordering::Relaxed);
+            Err(CallError::Overloaded)
+        }
+        Err(failure) => {
+            shared.stats.failures.fetch_add(1, Ordering::Relaxed);
+            match &failure {
+                Failure::Broken(reason) => {
+                    let _ = shared.broken.send(reason.clone());
+                }
+                Failure::Request(_) => {
+                    shared
+                        .breaker
+                        .failed(&shared.stats, &shared.broken, "failures")
+                }
+                Failure::Shed(_) => {}
+            }
+            Err(CallError::Failed(failure.to_string()))
         }
     }
 }

@@ -25,7 +25,6 @@ pub mod web_service;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-/// A free TCP port on the loopback interface.
 /// The Content-Type of an answer (empty when absent or not text).
 pub fn content_type(response: &reqwest::Response) -> String {
     response
@@ -36,6 +35,7 @@ pub fn content_type(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// A free TCP port on the loopback interface.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())

@@ -82,6 +82,8 @@ pub(super) async fn run(
     }
 }
 
+/// One connection's life: the queue declared and bound, then its deliveries handled until the
+/// connection drops.
 async fn consume(
     config: &BusConfig,
     queue: Queue,
@@ -98,61 +100,7 @@ async fn consume(
     let channel = connection.create_channel().await?;
     channel.basic_qos(16, BasicQosOptions::default()).await?;
     super::publisher::declare_exchange(&channel, config).await?;
-    let (name, options) = match queue {
-        Queue::Shared => (
-            config.queue_name.clone(),
-            QueueDeclareOptions {
-                durable: true,
-                ..QueueDeclareOptions::default()
-            },
-        ),
-        Queue::Own => (
-            String::new(),
-            QueueDeclareOptions {
-                exclusive: true,
-                auto_delete: true,
-                ..QueueDeclareOptions::default()
-            },
-        ),
-    };
-    let declared = channel
-        .queue_declare(name.into(), options, FieldTable::default())
-        .await?;
-    let queue_name = declared.name().as_str().to_owned();
-    let by_name = super::publisher::exchange_kind(config) == ExchangeKind::Headers;
-    if !by_name {
-        // Events are told apart by their `name`, which only a headers exchange can match: any
-        // other type delivers everything (`#`), and the handler ignores the names it does not know.
-        channel
-            .queue_bind(
-                queue_name.clone().into(),
-                config.exchange_name.clone().into(),
-                "#".into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
-    }
-    for event in events.iter().filter(|_| by_name) {
-        let mut arguments = FieldTable::default();
-        arguments.insert(
-            "x-match".into(),
-            AMQPValue::LongString(LongString::from("all")),
-        );
-        arguments.insert(
-            "name".into(),
-            AMQPValue::LongString(LongString::from(*event)),
-        );
-        channel
-            .queue_bind(
-                queue_name.clone().into(),
-                config.exchange_name.clone().into(),
-                "".into(),
-                QueueBindOptions::default(),
-                arguments,
-            )
-            .await?;
-    }
+    let queue_name = declare(&channel, config, queue, events).await?;
     let mut deliveries = channel
         .basic_consume(
             queue_name.clone().into(),
@@ -177,36 +125,108 @@ async fn consume(
     }
     let dead_letters = dead_letter_queue(&channel, config).await?;
     while let Some(delivery) = deliveries.next().await {
-        let delivery = delivery?;
-        let event = match serde_json::from_slice::<Value>(&delivery.data) {
-            Ok(body) => match body.get("name").and_then(Value::as_str).map(str::to_owned) {
-                Some(name) => Ok((name, body)),
-                None => Err(HandlerError::Malformed("no `name` in the body".into())),
-            },
-            Err(error) => Err(HandlerError::Malformed(format!("not JSON: {error}"))),
-        };
-        let outcome = match event {
-            // A binding that is not by name (see above) delivers other events too.
-            Ok((name, _)) if !events.contains(&name.as_str()) => Ok(()),
-            Ok((name, body)) => handle(handler, &name, body, config.handler_attempts).await,
-            Err(error) => Err(error),
-        };
-        match outcome {
-            Ok(()) => {}
-            Err(HandlerError::Failed(error)) => {
-                tracing::error!(%error, queue = %dead_letters, "bus event handler kept failing: event moved to the dead-letter queue");
-                dead_letter(&channel, &dead_letters, &delivery, &error).await?;
-            }
-            Err(error @ HandlerError::Malformed(_)) => {
-                tracing::error!(%error, "bus event rejected");
-                delivery
-                    .reject(BasicRejectOptions { requeue: false })
-                    .await?;
-                continue;
-            }
-        }
-        delivery.ack(BasicAckOptions::default()).await?;
+        deliver(&channel, config, events, handler, &dead_letters, delivery?).await?;
     }
+    Ok(())
+}
+
+/// Declares `queue` (the shared one durable, the instance's own exclusive) and binds it to the
+/// events; answers its name.
+async fn declare(
+    channel: &Channel,
+    config: &BusConfig,
+    queue: Queue,
+    events: &[&'static str],
+) -> Result<String, lapin::Error> {
+    let (name, options) = match queue {
+        Queue::Shared => (
+            config.queue_name.clone(),
+            QueueDeclareOptions {
+                durable: true,
+                ..QueueDeclareOptions::default()
+            },
+        ),
+        Queue::Own => (
+            String::new(),
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..QueueDeclareOptions::default()
+            },
+        ),
+    };
+    let declared = channel
+        .queue_declare(name.into(), options, FieldTable::default())
+        .await?;
+    let queue_name = declared.name().as_str().to_owned();
+    let bind = |key: &str, arguments: FieldTable| {
+        channel.queue_bind(
+            queue_name.clone().into(),
+            config.exchange_name.clone().into(),
+            key.into(),
+            QueueBindOptions::default(),
+            arguments,
+        )
+    };
+    if super::publisher::exchange_kind(config) != ExchangeKind::Headers {
+        // Events are told apart by their `name`, which only a headers exchange can match: any
+        // other type delivers everything (`#`), and the handler ignores the names it does not know.
+        bind("#", FieldTable::default()).await?;
+        return Ok(queue_name);
+    }
+    for event in events {
+        let mut arguments = FieldTable::default();
+        arguments.insert(
+            "x-match".into(),
+            AMQPValue::LongString(LongString::from("all")),
+        );
+        arguments.insert(
+            "name".into(),
+            AMQPValue::LongString(LongString::from(*event)),
+        );
+        bind("", arguments).await?;
+    }
+    Ok(queue_name)
+}
+
+/// Handles one delivery, then acks it; one the handler keeps failing goes to the dead-letter
+/// queue, a malformed one is rejected.
+async fn deliver(
+    channel: &Channel,
+    config: &BusConfig,
+    events: &[&'static str],
+    handler: &Handler,
+    dead_letters: &str,
+    delivery: Delivery,
+) -> Result<(), lapin::Error> {
+    let event = match serde_json::from_slice::<Value>(&delivery.data) {
+        Ok(body) => match body.get("name").and_then(Value::as_str).map(str::to_owned) {
+            Some(name) => Ok((name, body)),
+            None => Err(HandlerError::Malformed("no `name` in the body".into())),
+        },
+        Err(error) => Err(HandlerError::Malformed(format!("not JSON: {error}"))),
+    };
+    let outcome = match event {
+        // A binding that is not by name (see `declare`) delivers other events too.
+        Ok((name, _)) if !events.contains(&name.as_str()) => Ok(()),
+        Ok((name, body)) => handle(handler, &name, body, config.handler_attempts).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(()) => {}
+        Err(HandlerError::Failed(error)) => {
+            tracing::error!(%error, queue = %dead_letters, "bus event handler kept failing: event moved to the dead-letter queue");
+            dead_letter(channel, dead_letters, &delivery, &error).await?;
+        }
+        Err(error @ HandlerError::Malformed(_)) => {
+            tracing::error!(%error, "bus event rejected");
+            delivery
+                .reject(BasicRejectOptions { requeue: false })
+                .await?;
+            return Ok(());
+        }
+    }
+    delivery.ack(BasicAckOptions::default()).await?;
     Ok(())
 }
 

@@ -246,16 +246,23 @@ pub struct SourceActors {
 /// `cloud_contacts`.
 #[derive(Debug, Clone)]
 pub struct CloudContacts {
+    /// Seconds a user's Google or Microsoft 365 address book is kept before it is read again in
+    /// the background (the kept one answering meanwhile).
     pub cache_ttl: f64,
+    /// Seconds each request to Google, Microsoft Graph or wazo-auth may take.
     pub timeout: f64,
+    /// Google's People API (a stand-in's address in tests).
     pub google_url: String,
+    /// Microsoft Graph's address.
     pub microsoft_url: String,
 }
 
 /// `consul` section.
 #[derive(Debug, Clone)]
 pub struct Consul {
+    /// `http` or `https`.
     pub scheme: String,
+    /// The consul agent (`None`: no registration).
     pub host: Option<String>,
     pub port: u16,
     /// Never logged nor returned.
@@ -265,13 +272,20 @@ pub struct Consul {
 /// `service_discovery` section.
 #[derive(Debug, Clone)]
 pub struct ServiceDiscovery {
+    /// Registers the daemon with consul as `wazo-dird`.
     pub enabled: bool,
+    /// The address announced (`auto`: the address of `advertise_address_interface`).
     pub advertise_address: String,
     pub advertise_port: u16,
+    /// The interface whose address is announced when `advertise_address` is `auto`.
     pub advertise_address_interface: String,
+    /// Seconds between TTL check passes.
     pub refresh_interval: f64,
+    /// Seconds before a failed registration is tried again.
     pub retry_interval: f64,
+    /// Seconds the check stays passing without a refresh.
     pub ttl_interval: f64,
+    /// Tags added to the stack uuid and `wazo-dird`.
     pub extra_tags: Vec<String>,
 }
 

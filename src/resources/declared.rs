@@ -130,13 +130,25 @@ pub fn load(
     master: Option<&str>,
 ) -> Result<Declared, Vec<String>> {
     let mut errors = Vec::new();
-    let mut declared = Declared::default();
-    for (index, item) in items(sources, "sources", &mut errors)
-        .into_iter()
-        .enumerate()
-    {
+    let sources = load_sources(sources, master, &mut errors);
+    let displays = load_displays(displays, master, &mut errors);
+    let profiles = load_profiles(profiles, master, &sources, &displays, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Declared {
+        sources,
+        displays,
+        profiles,
+    })
+}
+
+/// The declared sources, each read by its kind; an unknown kind's error lists the installed ones.
+fn load_sources(list: &Value, master: Option<&str>, errors: &mut Vec<String>) -> Vec<Source> {
+    let mut sources = Vec::new();
+    for (index, item) in items(list, "sources", errors).into_iter().enumerate() {
         let label = label("sources", index, item);
-        let Some((tenant, uuid)) = identity(item, "source", master, &label, &mut errors) else {
+        let Some((tenant, uuid)) = identity(item, "source", master, &label, errors) else {
             continue;
         };
         let backend = item
@@ -151,50 +163,54 @@ pub fn load(
             ));
             continue;
         };
-        match source_validator::validate(
-            kind,
-            &Value::Object(item.clone()),
-            uuid,
-            tenant,
-            backends::Origin::Declared,
-        ) {
-            Ok(source) => declared.sources.push(source),
+        let body = Value::Object(item.clone());
+        match source_validator::validate(kind, &body, uuid, tenant, backends::Origin::Declared) {
+            Ok(source) => sources.push(source),
             Err(details) => errors.push(format!("{label}: {}", describe(&details))),
         }
     }
-    for (index, item) in items(displays, "displays", &mut errors)
-        .into_iter()
-        .enumerate()
-    {
+    sources
+}
+
+fn load_displays(list: &Value, master: Option<&str>, errors: &mut Vec<String>) -> Vec<Display> {
+    let mut displays = Vec::new();
+    for (index, item) in items(list, "displays", errors).into_iter().enumerate() {
         let label = label("displays", index, item);
-        let Some((tenant, uuid)) = identity(item, "display", master, &label, &mut errors) else {
+        let Some((tenant, uuid)) = identity(item, "display", master, &label, errors) else {
             continue;
         };
         match display_validator::validate(&Value::Object(item.clone()), uuid, tenant) {
-            Ok(display) => declared.displays.push(display),
+            Ok(display) => displays.push(display),
             Err(details) => errors.push(format!("{label}: {}", describe(&details))),
         }
     }
-    let known_sources: Vec<(String, String, String)> = declared
-        .sources
+    displays
+}
+
+/// The declared profiles, their display and sources named among the declared ones.
+fn load_profiles(
+    list: &Value,
+    master: Option<&str>,
+    sources: &[Source],
+    displays: &[Display],
+    errors: &mut Vec<String>,
+) -> Vec<Profile> {
+    let known_sources: Vec<(String, String, String)> = sources
         .iter()
         .map(|s| (s.tenant_uuid.clone(), s.uuid.clone(), s.name.clone()))
         .collect();
-    let known_displays: Vec<(String, String, String)> = declared
-        .displays
+    let known_displays: Vec<(String, String, String)> = displays
         .iter()
         .map(|d| (d.tenant_uuid.clone(), d.uuid.clone(), d.name.clone()))
         .collect();
-    for (index, item) in items(profiles, "profiles", &mut errors)
-        .into_iter()
-        .enumerate()
-    {
+    let mut profiles = Vec::new();
+    for (index, item) in items(list, "profiles", errors).into_iter().enumerate() {
         let label = label("profiles", index, item);
-        let Some((tenant, uuid)) = identity(item, "profile", master, &label, &mut errors) else {
+        let Some((tenant, uuid)) = identity(item, "profile", master, &label, errors) else {
             continue;
         };
-        let mut body = item.clone();
         let errors_before = errors.len();
+        let mut body = item.clone();
         if let Some(display) = item.get("display").filter(|d| !d.is_null()) {
             match resolve(display, &tenant, &known_displays) {
                 Ok(resolved) => {
@@ -204,34 +220,29 @@ pub fn load(
             }
         }
         if let Some(Value::Object(services)) = item.get("services") {
-            let mut resolved_services = services.clone();
-            for (service, config) in resolved_services.iter_mut() {
-                if let Some(Value::Array(list)) = config.get_mut("sources") {
-                    for reference in list.iter_mut() {
-                        match resolve(reference, &tenant, &known_sources) {
-                            Ok(resolved) => *reference = resolved,
-                            Err(e) => {
-                                errors.push(format!("{label}: services.{service}.sources: {e}"))
-                            }
-                        }
+            let mut services = services.clone();
+            for (service, config) in services.iter_mut() {
+                let Some(Value::Array(list)) = config.get_mut("sources") else {
+                    continue;
+                };
+                for reference in list.iter_mut() {
+                    match resolve(reference, &tenant, &known_sources) {
+                        Ok(resolved) => *reference = resolved,
+                        Err(e) => errors.push(format!("{label}: services.{service}.sources: {e}")),
                     }
                 }
             }
-            body.insert("services".into(), Value::Object(resolved_services));
+            body.insert("services".into(), Value::Object(services));
         }
         if errors.len() > errors_before {
             continue;
         }
         match profile_validator::validate(&Value::Object(body), uuid, tenant) {
-            Ok(profile) => declared.profiles.push(profile),
+            Ok(profile) => profiles.push(profile),
             Err(details) => errors.push(format!("{label}: {}", describe(&details))),
         }
     }
-    if errors.is_empty() {
-        Ok(declared)
-    } else {
-        Err(errors)
-    }
+    profiles
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The resources the daemon manages (sources, displays, profiles…), each split as the seed asks:
-//! `model` (plain data), `service` (business logic), `validator` (input checks), and later `dao`
-//! (SQL) and `notifier` (events). Views and backends reach a resource only through its service.
+//! `model` (plain data), `service` (business logic), `validator` (input checks), `dao` (SQL) and
+//! `notifier` (events). Views and backends reach a resource only through its service.
 
 pub mod catalog;
 pub mod declared;

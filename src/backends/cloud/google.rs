@@ -107,54 +107,18 @@ fn entries<'a>(person: &'a Value, key: &str) -> &'a [Value] {
 /// The fields wazo-dird builds from a person.
 pub fn convert(person: &Value) -> Map<String, Value> {
     let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
-    let names = entries(person, "names");
-    let first = names.first();
+    let first = entries(person, "names").first();
     let id = match first {
         None => Value::Null,
         Some(name) => json!(text(&name["metadata"]["source"]["id"])),
     };
     let name = first
-        .map(|n| {
+        .and_then(|n| {
             n["displayName"]
                 .as_str()
                 .or_else(|| n["unstructuredName"].as_str())
-                .unwrap_or_default()
-                .to_owned()
         })
         .unwrap_or_default();
-    let mut by_label: Vec<(String, String)> = Vec::new();
-    for entry in entries(person, "phoneNumbers") {
-        let value = number(entry["value"].as_str().unwrap_or_default());
-        let Some(label) = label(entry).filter(|_| !value.is_empty()) else {
-            continue;
-        };
-        match by_label.iter_mut().find(|(l, _)| *l == label) {
-            Some(existing) => existing.1 = value,
-            None => by_label.push((label, value)),
-        }
-    }
-    let mut numbers: Vec<&String> = by_label
-        .iter()
-        .filter(|(l, _)| l != "mobile")
-        .map(|(_, n)| n)
-        .collect();
-    numbers.extend(
-        by_label
-            .iter()
-            .filter(|(l, _)| l == "mobile")
-            .map(|(_, n)| n),
-    );
-    let except: Map<String, Value> = LABELS
-        .iter()
-        .map(|excluded| {
-            let others: Vec<&String> = by_label
-                .iter()
-                .filter(|(l, _)| l != excluded)
-                .map(|(_, n)| n)
-                .collect();
-            ((*excluded).to_owned(), json!(others))
-        })
-        .collect();
     let labelled = |key: &str, value_key: &str, out_key: &str| -> Vec<Value> {
         entries(person, key)
             .iter()
@@ -173,25 +137,10 @@ pub fn convert(person: &Value) -> Map<String, Value> {
     let mut fields = Map::new();
     fields.insert("id".into(), id);
     fields.insert("name".into(), json!(name));
-    fields.insert(
-        "firstname".into(),
-        json!(first.map(|n| text(&n["givenName"])).unwrap_or_default()),
-    );
-    fields.insert(
-        "lastname".into(),
-        json!(first.map(|n| text(&n["familyName"])).unwrap_or_default()),
-    );
-    fields.insert(
-        "numbers_by_label".into(),
-        Value::Object(
-            by_label
-                .iter()
-                .map(|(l, n)| (l.clone(), json!(n)))
-                .collect(),
-        ),
-    );
-    fields.insert("numbers".into(), json!(numbers));
-    fields.insert("numbers_except_label".into(), Value::Object(except));
+    let part = |key: &str| json!(first.map(|n| text(&n[key])).unwrap_or_default());
+    fields.insert("firstname".into(), part("givenName"));
+    fields.insert("lastname".into(), part("familyName"));
+    fields.extend(numbers(person));
     fields.insert(
         "emails".into(),
         json!(labelled("emailAddresses", "value", "address")),
@@ -202,6 +151,44 @@ pub fn convert(person: &Value) -> Map<String, Value> {
         json!(labelled("addresses", "formattedValue", "address")),
     );
     fields.insert("note".into(), note);
+    fields
+}
+
+/// A person's numbers as wazo-dird gives them: `numbers_by_label` (the last number of each label),
+/// `numbers` (the mobile ones last) and `numbers_except_label` (for each known label, the others).
+fn numbers(person: &Value) -> Map<String, Value> {
+    let mut by_label: Vec<(String, String)> = Vec::new();
+    for entry in entries(person, "phoneNumbers") {
+        let value = number(entry["value"].as_str().unwrap_or_default());
+        let Some(label) = label(entry).filter(|_| !value.is_empty()) else {
+            continue;
+        };
+        match by_label.iter_mut().find(|(l, _)| *l == label) {
+            Some(existing) => existing.1 = value,
+            None => by_label.push((label, value)),
+        }
+    }
+    let labelled = |keep: &dyn Fn(&str) -> bool| -> Vec<&String> {
+        by_label
+            .iter()
+            .filter(|(l, _)| keep(l))
+            .map(|(_, n)| n)
+            .collect()
+    };
+    let mut numbers = labelled(&|l| l != "mobile");
+    numbers.extend(labelled(&|l| l == "mobile"));
+    let except: Map<String, Value> = LABELS
+        .iter()
+        .map(|excluded| ((*excluded).to_owned(), json!(labelled(&|l| l != *excluded))))
+        .collect();
+    let by_label: Map<String, Value> = by_label
+        .iter()
+        .map(|(l, n)| (l.clone(), json!(n)))
+        .collect();
+    let mut fields = Map::new();
+    fields.insert("numbers_by_label".into(), Value::Object(by_label));
+    fields.insert("numbers".into(), json!(numbers));
+    fields.insert("numbers_except_label".into(), Value::Object(except));
     fields
 }
 

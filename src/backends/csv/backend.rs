@@ -281,74 +281,55 @@ mod tests {
         names
     }
 
+    /// The first names `backend` finds for `term`, sorted.
+    async fn found(backend: &Arc<dyn Backend>, term: &str) -> Vec<String> {
+        let results = Arc::clone(backend)
+            .search(term.into(), Context::default())
+            .await
+            .expect("search");
+        names(&results)
+    }
+
     #[tokio::test]
-    async fn searches_matches_lists_and_reloads() {
+    async fn searches_matches_and_lists() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("contacts.csv");
         std::fs::write(&file, "id|firstname|lastname|number|mobile\n1|Alice|Martin|1001|\n2|Élodie|Béranger|1002|+33600\n3|Bob|Marley|1003|\n")
             .expect("write");
         let backend = kind_build(spec(&file, "|")).await.expect("built");
+        assert_eq!(found(&backend, "mar").await, ["Alice", "Bob"]);
+        assert_eq!(found(&backend, "ELO").await, ["Élodie"]);
+        assert_eq!(found(&backend, "beranger").await, ["Élodie"]);
         let context = Context::default();
-        assert_eq!(
-            names(
-                &Arc::clone(&backend)
-                    .search("mar".into(), context.clone())
-                    .await
-                    .expect("search")
-            ),
-            ["Alice", "Bob"]
-        );
-        assert_eq!(
-            names(
-                &Arc::clone(&backend)
-                    .search("ELO".into(), context.clone())
-                    .await
-                    .expect("search")
-            ),
-            ["Élodie"]
-        );
-        assert_eq!(
-            names(
-                &Arc::clone(&backend)
-                    .search("beranger".into(), context.clone())
-                    .await
-                    .expect("search")
-            ),
-            ["Élodie"]
-        );
-        let found = Arc::clone(&backend)
-            .first_match("+33600".into(), context.clone())
-            .await
-            .expect("match");
-        assert_eq!(found.expect("found").fields["id"], "2");
-        assert!(
-            Arc::clone(&backend)
-                .first_match("100".into(), context.clone())
-                .await
-                .expect("match")
-                .is_none(),
-            "exact only"
-        );
+        let first = |exten: &str| Arc::clone(&backend).first_match(exten.into(), context.clone());
+        let hit = first("+33600").await.expect("match");
+        assert_eq!(hit.expect("found").fields["id"], "2");
+        assert!(first("100").await.expect("match").is_none(), "exact only");
+        let extens = vec!["1001".into(), "9".into(), "1003".into()];
         let all = Arc::clone(&backend)
-            .match_all(
-                vec!["1001".into(), "9".into(), "1003".into()],
-                context.clone(),
-            )
+            .match_all(extens, context.clone())
             .await
             .expect("all");
         assert_eq!(all.len(), 2);
-        assert_eq!(
-            names(
-                &Arc::clone(&backend)
-                    .list(vec!["3".into(), "1".into()], context.clone())
-                    .await
-                    .expect("list")
-            ),
-            ["Alice", "Bob"]
-        );
+        let listed = Arc::clone(&backend)
+            .list(vec!["3".into(), "1".into()], context)
+            .await
+            .expect("list");
+        assert_eq!(names(&listed), ["Alice", "Bob"]);
+    }
 
-        // A changed file is picked up by the next request (a later modification time).
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    #[tokio::test]
+    async fn a_changed_file_is_read_again_and_a_missing_one_breaks_the_backend() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("contacts.csv");
+        std::fs::write(
+            &file,
+            "id|firstname|lastname|number|mobile\n1|Alice|Martin|1001|\n",
+        )
+        .expect("write");
+        let backend = kind_build(spec(&file, "|")).await.expect("built");
+        assert_eq!(found(&backend, "mar").await, ["Alice"]);
+        // A later modification time: the next request reads the file again.
         std::fs::write(
             &file,
             "id|firstname|lastname|number|mobile\n4|Marc|Dupont|1004|\n",
@@ -360,20 +341,13 @@ mod tests {
             .open(&file)
             .and_then(|f| f.set_modified(modified))
             .expect("touch");
-        assert_eq!(
-            names(
-                &Arc::clone(&backend)
-                    .search("mar".into(), context.clone())
-                    .await
-                    .expect("search")
-            ),
-            ["Marc"]
-        );
-
+        assert_eq!(found(&backend, "mar").await, ["Marc"]);
         // A file that disappears breaks the backend (its actor is rebuilt with backoff).
         std::fs::remove_file(&file).expect("rm");
         assert!(matches!(
-            Arc::clone(&backend).search("x".into(), context).await,
+            Arc::clone(&backend)
+                .search("x".into(), Context::default())
+                .await,
             Err(Failure::Broken(_))
         ));
     }

@@ -165,15 +165,8 @@ impl PersonalService {
         user_uuid: &str,
         csv_text: &str,
     ) -> Result<ImportReport, PersonalError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(csv_text.as_bytes());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| PersonalError::Invalid(format!("invalid CSV: {e}")))?
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_owned())
-            .collect();
+        let (mut reader, header) = crate::input::csv_with_header(csv_text);
+        let header = header.map_err(|e| PersonalError::Invalid(format!("invalid CSV: {e}")))?;
         if header.is_empty() || header.iter().any(String::is_empty) {
             return Err(PersonalError::Invalid(
                 "the header row must name every column".into(),
@@ -190,36 +183,16 @@ impl PersonalService {
         let mut new_ids = std::collections::HashSet::new();
         for (index, record) in reader.records().enumerate() {
             let line = index + 2;
-            let record = match record {
-                Ok(record) => record,
+            let contact = match row(&header, record) {
+                Ok(contact) => contact,
                 Err(error) => {
                     report.failed.push(ImportFailure {
                         line,
-                        errors: vec![error.to_string()],
+                        errors: vec![error],
                     });
                     continue;
                 }
             };
-            if record.len() != header.len() {
-                let error = format!("expected {} fields, found {}", header.len(), record.len());
-                report.failed.push(ImportFailure {
-                    line,
-                    errors: vec![error],
-                });
-                continue;
-            }
-            let contact: Contact = header
-                .iter()
-                .cloned()
-                .zip(record.iter().map(str::to_owned))
-                .collect();
-            if let Some((field, _)) = contact.iter().find(|(_, value)| value.contains('\0')) {
-                report.failed.push(ImportFailure {
-                    line,
-                    errors: vec![nul_reason(field)],
-                });
-                continue;
-            }
             if let Some(id) = contact.get("id") {
                 if dao::exists(&transaction, id).await? {
                     report.failed.push(ImportFailure {
@@ -263,13 +236,18 @@ impl PersonalService {
         }
         transaction.commit().await?;
         contacts::analyze(&client).await;
-        let ids = report
-            .created
+        self.imported(tenant_uuid, user_uuid, &report.created).await;
+        Ok(report)
+    }
+
+    /// After a committed import: the user's copy takes the contacts, each is announced.
+    async fn imported(&self, tenant_uuid: &str, user_uuid: &str, created: &[Contact]) {
+        let ids = created
             .iter()
             .filter_map(|contact| contact.get("id").cloned())
             .collect();
         self.changed(user_uuid, Change::Contacts(ids)).await;
-        for contact in &report.created {
+        for contact in created {
             self.bus.publish(notifier::changed(
                 "created",
                 tenant_uuid,
@@ -277,7 +255,6 @@ impl PersonalService {
                 &contact["id"],
             ));
         }
-        Ok(report)
     }
 
     pub async fn purge(&self, tenant_uuid: &str, user_uuid: &str) -> Result<(), PersonalError> {
@@ -299,4 +276,28 @@ fn from_stored(contact: contacts::Contact) -> Contact {
             other => (name, other.to_string()),
         })
         .collect()
+}
+
+/// One row of an import as a contact, or why it is refused.
+fn row(
+    header: &[String],
+    record: Result<csv::StringRecord, csv::Error>,
+) -> Result<Contact, String> {
+    let record = record.map_err(|error| error.to_string())?;
+    if record.len() != header.len() {
+        return Err(format!(
+            "expected {} fields, found {}",
+            header.len(),
+            record.len()
+        ));
+    }
+    let contact: Contact = header
+        .iter()
+        .cloned()
+        .zip(record.iter().map(str::to_owned))
+        .collect();
+    if let Some((field, _)) = contact.iter().find(|(_, value)| value.contains('\0')) {
+        return Err(nul_reason(field));
+    }
+    Ok(contact)
 }

@@ -283,72 +283,7 @@ impl PhonebookService {
         text: &str,
     ) -> Result<Vec<PhonebookContact>, PhonebookError> {
         let phonebook = self.get(uuid, tenant_uuid).await?;
-        // Rows may be longer or shorter than the header (checked below, as wazo-dird's DictReader).
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| ImportError::InvalidFile(e.to_string()))?
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_owned())
-            .collect();
-        if header.iter().all(String::is_empty) {
-            return Err(ImportError::EmptyFile.into());
-        }
-        let mut seen = std::collections::HashSet::new();
-        if let Some(twice) = header.iter().find(|h| !seen.insert(h.as_str())) {
-            return Err(ImportError::DuplicateColumns(twice.clone()).into());
-        }
-        let mut rows = Vec::new();
-        let mut bad = Vec::new();
-        for (index, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| ImportError::InvalidFile(e.to_string()))?;
-            // Python's csv module refuses fields above its default limit.
-            if record.iter().any(|field| field.len() > FIELD_LIMIT) {
-                return Err(ImportError::InvalidFile(format!(
-                    "field larger than field limit ({FIELD_LIMIT})"
-                ))
-                .into());
-            }
-            let fields: Map<String, Value> = header
-                .iter()
-                .zip(record.iter())
-                .filter(|(key, _)| key.as_str() != "id")
-                .map(|(key, value)| (key.clone(), Value::String(value.to_owned())))
-                .collect();
-            if record.len() > header.len() {
-                // Python's DictReader files the extra values under a `None` key, which JSON writes
-                // as "null", and wazo-dird refuses the contact.
-                let mut shown = fields.clone();
-                let extra: Vec<&str> = record.iter().skip(header.len()).collect();
-                shown.insert("null".into(), serde_json::json!(extra));
-                bad.push(serde_json::json!({"contact": shown, "message": "Contacts cannot have null keys", "index": index}));
-                continue;
-            }
-            let checked = validator::contact(&Value::Object(fields.clone())).and_then(|fields| {
-                if fields
-                    .values()
-                    .all(|value| value.as_str().is_some_and(str::is_empty))
-                {
-                    Err("A contact needs at least one value".to_owned())
-                } else {
-                    Ok(fields)
-                }
-            });
-            match checked {
-                Ok(fields) => rows.push(fields),
-                Err(message) => bad.push(
-                    serde_json::json!({"contact": fields, "message": message, "index": index}),
-                ),
-            }
-        }
-        if !bad.is_empty() {
-            return Err(ImportError::BadContacts(bad).into());
-        }
-        if rows.is_empty() {
-            return Err(ImportError::EmptyFile.into());
-        }
+        let rows = parse_import(text)?;
         let mut client = self.storage.client().await?;
         let transaction = client.transaction().await?;
         let mut known = dao::hashes(&transaction, uuid).await?;
@@ -402,4 +337,67 @@ impl PhonebookService {
             .publish(notifier::contact("deleted", &phonebook, contact_uuid));
         Ok(())
     }
+}
+
+/// The contacts of an import's CSV text, checked: a file wazo-dird refuses is refused whole.
+fn parse_import(text: &str) -> Result<Vec<Map<String, Value>>, ImportError> {
+    // Rows may be longer or shorter than the header (checked below, as wazo-dird's DictReader).
+    let (mut reader, header) = crate::input::csv_with_header(text);
+    let header = header.map_err(|e| ImportError::InvalidFile(e.to_string()))?;
+    if header.iter().all(String::is_empty) {
+        return Err(ImportError::EmptyFile);
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = header.iter().find(|h| !seen.insert(h.as_str())) {
+        return Err(ImportError::DuplicateColumns(twice.clone()));
+    }
+    let mut rows = Vec::new();
+    let mut bad = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| ImportError::InvalidFile(e.to_string()))?;
+        // Python's csv module refuses fields above its default limit.
+        if record.iter().any(|field| field.len() > FIELD_LIMIT) {
+            return Err(ImportError::InvalidFile(format!(
+                "field larger than field limit ({FIELD_LIMIT})"
+            )));
+        }
+        let fields: Map<String, Value> = header
+            .iter()
+            .zip(record.iter())
+            .filter(|(key, _)| key.as_str() != "id")
+            .map(|(key, value)| (key.clone(), Value::String(value.to_owned())))
+            .collect();
+        if record.len() > header.len() {
+            // Python's DictReader files the extra values under a `None` key, which JSON writes
+            // as "null", and wazo-dird refuses the contact.
+            let mut shown = fields.clone();
+            let extra: Vec<&str> = record.iter().skip(header.len()).collect();
+            shown.insert("null".into(), serde_json::json!(extra));
+            bad.push(serde_json::json!({"contact": shown, "message": "Contacts cannot have null keys", "index": index}));
+            continue;
+        }
+        let checked = validator::contact(&Value::Object(fields.clone())).and_then(|fields| {
+            if fields
+                .values()
+                .all(|value| value.as_str().is_some_and(str::is_empty))
+            {
+                Err("A contact needs at least one value".to_owned())
+            } else {
+                Ok(fields)
+            }
+        });
+        match checked {
+            Ok(fields) => rows.push(fields),
+            Err(message) => {
+                bad.push(serde_json::json!({"contact": fields, "message": message, "index": index}))
+            }
+        }
+    }
+    if !bad.is_empty() {
+        return Err(ImportError::BadContacts(bad));
+    }
+    if rows.is_empty() {
+        return Err(ImportError::EmptyFile);
+    }
+    Ok(rows)
 }

@@ -1,5 +1,6 @@
 //! Directory sources: their model, the validation of their bodies, their SQL, and the service that
-//! serves them (declared in YAML or stored in the database) and keeps one actor per source.
+//! serves them (declared in YAML or stored in the database). Their actors belong to the engine
+//! (`services::engine`).
 
 pub(crate) mod dao;
 pub mod model;
