@@ -15,7 +15,6 @@ use crate::resources::declared::Declared;
 use crate::resources::displays::service::DisplayService;
 use crate::resources::profiles::model::Profile;
 use crate::resources::profiles::service::ProfileService;
-use crate::resources::sources::model::Source;
 use crate::resources::sources::service::SourceService;
 use std::collections::HashMap;
 use std::future::Future;
@@ -103,11 +102,6 @@ impl Directory {
     /// Each running source's state and counters, by uuid (`/0.1/status`, `/metrics`).
     pub fn source_health(&self) -> std::collections::BTreeMap<String, SourceHealth> {
         self.engine.health()
-    }
-
-    /// A source of any tenant, by uuid (a profile names sources of its own tenant).
-    pub fn source(&self, uuid: &str) -> Option<Arc<Source>> {
-        self.sources.get_any(uuid)
     }
 
     /// The profile named `name` in `tenant_uuid`, with its display, from the current snapshot;
