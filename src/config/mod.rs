@@ -300,6 +300,9 @@ pub const SECRET_KEYS: &[&str] = &["auth.password", "bus.password", "consul.toke
 
 impl Config {
     /// Validates a merged tree. Returns the config and the unknown keys (warnings), or every error.
+    // One line per key, read by hand: it goes with the typed sections of the `config` crate
+    // (issue 20's remaining part), not split in the meantime.
+    #[allow(clippy::too_many_lines)]
     pub fn from_tree(tree: &Tree) -> Result<(Config, UnknownKeys), Vec<ConfigError>> {
         let mut r = Reader::new(tree);
         let config = Config {
