@@ -184,7 +184,7 @@ impl Parts {
         let deps = deps(config, auth, &storage);
         let engine = Arc::new(services::engine::Engine::new(
             Arc::clone(&catalog.sources),
-            backends::enabled(&config.enabled_plugins.backends),
+            catalog.sources.enabled().to_vec(),
             supervision(config)?,
             deps.clone(),
             services::engine::ServiceTimeouts {
@@ -265,6 +265,7 @@ impl Parts {
         auth: &Arc<auth::AuthService>,
         logging: Option<logging::LogControl>,
     ) -> AppState {
+        let backends = self.catalog.sources.enabled().to_vec();
         AppState {
             graphql: services::graphql::schema(Arc::clone(&self.directory), Arc::clone(auth)),
             personal: resources::personal::service::PersonalService::new(
@@ -279,7 +280,7 @@ impl Parts {
             directory: self.directory,
             backend_contacts: self.backend_contacts,
             http_metrics: Arc::default(),
-            backends: backends::enabled(&config.enabled_plugins.backends),
+            backends,
             config: Arc::clone(config),
             live_config: RwLock::new(tree),
             auth: Arc::clone(auth),

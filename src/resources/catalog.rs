@@ -119,6 +119,13 @@ impl<T: Item> Index<T> {
         self.by_uuid.get(uuid).is_some_and(|&p| p < self.declared)
     }
 
+    /// Whether `uuid` is an item of `tenant` stored in the database (not declared in the
+    /// configuration): what a stored profile may refer to.
+    pub fn is_stored_in(&self, uuid: &str, tenant: &str) -> bool {
+        self.get_any(uuid)
+            .is_some_and(|item| item.tenant_uuid() == tenant && !self.is_declared(uuid))
+    }
+
     /// Whether another item of `tenant` already has `name`.
     pub fn name_taken(&self, tenant: &str, name: &str, except_uuid: Option<&str>) -> bool {
         self.by_tenant.get(tenant).is_some_and(|positions| {

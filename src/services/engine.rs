@@ -120,7 +120,7 @@ impl Engine {
     }
 
     /// The deadline of one source: its own `timeout`, if it has one, within the request's budget.
-    fn deadline(&self, source: &Source, budget: Instant) -> Instant {
+    fn deadline(source: &Source, budget: Instant) -> Instant {
         match source.timeout {
             Some(own) => (Instant::now() + Duration::from_secs_f64(own)).min(budget),
             None => budget,
@@ -172,7 +172,7 @@ impl Engine {
             .filter_map(|uuid| {
                 let source = self.sources.get_any(&uuid)?;
                 let request = request(&source)?;
-                let deadline = self.deadline(&source, budget);
+                let deadline = Self::deadline(&source, budget);
                 Some((uuid.clone(), async move {
                     self.call(&uuid, request, deadline).await
                 }))
@@ -189,12 +189,19 @@ impl Engine {
         service: Service,
         request: impl FnMut(&Source) -> Option<SourceRequest>,
     ) -> Vec<SourceResponse> {
-        let mut gathered = gather(self.scatter(profile, service, request)).await;
-        log_failures(service.name(), &gathered.failures);
-        let order = profile_sources(profile, service);
-        gathered
-            .results
-            .sort_by_key(|(uuid, _)| order.iter().position(|source| source == uuid));
+        let calls = self
+            .scatter(profile, service, request)
+            .into_iter()
+            .enumerate();
+        let mut gathered =
+            gather(calls.map(|(position, (uuid, call))| ((position, uuid), call))).await;
+        let failures: Vec<(String, CallError)> = gathered
+            .failures
+            .into_iter()
+            .map(|((_, uuid), error)| (uuid, error))
+            .collect();
+        log_failures(service.name(), &failures);
+        gathered.results.sort_by_key(|((position, _), _)| *position);
         gathered
             .results
             .into_iter()

@@ -325,7 +325,6 @@ async fn tenant_added(directory: &Directory, data: &Value) -> Result<(), Handler
             .create(&body, &tenant)
             .await
             .map_err(failed)?;
-        directory.reload_stored().await.map_err(failed)?;
     }
     tracing::info!(%tenant, name, "tenant provisioned: sources, display and default profile");
     Ok(())

@@ -37,17 +37,8 @@ impl DisplayService {
         self.catalog.index().get(uuid, tenants).cloned()
     }
 
-    /// A display whatever its tenant (profiles only name displays of their own tenant).
-    pub fn get_any(&self, uuid: &str) -> Option<Arc<Display>> {
-        self.catalog.index().get_any(uuid).cloned()
-    }
-
     pub fn list(&self, tenants: &[String]) -> Vec<Arc<Display>> {
         self.catalog.index().in_tenants(tenants)
-    }
-
-    pub fn is_declared(&self, uuid: &str) -> bool {
-        self.catalog.index().is_declared(uuid)
     }
 
     pub async fn create(&self, body: &Value, tenant_uuid: &str) -> Result<Display, ResourceError> {

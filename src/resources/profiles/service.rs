@@ -50,11 +50,9 @@ impl ProfileService {
     /// stored ones (the database links them); its name is free in its tenant.
     fn check(&self, profile: &Profile, except: Option<&str>) -> Result<(), ResourceError> {
         let snapshot = self.catalog.snapshot();
-        let tenant = std::slice::from_ref(&profile.tenant_uuid);
+        let tenant = &profile.tenant_uuid;
         if let Some(display) = &profile.display {
-            let stored = snapshot.displays.get(display, tenant).is_some()
-                && !snapshot.displays.is_declared(display);
-            if !stored {
+            if !snapshot.displays.is_stored_in(display, tenant) {
                 return Err(ResourceError::UnknownReference {
                     kind: "display",
                     uuid: display.clone(),
@@ -62,9 +60,7 @@ impl ProfileService {
             }
         }
         for uuid in profile.services.values().flat_map(|s| s.sources.iter()) {
-            let stored =
-                snapshot.sources.get(uuid, tenant).is_some() && !snapshot.sources.is_declared(uuid);
-            if !stored {
+            if !snapshot.sources.is_stored_in(uuid, tenant) {
                 return Err(ResourceError::UnknownReference {
                     kind: "source",
                     uuid: uuid.clone(),

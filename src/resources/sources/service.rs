@@ -59,6 +59,11 @@ impl SourceService {
         self.catalog.index().is_declared(uuid)
     }
 
+    /// The backend kinds served, sorted by name.
+    pub fn enabled(&self) -> &[String] {
+        &self.enabled
+    }
+
     /// The kind named `name`, when it is served; otherwise its routes do not exist.
     fn kind(&self, name: &str) -> Result<&'static dyn backends::Kind, ResourceError> {
         backends::kind(name)
