@@ -93,7 +93,8 @@ fn storage(config: &config::Config) -> Result<storage::Storage, String> {
         pool_size,
         config
             .contact_cache
-            .then(|| usize::try_from(config.contact_cache_max_contacts).unwrap_or(usize::MAX)),
+            .enabled
+            .then(|| usize::try_from(config.contact_cache.max_contacts).unwrap_or(usize::MAX)),
         std::time::Duration::from_secs_f64(config.db_statement_timeout),
         std::time::Duration::from_secs_f64(config.db_startup_wait),
     )?;
@@ -294,15 +295,7 @@ impl Parts {
 /// How the source actors are supervised (`source_actors`).
 fn supervision(config: &config::Config) -> Result<actors::SupervisorConfig, String> {
     let settings = &config.source_actors;
-    Ok(actors::SupervisorConfig {
-        min_backoff: std::time::Duration::from_secs_f64(settings.restart_backoff_min),
-        max_backoff: std::time::Duration::from_secs_f64(settings.restart_backoff_max),
-        max_concurrency: usize::try_from(settings.max_concurrency).unwrap_or(usize::MAX),
-        breaker_threshold: u32::try_from(settings.breaker_threshold).unwrap_or(u32::MAX),
-        probe_timeout: std::time::Duration::from_secs_f64(settings.probe_timeout),
-        runtime: Some(engine_runtime(settings.threads)?),
-        ..actors::SupervisorConfig::default()
-    })
+    Ok(settings.supervision(Some(engine_runtime(settings.threads)?)))
 }
 
 /// What the backends share: the database, the wazo-confd copies, the cloud address books.
@@ -314,7 +307,8 @@ fn deps(
     let confd = backends::confd::ConfdHub::new(
         config
             .contact_cache
-            .then(|| std::time::Duration::from_secs_f64(config.confd_resync_interval)),
+            .enabled
+            .then(|| std::time::Duration::from_secs_f64(config.contact_cache.resync_interval)),
     );
     let cloud = backends::cloud::CloudSettings {
         cache_ttl: std::time::Duration::from_secs_f64(config.cloud_contacts.cache_ttl),

@@ -102,7 +102,8 @@ impl fmt::Display for CallError {
     }
 }
 
-/// Tuning of a supervised actor.
+/// Tuning of a supervised actor. It has no defaults of its own: the daemon's are its
+/// configuration's (`source_actors` in `config/config.yml`), one place for each.
 #[derive(Debug, Clone)]
 pub struct SupervisorConfig {
     /// First wait before rebuilding a broken worker.
@@ -119,20 +120,6 @@ pub struct SupervisorConfig {
     pub probe_timeout: Duration,
     /// The runtime the actor and its requests run on; `None`: the caller's.
     pub runtime: Option<tokio::runtime::Handle>,
-}
-
-impl Default for SupervisorConfig {
-    fn default() -> Self {
-        SupervisorConfig {
-            min_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(30),
-            max_concurrency: 256,
-            mailbox: 4096,
-            breaker_threshold: 5,
-            probe_timeout: Duration::from_secs(2),
-            runtime: None,
-        }
-    }
 }
 
 struct Envelope<W: Worker> {

@@ -121,7 +121,7 @@ impl AuthService {
     /// Builds the service from the `auth` section. Fails when the static tokens file is unusable.
     pub fn new(settings: &AuthConfig) -> Result<Arc<Self>, String> {
         let verifier = match settings.backend {
-            AuthBackend::WazoAuth => Verifier::WazoAuth(WazoAuthClient::new(&settings.server)?),
+            AuthBackend::WazoAuth => Verifier::WazoAuth(WazoAuthClient::new(&settings.server())?),
             AuthBackend::Static => {
                 let path = settings
                     .static_tokens_file

@@ -1,10 +1,11 @@
-//! Reading the configuration files in wazo-dird's order.
+//! Reading the configuration files in wazo-dird's order, as layers of the `config` crate.
 //!
 //! Priority, highest first: command line, `auth.key_file` credentials, `conf.d` files (alphabetical,
 //! dotfiles skipped, the first file wins), the main file, the built-in defaults. `XIVO_UUID` from the
 //! environment fills `uuid`.
 
-use super::{Cli, Config, ConfigError, Tree, DEFAULTS_YAML};
+use super::layers::{merge, Layer};
+use super::{typed, Cli, Config, ConfigError, Tree, DEFAULTS_YAML};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -38,68 +39,63 @@ pub fn load(cli: &Cli, xivo_uuid: Option<String>) -> Result<Loaded, LoadError> {
     let mut warnings = Vec::new();
     let defaults =
         parse_yaml(DEFAULTS_YAML, "defaults").expect("the embedded defaults are valid YAML");
-
-    let config_file = cli
-        .config_file
-        .clone()
-        .or_else(|| {
+    let config_file = cli.config_file.clone().unwrap_or_else(|| {
+        PathBuf::from(
             defaults
                 .get("config_file")
                 .and_then(Value::as_str)
-                .map(PathBuf::from)
-        })
-        .unwrap_or_else(|| PathBuf::from("/etc/wazo-dird/config.yml"));
+                .unwrap_or("/etc/wazo-dird/config.yml"),
+        )
+    });
+    // The files, lowest first: the defaults, the main file, then the conf.d files from the last
+    // to the first (the first file that sets a key wins).
+    let mut files = vec![Layer::new("defaults", defaults.clone())];
     let main_file = read_layer(&config_file, true, &mut errors);
-
     let extra_dir = main_file
         .as_ref()
         .and_then(|v| v.get("extra_config_files"))
         .or_else(|| defaults.get("extra_config_files"))
         .and_then(Value::as_str)
         .map(PathBuf::from);
-    let extra_layers = extra_dir
-        .map(|dir| read_dir_layers(&dir, &mut errors, &mut warnings))
-        .unwrap_or_default();
-
-    let mut tree = Tree::default();
-    tree.add_lower_layer(&cli.as_layer(), "command line");
+    if let Some(main) = main_file {
+        files.push(Layer::new(config_file.display().to_string(), main));
+    }
+    if let Some(dir) = extra_dir {
+        let conf_d = read_dir_layers(&dir, &mut errors, &mut warnings);
+        files.extend(
+            conf_d
+                .into_iter()
+                .rev()
+                .map(|(origin, layer)| Layer::new(origin, layer)),
+        );
+    }
+    // The key file's credentials beat the files; its own path may come from any file.
+    let mut layers = files.clone();
+    if let Some(credentials) = key_file_layer(files, &mut warnings) {
+        layers.push(credentials);
+    }
     if let Some(uuid) = xivo_uuid {
-        tree.add_lower_layer(&json!({ "uuid": uuid }), "environment (XIVO_UUID)");
+        layers.push(Layer::new(
+            "environment (XIVO_UUID)",
+            json!({ "uuid": uuid }),
+        ));
     }
-    // The key file's credentials beat the files, so they are added right after the command line,
-    // but the key file's own path may come from any file: find it in a provisional merge.
-    let mut provisional = tree.clone();
-    for (origin, layer) in &extra_layers {
-        provisional.add_lower_layer(layer, origin);
-    }
-    if let Some(main) = &main_file {
-        provisional.add_lower_layer(main, &config_file.display().to_string());
-    }
-    provisional.add_lower_layer(&defaults, "defaults");
-    if let Some(key_file) = provisional
-        .get("auth.key_file")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-    {
-        match read_key_file(Path::new(key_file)) {
-            Ok(credentials) => tree.add_lower_layer(&credentials, key_file),
-            Err(message) => warnings.push(format!("auth.key_file {key_file}: {message}")),
-        }
-    }
-    for (origin, layer) in &extra_layers {
-        tree.add_lower_layer(layer, origin);
-    }
-    if let Some(main) = &main_file {
-        tree.add_lower_layer(main, &config_file.display().to_string());
-    }
-    tree.add_lower_layer(&defaults, "defaults");
-    tree.set(
-        "config_file",
-        json!(config_file.to_string_lossy()),
-        tree.origin("config_file").to_owned().as_str(),
-    );
+    layers.push(Layer::new("command line", cli.as_layer()));
+    let config_file_origin = if cli.config_file.is_some() {
+        "command line"
+    } else {
+        "defaults"
+    };
+    layers.push(Layer::new(
+        config_file_origin,
+        json!({"config_file": config_file.to_string_lossy()}),
+    ));
 
-    let (config, unknown) = match Config::from_tree(&tree) {
+    let tree = Tree::from_merged(&merge(layers).map_err(|e| merge_failed(&e))?);
+    let defaults_tree = Tree::from_merged(
+        &merge(vec![Layer::new("defaults", defaults)]).map_err(|e| merge_failed(&e))?,
+    );
+    let (config, unknown) = match typed::read(&tree, &defaults_tree) {
         Ok(ok) => ok,
         Err(mut invalid) => {
             errors.append(&mut invalid);
@@ -117,6 +113,39 @@ pub fn load(cli: &Cli, xivo_uuid: Option<String>) -> Result<Loaded, LoadError> {
         tree,
         warnings,
     })
+}
+
+/// The built-in defaults alone, as a typed config.
+#[cfg(test)]
+pub fn builtin() -> Config {
+    let defaults =
+        parse_yaml(DEFAULTS_YAML, "defaults").expect("the embedded defaults are valid YAML");
+    let tree = Tree::from_merged(&merge(vec![Layer::new("defaults", defaults)]).expect("merged"));
+    typed::read(&tree, &tree).expect("the defaults are valid").0
+}
+
+fn merge_failed(error: &config::ConfigError) -> LoadError {
+    LoadError::Invalid(vec![ConfigError {
+        key: "(file)".into(),
+        origin: "layers".into(),
+        message: format!("cannot merge the files: {error}"),
+    }])
+}
+
+/// The credentials of `auth.key_file`, as the files set it, as a layer of their own.
+fn key_file_layer(files: Vec<Layer>, warnings: &mut Vec<String>) -> Option<Layer> {
+    let merged = Tree::from_merged(&merge(files).ok()?);
+    let key_file = merged
+        .get("auth.key_file")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())?;
+    match read_key_file(Path::new(key_file)) {
+        Ok(credentials) => Some(Layer::new(key_file, credentials)),
+        Err(message) => {
+            warnings.push(format!("auth.key_file {key_file}: {message}"));
+            None
+        }
+    }
 }
 
 fn parse_yaml(text: &str, origin: &str) -> Result<Value, ConfigError> {

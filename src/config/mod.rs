@@ -1,21 +1,26 @@
 //! Typed settings of the daemon.
 //!
-//! The defaults live in one place, `config/config.yml` (embedded at build time), which is also the
-//! file packaged as `/etc/wazo-dird/config.yml`. [`load()`] merges the command line, the `conf.d`
-//! files, the main file and the defaults, then [`Config::from_tree`] validates the result and reports
-//! every error at once, each with its key and the file it came from.
+//! Each section is a serde struct below, spelled once with its doc comments; the checks a type
+//! does not make are named on the field (`values`). The defaults live in one place,
+//! `config/config.yml` (embedded at build time), which is also the file packaged as
+//! `/etc/wazo-dird/config.yml`. [`load()`] layers the defaults, the main file, the `conf.d` files,
+//! the key file's credentials and the command line with the `config` crate (`layers`), then
+//! `typed` reads the merged tree into [`Config`] and reports every error at once, each with its key
+//! and the file it came from (decision 0005 says why serde reads the tree rather than `config`).
 
 mod cli;
+mod layers;
 mod load;
-mod reader;
 mod tree;
+mod typed;
+mod values;
 
 pub use cli::Cli;
 pub use load::{load, LoadError, Loaded};
-pub use reader::ConfigError;
 pub use tree::Tree;
+pub use typed::ConfigError;
 
-use reader::Reader;
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -23,21 +28,24 @@ use std::path::PathBuf;
 pub const DEFAULTS_YAML: &str = include_str!("../../config/config.yml");
 
 /// The whole validated configuration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Config {
     /// The main configuration file that was read.
     pub config_file: PathBuf,
     /// The folder of `.yml` files that override the main file (first file in alphabetical order wins).
     pub extra_config_files: PathBuf,
     /// PostgreSQL connection URI; `None` runs without a database (routes that need one answer 503).
+    #[serde(deserialize_with = "values::opt_string")]
     pub db_uri: Option<String>,
     /// Seconds a statement may run before PostgreSQL cancels it.
+    #[serde(deserialize_with = "values::positive_seconds")]
     pub db_statement_timeout: f64,
     /// Most connections this instance opens to PostgreSQL (`None`: from `rest_api.max_threads`,
     /// at most 64).
     pub db_pool_size: Option<u64>,
     /// Seconds a request that needs the database waits, at start, for the first connection and
     /// migration to end, instead of answering 503 while the schema is being made.
+    #[serde(deserialize_with = "values::positive_seconds")]
     pub db_startup_wait: f64,
     /// The HTTP server.
     pub rest_api: RestApi,
@@ -50,12 +58,15 @@ pub struct Config {
     /// Which backends, services and route groups are switched on.
     pub enabled_plugins: EnabledPlugins,
     /// Log level name: `critical`, `error`, `warning`, `info` or `debug`.
+    #[serde(deserialize_with = "values::log_level")]
     pub log_level: String,
     /// The log file; `None` logs to stderr only.
+    #[serde(deserialize_with = "values::opt_path")]
     pub log_filename: Option<PathBuf>,
     /// Forces the `debug` log level.
     pub debug: bool,
     /// The system user to become after binding the port (required when started as root).
+    #[serde(deserialize_with = "values::opt_string")]
     pub user: Option<String>,
     /// Settings of the three scatter-gather services.
     pub lookup_service: ServicePool,
@@ -65,34 +76,32 @@ pub struct Config {
     pub source_actors: SourceActors,
     /// The Prometheus `/metrics` route.
     pub metrics: Metrics,
-    /// `contact_cache.enabled`: lookups in phonebooks, personal contacts, wazo-confd users and
-    /// conference rooms read an in-memory copy.
-    pub contact_cache: bool,
-    /// `contact_cache.max_contacts`: most phonebook and personal contacts held in memory.
-    pub contact_cache_max_contacts: u64,
-    /// `contact_cache.resync_interval`: seconds between two full reloads of a wazo-confd copy
-    /// (the safety net behind wazo-confd's bus events).
-    pub confd_resync_interval: f64,
+    /// The in-memory copies of contacts.
+    pub contact_cache: ContactCache,
     /// `cloud_contacts`: the users' Google and Microsoft 365 address books.
     pub cloud_contacts: CloudContacts,
     /// The Consul agent used for service discovery.
     pub consul: Consul,
     /// Registration in Consul.
     pub service_discovery: ServiceDiscovery,
-    /// This Wazo stack's uuid, from the `XIVO_UUID` environment variable.
+    /// This Wazo stack's uuid, from the `XIVO_UUID` environment variable (in no file).
+    #[serde(default, deserialize_with = "values::opt_string")]
     pub uuid: Option<String>,
 }
 
 /// `rest_api` section.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct RestApi {
     /// Address to listen on.
     pub listen: String,
     /// Port to listen on.
+    #[serde(deserialize_with = "values::port")]
     pub port: u16,
     /// PEM certificate chain; with `private_key`, serves HTTPS (rustls).
+    #[serde(deserialize_with = "values::opt_path")]
     pub certificate: Option<PathBuf>,
     /// PEM private key matching `certificate`.
+    #[serde(deserialize_with = "values::opt_path")]
     pub private_key: Option<PathBuf>,
     /// Cross-origin resource sharing.
     pub cors: Cors,
@@ -101,15 +110,18 @@ pub struct RestApi {
     /// Upper bound of worker threads; here it caps HTTP workers.
     pub max_threads: u64,
     /// Largest JSON request body, in bytes.
+    #[serde(deserialize_with = "values::body_size")]
     pub max_body_size: u64,
     /// Largest CSV import body, in bytes.
+    #[serde(deserialize_with = "values::body_size")]
     pub max_import_size: u64,
     /// Seconds a stop (SIGTERM) waits for in-flight requests, then for the bus backlog.
+    #[serde(deserialize_with = "values::seconds")]
     pub shutdown_timeout: f64,
 }
 
 /// `rest_api.cors` section.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Cors {
     /// Answer CORS preflights and add CORS headers.
     pub enabled: bool,
@@ -118,24 +130,55 @@ pub struct Cors {
 }
 
 /// `auth` section.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Auth {
     /// `wazo-auth` (check every token with wazo-auth) or `static` (tokens from `static_tokens_file`).
+    #[serde(deserialize_with = "values::auth_backend")]
     pub backend: AuthBackend,
-    /// The wazo-auth server.
-    pub server: HttpService,
+    /// The wazo-auth server's address, port, prefix (e.g. `/api/auth` behind nginx), scheme,
+    /// certificate check and timeout: the keys of [`HttpService`], which sit in `auth` itself
+    /// (read one by one, since serde's `flatten` would lose the key of a wrong value).
+    pub host: String,
+    #[serde(deserialize_with = "values::port")]
+    pub port: u16,
+    #[serde(deserialize_with = "values::opt_string")]
+    pub prefix: Option<String>,
+    pub https: bool,
+    pub verify_certificate: bool,
+    #[serde(deserialize_with = "values::seconds")]
+    pub timeout: f64,
     /// YAML file with `service_id` and `service_key`, the daemon's own credentials.
+    #[serde(deserialize_with = "values::opt_path")]
     pub key_file: Option<PathBuf>,
     /// The daemon's wazo-auth username (from `key_file` when set there).
+    #[serde(deserialize_with = "values::opt_string")]
     pub username: Option<String>,
     /// The daemon's wazo-auth password (from `key_file` when set there). Never logged nor returned.
+    #[serde(deserialize_with = "values::opt_string")]
     pub password: Option<String>,
     /// The master tenant; when unset it is the tenant of the daemon's own token.
+    #[serde(deserialize_with = "values::opt_string")]
     pub master_tenant_uuid: Option<String>,
     /// Seconds a token check is remembered (0 disables the cache).
+    #[serde(deserialize_with = "values::seconds")]
     pub cache_ttl: f64,
     /// For `backend: static`: the YAML file of tokens and tenants.
+    #[serde(deserialize_with = "values::opt_path")]
     pub static_tokens_file: Option<PathBuf>,
+}
+
+impl Auth {
+    /// The wazo-auth server.
+    pub fn server(&self) -> HttpService {
+        HttpService {
+            host: self.host.clone(),
+            port: self.port,
+            prefix: self.prefix.clone(),
+            https: self.https,
+            verify_certificate: self.verify_certificate,
+            timeout: self.timeout,
+        }
+    }
 }
 
 /// How tokens are checked.
@@ -148,16 +191,19 @@ pub enum AuthBackend {
 }
 
 /// Connection settings of a Wazo HTTP service (wazo-auth, wazo-confd).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct HttpService {
     pub host: String,
+    #[serde(deserialize_with = "values::port")]
     pub port: u16,
     /// Path prefix, e.g. `/api/auth` behind nginx.
+    #[serde(deserialize_with = "values::opt_string")]
     pub prefix: Option<String>,
     pub https: bool,
     /// Check the server's certificate.
     pub verify_certificate: bool,
     /// Seconds before a request is abandoned.
+    #[serde(deserialize_with = "values::seconds")]
     pub timeout: f64,
 }
 
@@ -171,31 +217,39 @@ impl HttpService {
 }
 
 /// `bus` section.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Bus {
     pub enabled: bool,
     pub username: String,
     /// Never logged nor returned.
     pub password: String,
     pub host: String,
+    #[serde(deserialize_with = "values::port")]
     pub port: u16,
     pub exchange_name: String,
+    #[serde(deserialize_with = "values::exchange_type")]
     pub exchange_type: String,
     /// Events kept while the broker is away (the oldest are dropped beyond this, and logged).
+    #[serde(deserialize_with = "values::at_least_one")]
     pub backlog_size: usize,
     /// The durable queue the instances of a cluster share to consume other services' events.
     pub queue_name: String,
     /// Attempts of a consumed event whose handler fails, before it goes to the dead-letter queue.
+    #[serde(deserialize_with = "values::at_least_one")]
     pub handler_attempts: u32,
     /// Seconds the broker has to confirm a published event (or to accept a connection).
+    #[serde(deserialize_with = "values::positive_seconds")]
     pub confirm_timeout: f64,
 }
 
 /// `enabled_plugins` section: name → on/off. Unknown names are tolerated, as in wazo-dird.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct EnabledPlugins {
+    #[serde(deserialize_with = "values::switches")]
     pub backends: BTreeMap<String, bool>,
+    #[serde(deserialize_with = "values::switches")]
     pub services: BTreeMap<String, bool>,
+    #[serde(deserialize_with = "values::switches")]
     pub views: BTreeMap<String, bool>,
 }
 
@@ -207,49 +261,90 @@ impl EnabledPlugins {
 }
 
 /// `lookup_service`, `reverse_service`, `favorites_service` sections.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ServicePool {
     /// wazo-dird's thread-pool size; kept for compatibility (requests here are async, not pooled).
     pub executor_workers: Option<u64>,
     /// Seconds a request may take when its profile sets no `options.timeout`.
+    #[serde(deserialize_with = "values::positive_seconds")]
     pub timeout: f64,
 }
 
+/// `contact_cache` section.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ContactCache {
+    /// Lookups in phonebooks, personal contacts, wazo-confd users and conference rooms read an
+    /// in-memory copy.
+    pub enabled: bool,
+    /// Most phonebook and personal contacts held in memory.
+    pub max_contacts: u64,
+    /// Seconds between two full reloads of a wazo-confd copy (the safety net behind
+    /// wazo-confd's bus events).
+    #[serde(deserialize_with = "values::positive_seconds")]
+    pub resync_interval: f64,
+}
+
 /// `metrics` section (not in wazo-dird): Prometheus metrics.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Metrics {
     /// Serve `GET /metrics` (on the API with ACL `dird.metrics.read`).
     pub enabled: bool,
     /// Address of the listener of its own (no token), when `port` is set.
     pub listen: String,
     /// Port of a listener serving only `/metrics`, without a token.
+    #[serde(deserialize_with = "values::opt_port")]
     pub port: Option<u16>,
 }
 
 /// `source_actors` section: supervision of the source actors.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct SourceActors {
     /// Seconds before the first restart of a broken source.
+    #[serde(deserialize_with = "values::positive_seconds")]
     pub restart_backoff_min: f64,
     /// Longest wait between restarts.
+    #[serde(deserialize_with = "values::positive_seconds")]
     pub restart_backoff_max: f64,
     /// Requests one source serves at once.
-    pub max_concurrency: u64,
+    #[serde(deserialize_with = "values::at_least_one")]
+    pub max_concurrency: usize,
+    /// Requests waiting for a source beyond `max_concurrency` before callers are refused.
+    #[serde(deserialize_with = "values::at_least_one")]
+    pub mailbox: usize,
     /// Timeouts or failed requests in a row that open a source's breaker (0: off).
-    pub breaker_threshold: u64,
+    pub breaker_threshold: u32,
     /// Seconds the probe of a rebuilt source may take before its breaker closes.
+    #[serde(deserialize_with = "values::positive_seconds")]
     pub probe_timeout: f64,
     /// Threads of the runtime the source actors run on (0: one per core).
     pub threads: u64,
 }
 
+impl SourceActors {
+    /// The supervision of each source actor, on `runtime` (`None`: the caller's).
+    pub fn supervision(&self, runtime: Option<tokio::runtime::Handle>) -> actors::SupervisorConfig {
+        use std::time::Duration;
+        actors::SupervisorConfig {
+            min_backoff: Duration::from_secs_f64(self.restart_backoff_min),
+            max_backoff: Duration::from_secs_f64(self.restart_backoff_max),
+            max_concurrency: self.max_concurrency,
+            mailbox: self.mailbox,
+            breaker_threshold: self.breaker_threshold,
+            probe_timeout: Duration::from_secs_f64(self.probe_timeout),
+            runtime,
+        }
+    }
+}
+
 /// `cloud_contacts`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct CloudContacts {
     /// Seconds a user's Google or Microsoft 365 address book is kept before it is read again in
     /// the background (the kept one answering meanwhile).
+    #[serde(deserialize_with = "values::seconds")]
     pub cache_ttl: f64,
     /// Seconds each request to Google, Microsoft Graph or wazo-auth may take.
+    #[serde(deserialize_with = "values::positive_seconds")]
     pub timeout: f64,
     /// Google's People API (a stand-in's address in tests).
     pub google_url: String,
@@ -258,32 +353,40 @@ pub struct CloudContacts {
 }
 
 /// `consul` section.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Consul {
     /// `http` or `https`.
+    #[serde(deserialize_with = "values::scheme")]
     pub scheme: String,
     /// The consul agent (`None`: no registration).
+    #[serde(deserialize_with = "values::opt_string")]
     pub host: Option<String>,
+    #[serde(deserialize_with = "values::port")]
     pub port: u16,
     /// Never logged nor returned.
+    #[serde(deserialize_with = "values::opt_string")]
     pub token: Option<String>,
 }
 
 /// `service_discovery` section.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ServiceDiscovery {
     /// Registers the daemon with consul as `wazo-dird`.
     pub enabled: bool,
     /// The address announced (`auto`: the address of `advertise_address_interface`).
     pub advertise_address: String,
+    #[serde(deserialize_with = "values::port")]
     pub advertise_port: u16,
     /// The interface whose address is announced when `advertise_address` is `auto`.
     pub advertise_address_interface: String,
     /// Seconds between TTL check passes.
+    #[serde(deserialize_with = "values::seconds")]
     pub refresh_interval: f64,
     /// Seconds before a failed registration is tried again.
+    #[serde(deserialize_with = "values::seconds")]
     pub retry_interval: f64,
     /// Seconds the check stays passing without a refresh.
+    #[serde(deserialize_with = "values::seconds")]
     pub ttl_interval: f64,
     /// Tags added to the stack uuid and `wazo-dird`.
     pub extra_tags: Vec<String>,
@@ -299,109 +402,10 @@ pub const LOG_LEVELS: &[&str] = &["critical", "error", "warning", "info", "debug
 pub const SECRET_KEYS: &[&str] = &["auth.password", "bus.password", "consul.token"];
 
 impl Config {
-    /// Validates a merged tree. Returns the config and the unknown keys (warnings), or every error.
-    // One line per key, read by hand: it goes with the typed sections of the `config` crate
-    // (issue 20's remaining part), not split in the meantime.
-    #[allow(clippy::too_many_lines)]
-    pub fn from_tree(tree: &Tree) -> Result<(Config, UnknownKeys), Vec<ConfigError>> {
-        let mut r = Reader::new(tree);
-        let config = Config {
-            config_file: PathBuf::from(r.string("config_file")),
-            extra_config_files: PathBuf::from(r.string("extra_config_files")),
-            db_uri: r.opt_string("db_uri"),
-            db_statement_timeout: r.positive_seconds("db_statement_timeout"),
-            db_startup_wait: r.positive_seconds("db_startup_wait"),
-            db_pool_size: r.opt_uint("db_pool_size"),
-            rest_api: read_rest_api(&mut r),
-            auth: read_auth(&mut r),
-            confd: read_http_service(&mut r, "confd"),
-            bus: Bus {
-                enabled: r.bool("bus.enabled"),
-                username: r.string("bus.username"),
-                password: r.string("bus.password"),
-                host: r.string("bus.host"),
-                port: r.port("bus.port"),
-                exchange_name: r.string("bus.exchange_name"),
-                exchange_type: r.choice(
-                    "bus.exchange_type",
-                    &["headers", "topic", "direct", "fanout"],
-                ),
-                backlog_size: usize::try_from(r.uint("bus.backlog_size")).unwrap_or(usize::MAX),
-                queue_name: r.string("bus.queue_name"),
-                handler_attempts: u32::try_from(r.uint("bus.handler_attempts"))
-                    .unwrap_or(u32::MAX)
-                    .max(1),
-                confirm_timeout: r.positive_seconds("bus.confirm_timeout"),
-            },
-            enabled_plugins: EnabledPlugins {
-                backends: r.bool_map("enabled_plugins.backends"),
-                services: r.bool_map("enabled_plugins.services"),
-                views: r.bool_map("enabled_plugins.views"),
-            },
-            log_level: r.choice("log_level", LOG_LEVELS),
-            log_filename: r.opt_string("log_filename").map(PathBuf::from),
-            debug: r.bool("debug"),
-            user: r.opt_string("user"),
-            lookup_service: read_service_pool(&mut r, "lookup_service"),
-            reverse_service: read_service_pool(&mut r, "reverse_service"),
-            favorites_service: read_service_pool(&mut r, "favorites_service"),
-            contact_cache: r.bool("contact_cache.enabled"),
-            contact_cache_max_contacts: r.uint("contact_cache.max_contacts"),
-            confd_resync_interval: r.positive_seconds("contact_cache.resync_interval"),
-            metrics: Metrics {
-                enabled: r.bool("metrics.enabled"),
-                listen: r.string("metrics.listen"),
-                port: r.opt_port("metrics.port"),
-            },
-            source_actors: SourceActors {
-                restart_backoff_min: r.positive_seconds("source_actors.restart_backoff_min"),
-                restart_backoff_max: r.positive_seconds("source_actors.restart_backoff_max"),
-                max_concurrency: r.uint("source_actors.max_concurrency").max(1),
-                breaker_threshold: r.uint("source_actors.breaker_threshold"),
-                probe_timeout: r.positive_seconds("source_actors.probe_timeout"),
-                threads: r.uint("source_actors.threads"),
-            },
-            cloud_contacts: CloudContacts {
-                cache_ttl: r.seconds("cloud_contacts.cache_ttl"),
-                timeout: r.positive_seconds("cloud_contacts.timeout"),
-                google_url: r.string("cloud_contacts.google_url"),
-                microsoft_url: r.string("cloud_contacts.microsoft_url"),
-            },
-            consul: Consul {
-                scheme: r.choice("consul.scheme", &["http", "https"]),
-                host: r.opt_string("consul.host"),
-                port: r.port("consul.port"),
-                token: r.opt_string("consul.token"),
-            },
-            service_discovery: ServiceDiscovery {
-                enabled: r.bool("service_discovery.enabled"),
-                advertise_address: r.string("service_discovery.advertise_address"),
-                advertise_port: r.port("service_discovery.advertise_port"),
-                advertise_address_interface: r
-                    .string("service_discovery.advertise_address_interface"),
-                refresh_interval: r.seconds("service_discovery.refresh_interval"),
-                retry_interval: r.seconds("service_discovery.retry_interval"),
-                ttl_interval: r.seconds("service_discovery.ttl_interval"),
-                extra_tags: r.string_list("service_discovery.extra_tags"),
-            },
-            uuid: r.opt_string("uuid"),
-        };
-        // Keys wazo-dird accepts but that carry free-form or unused data.
-        // Free-form keys, and the declared resources (validated by their own validators).
-        for free_form in [
-            "services",
-            "source_config_dir",
-            "lookup_timeout",
-            "rest_api.cors",
-            "sources",
-            "displays",
-            "profiles",
-        ] {
-            r.raw(free_form);
-        }
-        validate_cross_fields(&config, &mut r);
-        let unknown = r.unknown_keys();
-        r.finish().map(|()| (config, unknown))
+    /// The built-in defaults alone, read as the daemon reads them.
+    #[cfg(test)]
+    pub fn builtin() -> Config {
+        load::builtin()
     }
 
     /// The effective log level name (`debug` forces `debug`).
@@ -414,87 +418,38 @@ impl Config {
     }
 }
 
-fn read_service_pool(r: &mut Reader<'_>, section: &str) -> ServicePool {
-    ServicePool {
-        executor_workers: r.opt_uint(&format!("{section}.executor_workers")),
-        timeout: r.positive_seconds(&format!("{section}.timeout")),
-    }
-}
-
-fn read_rest_api(r: &mut Reader<'_>) -> RestApi {
-    RestApi {
-        listen: r.string("rest_api.listen"),
-        port: r.port("rest_api.port"),
-        certificate: r.opt_string("rest_api.certificate").map(PathBuf::from),
-        private_key: r.opt_string("rest_api.private_key").map(PathBuf::from),
-        cors: Cors {
-            enabled: r.bool("rest_api.cors.enabled"),
-            allow_headers: r.string_list("rest_api.cors.allow_headers"),
-        },
-        min_threads: r.uint("rest_api.min_threads"),
-        max_threads: r.uint("rest_api.max_threads"),
-        max_body_size: r.uint("rest_api.max_body_size").max(1024),
-        max_import_size: r.uint("rest_api.max_import_size").max(1024),
-        shutdown_timeout: r.seconds("rest_api.shutdown_timeout"),
-    }
-}
-
-fn read_http_service(r: &mut Reader<'_>, section: &str) -> HttpService {
-    HttpService {
-        host: r.string(&format!("{section}.host")),
-        port: r.port(&format!("{section}.port")),
-        prefix: r.opt_string(&format!("{section}.prefix")),
-        https: r.bool(&format!("{section}.https")),
-        verify_certificate: r.bool(&format!("{section}.verify_certificate")),
-        timeout: r.seconds(&format!("{section}.timeout")),
-    }
-}
-
-fn read_auth(r: &mut Reader<'_>) -> Auth {
-    let backend = match r.choice("auth.backend", &["wazo-auth", "static"]).as_str() {
-        "static" => AuthBackend::Static,
-        _ => AuthBackend::WazoAuth,
-    };
-    Auth {
-        backend,
-        server: read_http_service(r, "auth"),
-        key_file: r.opt_string("auth.key_file").map(PathBuf::from),
-        username: r.opt_string("auth.username"),
-        password: r.opt_string("auth.password"),
-        master_tenant_uuid: r.opt_string("auth.master_tenant_uuid"),
-        cache_ttl: r.seconds("auth.cache_ttl"),
-        static_tokens_file: r.opt_string("auth.static_tokens_file").map(PathBuf::from),
-    }
-}
-
-fn validate_cross_fields(config: &Config, r: &mut Reader<'_>) {
-    let tls = &config.rest_api;
-    if tls.certificate.is_some() != tls.private_key.is_some() {
-        r.error(
+/// What no single value says: keys that go together, and values parsed by another crate.
+fn check_together(config: &Config, tree: &Tree) -> Vec<ConfigError> {
+    let mut errors = Vec::new();
+    let mut error = |key: &str, message: String| errors.push(ConfigError::at(tree, key, message));
+    let rest = &config.rest_api;
+    if rest.certificate.is_some() != rest.private_key.is_some() {
+        error(
             "rest_api.certificate",
-            "`certificate` and `private_key` must be set together",
+            "`certificate` and `private_key` must be set together".into(),
         );
     }
-    if tls.min_threads > tls.max_threads {
-        r.error(
+    if rest.min_threads > rest.max_threads {
+        error(
             "rest_api.min_threads",
-            "must not exceed `rest_api.max_threads`",
+            "must not exceed `rest_api.max_threads`".into(),
         );
     }
     if config.auth.backend == AuthBackend::Static && config.auth.static_tokens_file.is_none() {
-        r.error(
+        error(
             "auth.static_tokens_file",
-            "required when `auth.backend` is `static`",
+            "required when `auth.backend` is `static`".into(),
         );
     }
     if let Some(uri) = &config.db_uri {
         if let Err(e) = uri.parse::<tokio_postgres::Config>() {
-            r.error("db_uri", format!("not a valid PostgreSQL URI: {e}"));
+            error("db_uri", format!("not a valid PostgreSQL URI: {e}"));
         }
     }
     if let Some(master) = &config.auth.master_tenant_uuid {
         if uuid::Uuid::parse_str(master).is_err() {
-            r.error("auth.master_tenant_uuid", "must be a UUID");
+            error("auth.master_tenant_uuid", "must be a UUID".into());
         }
     }
+    errors
 }

@@ -1,30 +1,28 @@
-//! The merged configuration tree and where each of its keys came from.
-//!
-//! wazo-dird merges its files "first wins": the command line beats the `conf.d` files, which beat the
-//! main file, which beats the built-in defaults; among `conf.d` files the first in alphabetical order
-//! wins. Dicts merge key by key, any other value (lists included) is taken whole from the winner.
-//! Each key remembers its origin so that a validation error can name the file to fix.
+//! The merged configuration as a JSON tree, with the file each value came from: what
+//! `GET /0.1/config` shows, what the typed sections are read from, and where an error points.
 
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// A merged configuration with the origin (a file name, "defaults", "command line") of each key.
+/// A merged configuration: the values, and the origin (a file, `defaults`, `command line`…) of
+/// each value the layers set.
 #[derive(Debug, Clone, Default)]
 pub struct Tree {
     root: Map<String, Value>,
-    /// Dotted key path → origin of the layer that inserted the value at that path.
     origins: BTreeMap<String, String>,
 }
 
 impl Tree {
-    /// Adds a layer of lower priority than every layer added before: it only fills keys that are absent.
-    pub fn add_lower_layer(&mut self, layer: &Value, origin: &str) {
-        if let Value::Object(layer) = layer {
-            fill(&mut self.root, layer, origin, "", &mut self.origins);
+    /// The tree of what the `config` crate merged, each value with its origin.
+    pub fn from_merged(merged: &config::Value) -> Self {
+        let mut tree = Tree::default();
+        if let Value::Object(root) = to_json(merged, "", &mut tree.origins) {
+            tree.root = root;
         }
+        tree
     }
 
-    /// The value at a dotted path (`rest_api.port`).
+    /// The value at a dotted path.
     pub fn get(&self, path: &str) -> Option<&Value> {
         let mut segments = path.split('.');
         let first = segments.next()?;
@@ -35,8 +33,8 @@ impl Tree {
         Some(current)
     }
 
-    /// Replaces the value at a dotted path whose parent dict exists (used for live changes like `debug`).
-    pub fn set(&mut self, path: &str, value: Value, origin: &str) {
+    /// Replaces the value at a dotted path (`None`: removes it), which comes from `origin`.
+    pub fn set(&mut self, path: &str, value: Option<Value>, origin: &str) {
         let (parent, key) = match path.rsplit_once('.') {
             Some((parent, key)) => (Some(parent), key),
             None => (None, path),
@@ -47,13 +45,19 @@ impl Tree {
                 map.get_mut(segment)?.as_object_mut()
             }),
         };
-        if let Some(map) = map {
-            map.insert(key.to_owned(), value);
-            self.origins.insert(path.to_owned(), origin.to_owned());
+        let Some(map) = map else { return };
+        match value {
+            Some(value) => {
+                map.insert(key.to_owned(), value);
+            }
+            None => {
+                map.remove(key);
+            }
         }
+        self.origins.insert(path.to_owned(), origin.to_owned());
     }
 
-    /// The origin of the value at `path`: the layer that inserted it or its closest ancestor.
+    /// Where the value at `path` (or its nearest parent that has one) came from.
     pub fn origin(&self, path: &str) -> &str {
         let mut candidate = path;
         loop {
@@ -67,14 +71,13 @@ impl Tree {
         }
     }
 
-    /// Every leaf path (a non-dict value or an empty dict) of the tree, dotted.
+    /// The dotted paths of every value that is not a non-empty dict.
     pub fn leaf_paths(&self) -> Vec<String> {
         let mut paths = Vec::new();
         collect_leaves(&self.root, "", &mut paths);
         paths
     }
 
-    /// The whole tree as JSON.
     pub fn to_value(&self) -> Value {
         Value::Object(self.root.clone())
     }
@@ -88,26 +91,35 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
-fn fill(
-    target: &mut Map<String, Value>,
-    layer: &Map<String, Value>,
-    origin: &str,
-    prefix: &str,
-    origins: &mut BTreeMap<String, String>,
-) {
-    for (key, value) in layer {
-        let path = join(prefix, key);
-        match (target.get_mut(key), value) {
-            (None, _) => {
-                target.insert(key.clone(), value.clone());
-                origins.insert(path, origin.to_owned());
-            }
-            (Some(Value::Object(existing)), Value::Object(lower)) => {
-                fill(existing, lower, origin, &path, origins);
-            }
-            // A higher layer already set this key: it wins, lists and scalars are never merged.
-            (Some(_), _) => {}
-        }
+/// The JSON of a merged value, recording each origin under its path.
+fn to_json(value: &config::Value, path: &str, origins: &mut BTreeMap<String, String>) -> Value {
+    use config::ValueKind;
+    if let Some(origin) = value.origin() {
+        origins.insert(path.to_owned(), origin.to_owned());
+    }
+    match &value.kind {
+        ValueKind::Nil => Value::Null,
+        ValueKind::Boolean(b) => Value::Bool(*b),
+        ValueKind::I64(n) => Value::from(*n),
+        ValueKind::U64(n) => Value::from(*n),
+        // Layers hold JSON numbers, which never need 128 bits.
+        ValueKind::I128(n) => Value::from(*n as f64),
+        ValueKind::U128(n) => Value::from(*n as f64),
+        ValueKind::Float(f) => Value::from(*f),
+        ValueKind::String(s) => Value::String(s.clone()),
+        ValueKind::Table(table) => Value::Object(
+            table
+                .iter()
+                .map(|(key, inner)| (key.clone(), to_json(inner, &join(path, key), origins)))
+                .collect(),
+        ),
+        // A list is one value: its items have the list's origin.
+        ValueKind::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| to_json(item, path, &mut BTreeMap::new()))
+                .collect(),
+        ),
     }
 }
 
@@ -123,33 +135,42 @@ fn collect_leaves(map: &Map<String, Value>, prefix: &str, out: &mut Vec<String>)
 
 #[cfg(test)]
 mod tests {
+    use super::super::layers::{merge, Layer};
     use super::*;
     use serde_json::json;
 
     #[test]
-    fn first_layer_wins_dicts_merge_lists_replace() {
-        let mut tree = Tree::default();
-        tree.add_lower_layer(&json!({"a": {"x": 1}, "l": [1]}), "first.yml");
-        tree.add_lower_layer(
-            &json!({"a": {"x": 2, "y": 3}, "l": [2, 3], "b": true}),
-            "second.yml",
-        );
+    fn last_layer_wins_dicts_merge_lists_replace() {
+        let merged = merge(vec![
+            Layer::new(
+                "second.yml",
+                json!({"a": {"x": 2, "y": 3}, "l": [2, 3], "b": true}),
+            ),
+            Layer::new("first.yml", json!({"a": {"x": 1}, "l": [1]})),
+        ])
+        .expect("merged");
+        let tree = Tree::from_merged(&merged);
         assert_eq!(tree.get("a.x"), Some(&json!(1)));
         assert_eq!(tree.get("a.y"), Some(&json!(3)));
-        assert_eq!(tree.get("l"), Some(&json!([1])));
+        assert_eq!(tree.get("l"), Some(&json!([1])), "a list is replaced whole");
         assert_eq!(tree.origin("a.x"), "first.yml");
         assert_eq!(tree.origin("a.y"), "second.yml");
         assert_eq!(tree.origin("b"), "second.yml");
+        assert_eq!(tree.origin("l"), "first.yml");
     }
 
     #[test]
     fn set_replaces_a_value_and_its_origin() {
-        let mut tree = Tree::default();
-        tree.add_lower_layer(&json!({"debug": false, "auth": {"host": "h"}}), "defaults");
-        tree.set("debug", json!(true), "PATCH /config");
-        tree.set("auth.host", json!("x"), "cli");
+        let merged = merge(vec![Layer::new(
+            "defaults",
+            json!({"debug": false, "auth": {"host": "h"}}),
+        )])
+        .expect("merged");
+        let mut tree = Tree::from_merged(&merged);
+        tree.set("debug", Some(json!(true)), "PATCH /config");
+        tree.set("auth.host", None, "cli");
         assert_eq!(tree.get("debug"), Some(&json!(true)));
-        assert_eq!(tree.get("auth.host"), Some(&json!("x")));
+        assert_eq!(tree.get("auth.host"), None);
         assert_eq!(tree.origin("debug"), "PATCH /config");
     }
 }

@@ -393,7 +393,9 @@ pub(crate) fn for_tests(
     Engine::new(
         sources,
         enabled_backends,
-        SupervisorConfig::default(),
+        crate::config::Config::builtin()
+            .source_actors
+            .supervision(None),
         Deps {
             storage,
             confd: Arc::new(crate::backends::confd::ConfdHub::new(None)),

@@ -125,7 +125,7 @@ async fn patch_config(
     let values = parse_patch(&body)?;
     for debug in values {
         if let Ok(mut tree) = state.live_config.write() {
-            tree.set("debug", json!(debug), "PATCH /0.1/config");
+            tree.set("debug", Some(json!(debug)), "PATCH /0.1/config");
         }
         if let Some(logging) = &state.logging {
             logging.set_debug(debug);
