@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod declared;
 pub mod error;
 pub(crate) mod notifier;
+pub mod records;
 
 pub use error::ResourceError;
 pub mod displays;

@@ -1,12 +1,10 @@
 //! Displays: `/0.1/displays[/{display_uuid}]`.
 
-use super::listing;
+use super::{listing, records};
 use crate::access;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
-use crate::http::list_params::{ListParams, ListSpec};
 use crate::http::state::AppState;
-use crate::resources::ResourceError;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
@@ -38,19 +36,13 @@ async fn list_displays(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    const SPEC: ListSpec<'static> = ListSpec {
-        sort_columns: &["name"],
-        filter_columns: &["uuid", "name"],
-    };
-    let params = ListParams::parse(request.query_string(), SPEC)?;
-    let tenants = caller.tenants(params.recurse).await?;
-    let items = state
-        .displays
-        .list(&tenants)
-        .iter()
-        .map(|d| display_body(d))
-        .collect();
-    Ok(HttpResponse::Ok().json(listing::respond(items, &params, &["name"])))
+    records::list(
+        &caller,
+        &state.displays,
+        request.query_string(),
+        display_body,
+    )
+    .await
 }
 
 /// Creates a display in the caller's tenant.
@@ -87,16 +79,7 @@ async fn get_display(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let uuid = path.into_inner();
-    let tenants = caller.tenants(true).await?;
-    let display = state
-        .displays
-        .get(&uuid, &tenants)
-        .ok_or(ResourceError::NotFound {
-            resource: "displays",
-            uuid,
-        })?;
-    Ok(HttpResponse::Ok().json(display_body(&display)))
+    records::get(&caller, &state.displays, path.into_inner(), display_body).await
 }
 
 /// Replaces a display's name and every column.
@@ -113,10 +96,7 @@ async fn update_display(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body = listing::json_body(&body)?;
-    let tenants = caller.tenants(true).await?;
-    state.displays.update(&path, &tenants, &body).await?;
-    Ok(HttpResponse::NoContent().finish())
+    records::update(&caller, &state.displays, &path, &body).await
 }
 
 /// Deletes a display (profiles using it go on without one).
@@ -132,7 +112,5 @@ async fn delete_display(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let tenants = caller.tenants(true).await?;
-    state.displays.delete(&path, &tenants).await?;
-    Ok(HttpResponse::NoContent().finish())
+    records::delete(&caller, &state.displays, &path).await
 }

@@ -22,6 +22,7 @@ mod phonebooks;
 mod phonebooks_deprecated;
 mod profile_sources;
 mod profiles;
+mod records;
 mod sources;
 mod status;
 #[cfg(test)]

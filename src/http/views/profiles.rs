@@ -1,12 +1,10 @@
 //! Profiles: `/0.1/profiles[/{profile_uuid}]`.
 
-use super::listing;
+use super::{listing, records};
 use crate::access;
 use crate::http::authorized::Authorized;
 use crate::http::error::ApiError;
-use crate::http::list_params::{ListParams, ListSpec};
 use crate::http::state::AppState;
-use crate::resources::ResourceError;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 
 crate::routes!(
@@ -33,19 +31,10 @@ async fn list_profiles(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    const SPEC: ListSpec<'static> = ListSpec {
-        sort_columns: &["name"],
-        filter_columns: &["uuid", "name"],
-    };
-    let params = ListParams::parse(request.query_string(), SPEC)?;
-    let tenants = caller.tenants(params.recurse).await?;
-    let items = state
-        .profiles
-        .list(&tenants)
-        .iter()
-        .map(|p| p.to_body())
-        .collect();
-    Ok(HttpResponse::Ok().json(listing::respond(items, &params, &["name"])))
+    records::list(&caller, &state.profiles, request.query_string(), |p| {
+        p.to_body()
+    })
+    .await
 }
 
 /// Creates a profile in the caller's tenant; its display and sources must be of that tenant.
@@ -86,16 +75,7 @@ async fn get_profile(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let uuid = path.into_inner();
-    let tenants = caller.tenants(true).await?;
-    let profile = state
-        .profiles
-        .get(&uuid, &tenants)
-        .ok_or(ResourceError::NotFound {
-            resource: "profiles",
-            uuid,
-        })?;
-    Ok(HttpResponse::Ok().json(profile.to_body()))
+    records::get(&caller, &state.profiles, path.into_inner(), |p| p.to_body()).await
 }
 
 /// Replaces a profile.
@@ -112,10 +92,7 @@ async fn update_profile(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body = listing::json_body(&body)?;
-    let tenants = caller.tenants(true).await?;
-    state.profiles.update(&path, &tenants, &body).await?;
-    Ok(HttpResponse::NoContent().finish())
+    records::update(&caller, &state.profiles, &path, &body).await
 }
 
 /// Deletes a profile.
@@ -131,7 +108,5 @@ async fn delete_profile(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let tenants = caller.tenants(true).await?;
-    state.profiles.delete(&path, &tenants).await?;
-    Ok(HttpResponse::NoContent().finish())
+    records::delete(&caller, &state.profiles, &path).await
 }

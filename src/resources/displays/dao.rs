@@ -2,8 +2,10 @@
 //! columns are written in order and read back in physical order, as wazo-dird does.
 
 use super::model::{Display, DisplayColumn};
+use crate::resources::records::Stored;
+use crate::resources::tenants::dao::ensure_tenant;
 use crate::resources::ResourceError;
-use deadpool_postgres::GenericClient;
+use deadpool_postgres::{Client, GenericClient, Transaction};
 use std::collections::HashMap;
 
 pub(crate) async fn load_all(client: &impl GenericClient) -> Result<Vec<Display>, ResourceError> {
@@ -62,53 +64,46 @@ async fn insert_columns(
     Ok(())
 }
 
-pub(crate) async fn create(
-    client: &impl GenericClient,
-    display: &Display,
-) -> Result<(), ResourceError> {
-    client
-        .execute(
-            "INSERT INTO dird_tenant (uuid) VALUES ($1) ON CONFLICT DO NOTHING",
-            &[&display.tenant_uuid],
-        )
-        .await?;
-    client
-        .execute(
-            "INSERT INTO dird_display (uuid, tenant_uuid, name) VALUES ($1, $2, $3)",
-            &[&display.uuid, &display.tenant_uuid, &display.name],
-        )
-        .await?;
-    insert_columns(client, display).await
-}
-
-/// Replaces the name and every column. `false` when the display does not exist.
-pub(crate) async fn update(
-    client: &impl GenericClient,
-    display: &Display,
-) -> Result<bool, ResourceError> {
-    let updated = client
-        .execute(
-            "UPDATE dird_display SET name = $2 WHERE uuid = $1",
-            &[&display.uuid, &display.name],
-        )
-        .await?;
-    if updated == 0 {
-        return Ok(false);
+impl Stored for Display {
+    async fn insert(&self, client: &Transaction<'_>) -> Result<(), ResourceError> {
+        let display = self;
+        ensure_tenant(client, &display.tenant_uuid).await?;
+        client
+            .execute(
+                "INSERT INTO dird_display (uuid, tenant_uuid, name) VALUES ($1, $2, $3)",
+                &[&display.uuid, &display.tenant_uuid, &display.name],
+            )
+            .await?;
+        insert_columns(client, display).await
     }
-    client
-        .execute(
-            "DELETE FROM dird_display_column WHERE display_uuid = $1",
-            &[&display.uuid],
-        )
-        .await?;
-    insert_columns(client, display).await?;
-    Ok(true)
-}
 
-/// Deletes a display; profiles using it keep working without one.
-pub(crate) async fn delete(client: &impl GenericClient, uuid: &str) -> Result<bool, ResourceError> {
-    Ok(client
-        .execute("DELETE FROM dird_display WHERE uuid = $1", &[&uuid])
-        .await?
-        == 1)
+    /// Replaces the name and every column. `false` when the display does not exist.
+    async fn replace(&self, client: &Transaction<'_>) -> Result<bool, ResourceError> {
+        let display = self;
+        let updated = client
+            .execute(
+                "UPDATE dird_display SET name = $2 WHERE uuid = $1",
+                &[&display.uuid, &display.name],
+            )
+            .await?;
+        if updated == 0 {
+            return Ok(false);
+        }
+        client
+            .execute(
+                "DELETE FROM dird_display_column WHERE display_uuid = $1",
+                &[&display.uuid],
+            )
+            .await?;
+        insert_columns(client, display).await?;
+        Ok(true)
+    }
+
+    /// Deletes a display; profiles using it keep working without one.
+    async fn remove(client: &Client, uuid: &str) -> Result<bool, ResourceError> {
+        Ok(client
+            .execute("DELETE FROM dird_display WHERE uuid = $1", &[&uuid])
+            .await?
+            == 1)
+    }
 }

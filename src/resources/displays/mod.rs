@@ -2,6 +2,5 @@
 
 pub(crate) mod dao;
 pub mod model;
-pub(crate) mod notifier;
 pub mod service;
 pub(crate) mod validator;

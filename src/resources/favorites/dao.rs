@@ -1,6 +1,7 @@
 //! SQL of `dird_favorite` (and the `dird_user`/`dird_tenant` rows it needs).
 
 use crate::resources::error::{violates, ResourceError};
+use crate::resources::tenants::dao::ensure_owner;
 use deadpool_postgres::GenericClient;
 
 /// Adds a favorite, creating its user and tenant rows when needed. `false` if it already exists.
@@ -11,15 +12,7 @@ pub(crate) async fn add(
     source_uuid: &str,
     contact_id: &str,
 ) -> Result<bool, ResourceError> {
-    client
-        .execute(
-            "INSERT INTO dird_tenant (uuid) VALUES ($1) ON CONFLICT DO NOTHING",
-            &[&tenant_uuid],
-        )
-        .await?;
-    client
-        .execute("INSERT INTO dird_user (user_uuid, tenant_uuid) VALUES ($1, $2) ON CONFLICT (user_uuid) DO NOTHING", &[&user_uuid, &tenant_uuid])
-        .await?;
+    ensure_owner(client, tenant_uuid, user_uuid).await?;
     match client
         .execute(
             "INSERT INTO dird_favorite (source_uuid, contact_id, user_uuid) VALUES ($1, $2, $3)",

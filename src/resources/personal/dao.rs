@@ -3,6 +3,7 @@
 use super::hash::contact_hash;
 use super::Contact;
 use crate::resources::error::{violates, ResourceError};
+use crate::resources::tenants::dao::ensure_owner;
 use deadpool_postgres::GenericClient;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -34,24 +35,6 @@ pub(crate) async fn create(
     }
     let [contact] = contacts;
     Ok(Some(contact))
-}
-
-/// The tenant and user rows a contact hangs from.
-async fn ensure_owner(
-    client: &impl GenericClient,
-    tenant_uuid: &str,
-    user_uuid: &str,
-) -> Result<(), ResourceError> {
-    client
-        .execute(
-            "INSERT INTO dird_tenant (uuid) VALUES ($1) ON CONFLICT DO NOTHING",
-            &[&tenant_uuid],
-        )
-        .await?;
-    client
-        .execute("INSERT INTO dird_user (user_uuid, tenant_uuid) VALUES ($1, $2) ON CONFLICT (user_uuid) DO NOTHING", &[&user_uuid, &tenant_uuid])
-        .await?;
-    Ok(())
 }
 
 /// Gives each contact its uuid (its `id` when given) and inserts them with their fields: two

@@ -3,6 +3,7 @@
 use super::model::{Phonebook, PhonebookContact};
 use crate::resources::error::{violates, ResourceError};
 use crate::resources::personal::hash::contact_hash;
+use crate::resources::tenants::dao::ensure_tenant;
 use deadpool_postgres::GenericClient;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
@@ -79,12 +80,7 @@ pub(crate) async fn create(
     name: &str,
     description: Option<&str>,
 ) -> Result<Phonebook, ResourceError> {
-    client
-        .execute(
-            "INSERT INTO dird_tenant (uuid) VALUES ($1) ON CONFLICT DO NOTHING",
-            &[&tenant_uuid],
-        )
-        .await?;
+    ensure_tenant(client, tenant_uuid).await?;
     let row = client
         .query_one(
             &format!("INSERT INTO dird_phonebook (name, description, tenant_uuid) VALUES ($1, $2, $3) RETURNING {COLUMNS}"),

@@ -4,7 +4,9 @@
 
 use super::model::{Profile, ProfileService, ServiceOptions};
 use crate::resources::error::{violates, ResourceError};
-use deadpool_postgres::GenericClient;
+use crate::resources::records::Stored;
+use crate::resources::tenants::dao::ensure_tenant;
+use deadpool_postgres::{Client, GenericClient, Transaction};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -108,62 +110,55 @@ fn duplicate(error: tokio_postgres::Error, name: &str) -> ResourceError {
     }
 }
 
-pub(crate) async fn create(
-    client: &impl GenericClient,
-    profile: &Profile,
-) -> Result<(), ResourceError> {
-    client
-        .execute(
-            "INSERT INTO dird_tenant (uuid) VALUES ($1) ON CONFLICT DO NOTHING",
-            &[&profile.tenant_uuid],
-        )
-        .await?;
-    let display_tenant = profile
-        .display
-        .as_ref()
-        .map(|_| profile.tenant_uuid.clone());
-    client
-        .execute(
-            "INSERT INTO dird_profile (uuid, tenant_uuid, name, display_uuid, display_tenant_uuid) VALUES ($1, $2, $3, $4, $5)",
-            &[&profile.uuid, &profile.tenant_uuid, &profile.name, &profile.display, &display_tenant],
-        )
-        .await
-        .map_err(|e| duplicate(e, &profile.name))?;
-    insert_services(client, profile).await
-}
-
-/// Replaces a profile's name, display and services. `false` when it does not exist.
-pub(crate) async fn update(
-    client: &impl GenericClient,
-    profile: &Profile,
-) -> Result<bool, ResourceError> {
-    let display_tenant = profile
-        .display
-        .as_ref()
-        .map(|_| profile.tenant_uuid.clone());
-    let updated = client
-        .execute(
-            "UPDATE dird_profile SET name = $2, display_uuid = $3, display_tenant_uuid = $4 WHERE uuid = $1",
-            &[&profile.uuid, &profile.name, &profile.display, &display_tenant],
-        )
-        .await
-        .map_err(|e| duplicate(e, &profile.name))?;
-    if updated == 0 {
-        return Ok(false);
+impl Stored for Profile {
+    async fn insert(&self, client: &Transaction<'_>) -> Result<(), ResourceError> {
+        let profile = self;
+        ensure_tenant(client, &profile.tenant_uuid).await?;
+        let display_tenant = profile
+            .display
+            .as_ref()
+            .map(|_| profile.tenant_uuid.clone());
+        client
+            .execute(
+                "INSERT INTO dird_profile (uuid, tenant_uuid, name, display_uuid, display_tenant_uuid) VALUES ($1, $2, $3, $4, $5)",
+                &[&profile.uuid, &profile.tenant_uuid, &profile.name, &profile.display, &display_tenant],
+            )
+            .await
+            .map_err(|e| duplicate(e, &profile.name))?;
+        insert_services(client, profile).await
     }
-    client
-        .execute(
-            "DELETE FROM dird_profile_service WHERE profile_uuid = $1",
-            &[&profile.uuid],
-        )
-        .await?;
-    insert_services(client, profile).await?;
-    Ok(true)
-}
 
-pub(crate) async fn delete(client: &impl GenericClient, uuid: &str) -> Result<bool, ResourceError> {
-    Ok(client
-        .execute("DELETE FROM dird_profile WHERE uuid = $1", &[&uuid])
-        .await?
-        == 1)
+    /// Replaces a profile's name, display and services. `false` when it does not exist.
+    async fn replace(&self, client: &Transaction<'_>) -> Result<bool, ResourceError> {
+        let profile = self;
+        let display_tenant = profile
+            .display
+            .as_ref()
+            .map(|_| profile.tenant_uuid.clone());
+        let updated = client
+            .execute(
+                "UPDATE dird_profile SET name = $2, display_uuid = $3, display_tenant_uuid = $4 WHERE uuid = $1",
+                &[&profile.uuid, &profile.name, &profile.display, &display_tenant],
+            )
+            .await
+            .map_err(|e| duplicate(e, &profile.name))?;
+        if updated == 0 {
+            return Ok(false);
+        }
+        client
+            .execute(
+                "DELETE FROM dird_profile_service WHERE profile_uuid = $1",
+                &[&profile.uuid],
+            )
+            .await?;
+        insert_services(client, profile).await?;
+        Ok(true)
+    }
+
+    async fn remove(client: &Client, uuid: &str) -> Result<bool, ResourceError> {
+        Ok(client
+            .execute("DELETE FROM dird_profile WHERE uuid = $1", &[&uuid])
+            .await?
+            == 1)
+    }
 }

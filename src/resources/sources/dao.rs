@@ -5,6 +5,7 @@
 
 use super::model::Source;
 use crate::resources::error::{violates, ResourceError};
+use crate::resources::tenants::dao::ensure_tenant;
 use deadpool_postgres::GenericClient;
 use serde_json::{Map, Value};
 use tokio_postgres::Row;
@@ -98,19 +99,6 @@ fn hstore_parts(source: &Source) -> (Vec<String>, Vec<String>) {
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .unzip()
-}
-
-async fn ensure_tenant(
-    client: &impl GenericClient,
-    tenant_uuid: &str,
-) -> Result<(), ResourceError> {
-    client
-        .execute(
-            "INSERT INTO dird_tenant (uuid) VALUES ($1) ON CONFLICT DO NOTHING",
-            &[&tenant_uuid],
-        )
-        .await?;
-    Ok(())
 }
 
 /// The phonebook of a phonebook source.

@@ -28,3 +28,30 @@ pub(crate) async fn delete_user(
         .await?
         == 1)
 }
+
+/// The tenant row that sources, displays, profiles, phonebooks and users hang from.
+pub(crate) async fn ensure_tenant(
+    client: &impl GenericClient,
+    tenant_uuid: &str,
+) -> Result<(), ResourceError> {
+    client
+        .execute(
+            "INSERT INTO dird_tenant (uuid) VALUES ($1) ON CONFLICT DO NOTHING",
+            &[&tenant_uuid],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The tenant and user rows a contact hangs from.
+pub(crate) async fn ensure_owner(
+    client: &impl GenericClient,
+    tenant_uuid: &str,
+    user_uuid: &str,
+) -> Result<(), ResourceError> {
+    ensure_tenant(client, tenant_uuid).await?;
+    client
+        .execute("INSERT INTO dird_user (user_uuid, tenant_uuid) VALUES ($1, $2) ON CONFLICT (user_uuid) DO NOTHING", &[&user_uuid, &tenant_uuid])
+        .await?;
+    Ok(())
+}

@@ -14,8 +14,8 @@ use crate::services::directory::Directory;
 use crate::services::source_actor::SourceResult;
 use crate::text::python::python_str;
 use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, ErrorExtensions, Interface, Object, Schema,
-    SimpleObject,
+    Context, EmptyMutation, EmptySubscription, ErrorExtensions, Interface, MergedObject, Object,
+    Schema, SimpleObject,
 };
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -182,7 +182,7 @@ impl Query {
             .token_info(&caller.token)
             .await
             .map_err(|failure| unreachable(&failure))?;
-        Ok(Some(UserMe(Asker {
+        Ok(Some(UserMe::new(Asker {
             user_uuid: info.and_then(|i| i.user_uuid),
             tenant_uuid,
             token: caller.token.clone(),
@@ -200,7 +200,7 @@ impl Query {
             ));
         };
         let caller = ctx.data::<Caller>()?;
-        Ok(Some(User(Asker {
+        Ok(Some(User::new(Asker {
             user_uuid: Some(uuid),
             tenant_uuid,
             token: caller.token.clone(),
@@ -262,12 +262,12 @@ impl Asker {
     }
 }
 
-/// The token's own user.
+/// The `contacts` field both users have.
 #[derive(Debug)]
-pub struct UserMe(Asker);
+pub struct UserContacts(Asker);
 
 #[Object]
-impl UserMe {
+impl UserContacts {
     #[allow(clippy::too_many_arguments)]
     async fn contacts(
         &self,
@@ -288,43 +288,48 @@ impl UserMe {
             last,
         };
         nullable(ctx, self.0.contacts(ctx, profile, extens, window).await)
-    }
-
-    async fn user_uuid(&self) -> Option<String> {
-        self.0.user_uuid.clone()
     }
 }
 
-/// A user named by uuid (wazo-agid asks for the called user).
+/// The token's own user: `contacts` and `userUuid`.
+#[derive(Debug, MergedObject)]
+pub struct UserMe(UserContacts, MeUuid);
+
+impl UserMe {
+    fn new(asker: Asker) -> Self {
+        let uuid = asker.user_uuid.clone();
+        UserMe(UserContacts(asker), MeUuid(uuid))
+    }
+}
+
 #[derive(Debug)]
-pub struct User(Asker);
+pub struct MeUuid(Option<String>);
 
 #[Object]
-impl User {
-    #[allow(clippy::too_many_arguments)]
-    async fn contacts(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Return only contacts having exactly one of the given extens")]
-        extens: Option<Vec<Option<String>>>,
-        #[graphql(desc = "Name of the profile defining where contacts are searched")]
-        profile: Option<String>,
-        before: Option<String>,
-        after: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
-    ) -> Option<ContactConnection> {
-        let window = Window {
-            before,
-            after,
-            first,
-            last,
-        };
-        nullable(ctx, self.0.contacts(ctx, profile, extens, window).await)
+impl MeUuid {
+    async fn user_uuid(&self) -> Option<String> {
+        self.0.clone()
     }
+}
 
+/// A user named by uuid (wazo-agid asks for the called user): `contacts` and `uuid`.
+#[derive(Debug, MergedObject)]
+pub struct User(UserContacts, UserUuid);
+
+impl User {
+    fn new(asker: Asker) -> Self {
+        let uuid = asker.user_uuid.clone();
+        User(UserContacts(asker), UserUuid(uuid))
+    }
+}
+
+#[derive(Debug)]
+pub struct UserUuid(Option<String>);
+
+#[Object]
+impl UserUuid {
     async fn uuid(&self) -> Option<String> {
-        self.0.user_uuid.clone()
+        self.0.clone()
     }
 }
 
@@ -438,6 +443,12 @@ mod tests {
             "me: UserMe",
         ] {
             assert!(sdl.contains(expected), "{expected} missing from:\n{sdl}");
+        }
+        for part in ["UserContacts", "MeUuid", "UserUuid"] {
+            assert!(
+                !sdl.contains(part),
+                "the merged parts are not types of their own: {part} in\n{sdl}"
+            );
         }
     }
 }
