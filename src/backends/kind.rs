@@ -17,6 +17,9 @@ use serde_json::{json, Map, Value};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+/// A backend being built: the backend, or why it cannot start (retried with backoff).
+pub type Built = BoxFuture<'static, Result<Arc<dyn Backend>, String>>;
+
 /// A backend kind, declared once: its fields, what serde cannot check of them, how to build it.
 pub trait BackendKind: Send + Sync + 'static {
     /// The kind's name: in paths, in `enabled_plugins.backends`, in `dird_source.backend`.
@@ -39,11 +42,7 @@ pub trait BackendKind: Send + Sync + 'static {
     }
 
     /// Builds the backend of a source (connects, opens files…); an `Err` is retried with backoff.
-    fn build(
-        spec: Arc<SourceSpec>,
-        config: Self::Config,
-        deps: Deps,
-    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>>;
+    fn build(spec: Arc<SourceSpec>, config: Self::Config, deps: Deps) -> Built;
 }
 
 /// Where a definition comes from: what is done with the keys its kind does not know.
@@ -71,11 +70,7 @@ pub trait Kind: Send + Sync + 'static {
         origin: Origin,
     ) -> Result<Map<String, Value>, FieldErrors>;
     /// Builds the backend of `spec`, whose fields are read again by [`Kind::read`]'s parser.
-    fn build(
-        &self,
-        spec: Arc<SourceSpec>,
-        deps: Deps,
-    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>>;
+    fn build(&self, spec: Arc<SourceSpec>, deps: Deps) -> Built;
 }
 
 impl std::fmt::Debug for dyn Kind {
@@ -178,11 +173,7 @@ impl<K: BackendKind> Kind for Typed<K> {
         }
     }
 
-    fn build(
-        &self,
-        spec: Arc<SourceSpec>,
-        deps: Deps,
-    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+    fn build(&self, spec: Arc<SourceSpec>, deps: Deps) -> Built {
         match Self::parse(&spec.extra_fields, Origin::Stored) {
             Ok(config) => K::build(spec, config, deps),
             Err(errors) => {

@@ -81,30 +81,25 @@ impl SourceSpec {
     }
 }
 
+/// What a backend's request answers, later (the `Failure` of a request or of the backend).
+pub type Answer<T> = BoxFuture<'static, Result<T, Failure>>;
+
 /// A contact store. Every method runs in a task of its own under a deadline; an `Err` costs the
 /// request this source's results only. Return [`Failure::Broken`] when the backend cannot serve any
 /// more (its actor is then rebuilt with backoff), [`Failure::Request`] for a failure of one request.
 pub trait Backend: Send + Sync + 'static {
     /// Contacts matching `term` in the searched columns.
-    fn search(
-        self: Arc<Self>,
-        term: String,
-        context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>>;
+    fn search(self: Arc<Self>, term: String, context: Context) -> Answer<Vec<RawContact>>;
 
     /// One contact whose first-matched columns equal `exten`, if any.
-    fn first_match(
-        self: Arc<Self>,
-        exten: String,
-        context: Context,
-    ) -> BoxFuture<'static, Result<Option<RawContact>, Failure>>;
+    fn first_match(self: Arc<Self>, exten: String, context: Context) -> Answer<Option<RawContact>>;
 
     /// For each of `extens`, one matching contact. By default one `first_match` per exten.
     fn match_all(
         self: Arc<Self>,
         extens: Vec<String>,
         context: Context,
-    ) -> BoxFuture<'static, Result<HashMap<String, RawContact>, Failure>> {
+    ) -> Answer<HashMap<String, RawContact>> {
         Box::pin(async move {
             let mut found = HashMap::new();
             for exten in extens {
@@ -120,11 +115,7 @@ pub trait Backend: Send + Sync + 'static {
     }
 
     /// The contacts whose unique column is one of `ids` (favorites).
-    fn list(
-        self: Arc<Self>,
-        ids: Vec<String>,
-        context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>>;
+    fn list(self: Arc<Self>, ids: Vec<String>, context: Context) -> Answer<Vec<RawContact>>;
 
     /// The field whose value identifies a contact in this source (`source_entry_id`).
     fn unique_column(&self) -> Option<&str>;

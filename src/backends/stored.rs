@@ -5,6 +5,7 @@
 //! on the searched columns, exact first match, one query for many numbers, favorites by id (`id` is
 //! the unique column).
 
+use crate::backends::Answer;
 use crate::backends::{
     by_exten, request_failed as failed, Backend, Context, RawContact, SourceSpec,
 };
@@ -76,11 +77,7 @@ impl StoredContacts {
 }
 
 impl Backend for StoredContacts {
-    fn search(
-        self: Arc<Self>,
-        term: String,
-        context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+    fn search(self: Arc<Self>, term: String, context: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             if self.spec.searched_columns.is_empty() {
                 return Ok(Vec::new());
@@ -90,11 +87,7 @@ impl Backend for StoredContacts {
         })
     }
 
-    fn first_match(
-        self: Arc<Self>,
-        exten: String,
-        context: Context,
-    ) -> BoxFuture<'static, Result<Option<RawContact>, Failure>> {
+    fn first_match(self: Arc<Self>, exten: String, context: Context) -> Answer<Option<RawContact>> {
         Box::pin(async move {
             if self.spec.first_matched_columns.is_empty() {
                 return Ok(None);
@@ -108,7 +101,7 @@ impl Backend for StoredContacts {
         self: Arc<Self>,
         extens: Vec<String>,
         context: Context,
-    ) -> BoxFuture<'static, Result<HashMap<String, RawContact>, Failure>> {
+    ) -> Answer<HashMap<String, RawContact>> {
         Box::pin(async move {
             if extens.is_empty() || self.spec.first_matched_columns.is_empty() {
                 return Ok(HashMap::new());
@@ -118,11 +111,7 @@ impl Backend for StoredContacts {
         })
     }
 
-    fn list(
-        self: Arc<Self>,
-        ids: Vec<String>,
-        context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+    fn list(self: Arc<Self>, ids: Vec<String>, context: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             if ids.is_empty() {
                 return Ok(Vec::new());

@@ -20,6 +20,24 @@ pub trait Item: Send + Sync + 'static {
     fn name(&self) -> &str;
 }
 
+/// [`Item`] for a type whose `uuid`, `tenant_uuid` and `name` fields are strings.
+macro_rules! item {
+    ($type:ty) => {
+        impl $crate::resources::catalog::Item for $type {
+            fn uuid(&self) -> &str {
+                &self.uuid
+            }
+            fn tenant_uuid(&self) -> &str {
+                &self.tenant_uuid
+            }
+            fn name(&self) -> &str {
+                &self.name
+            }
+        }
+    };
+}
+pub(crate) use item;
+
 /// The declared and stored items of one resource, indexed. Immutable once built.
 #[derive(Debug)]
 pub struct Index<T> {

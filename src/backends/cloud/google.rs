@@ -4,8 +4,8 @@
 //! `note`. Its sources have an `auth` field only (wazo-auth, where the user's token is).
 
 use super::{CloudSettings, Provider};
-use crate::backends::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
-use futures_util::future::BoxFuture;
+use crate::backends::kind::Built;
+use crate::backends::{BackendKind, Deps, FieldErrors, SourceSpec};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -39,11 +39,7 @@ impl BackendKind for Google {
         config.check()
     }
 
-    fn build(
-        spec: Arc<SourceSpec>,
-        _config: super::CloudAuth,
-        deps: Deps,
-    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+    fn build(spec: Arc<SourceSpec>, _config: super::CloudAuth, deps: Deps) -> Built {
         super::build(spec, deps, &PROVIDER)
     }
 }

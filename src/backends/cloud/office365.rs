@@ -3,8 +3,8 @@
 //! wazo-dird adds: `email`, `numbers` (mobile first) and `numbers_except_label`.
 
 use super::{CloudSettings, Provider};
-use crate::backends::{Backend, BackendKind, Deps, FieldErrors, RawContact, SourceSpec};
-use futures_util::future::BoxFuture;
+use crate::backends::kind::Built;
+use crate::backends::{BackendKind, Deps, FieldErrors, RawContact, SourceSpec};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -48,11 +48,7 @@ impl BackendKind for Office365 {
         errors
     }
 
-    fn build(
-        spec: Arc<SourceSpec>,
-        _config: Office365Config,
-        deps: Deps,
-    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+    fn build(spec: Arc<SourceSpec>, _config: Office365Config, deps: Deps) -> Built {
         super::build(spec, deps, &PROVIDER)
     }
 }

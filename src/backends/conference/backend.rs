@@ -4,6 +4,7 @@
 use crate::backends::confd::client::{ConfdClient, ConfdError};
 use crate::backends::confd::config::ConfdConfig;
 use crate::backends::confd::copy::{Copy, CopyKind, Loader};
+use crate::backends::Answer;
 use crate::backends::{request_failed, Backend, Context, Deps, Fields, RawContact, SourceSpec};
 use crate::text::fold;
 use actors::Failure;
@@ -172,11 +173,7 @@ impl ConferenceBackend {
 }
 
 impl Backend for ConferenceBackend {
-    fn search(
-        self: Arc<Self>,
-        term: String,
-        _context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+    fn search(self: Arc<Self>, term: String, _context: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move { Ok(self.rooms().await?.search(&self.spec, &term)) })
     }
 
@@ -184,7 +181,7 @@ impl Backend for ConferenceBackend {
         self: Arc<Self>,
         exten: String,
         _context: Context,
-    ) -> BoxFuture<'static, Result<Option<RawContact>, Failure>> {
+    ) -> Answer<Option<RawContact>> {
         Box::pin(async move { Ok(self.rooms().await?.first_match(&self.spec, &exten)) })
     }
 
@@ -192,15 +189,11 @@ impl Backend for ConferenceBackend {
         self: Arc<Self>,
         extens: Vec<String>,
         _context: Context,
-    ) -> BoxFuture<'static, Result<HashMap<String, RawContact>, Failure>> {
+    ) -> Answer<HashMap<String, RawContact>> {
         Box::pin(async move { Ok(self.rooms().await?.match_all(&self.spec, &extens)) })
     }
 
-    fn list(
-        self: Arc<Self>,
-        ids: Vec<String>,
-        _context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+    fn list(self: Arc<Self>, ids: Vec<String>, _context: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move { Ok(self.rooms().await?.list(&ids)) })
     }
 

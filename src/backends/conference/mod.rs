@@ -8,8 +8,8 @@ mod backend;
 pub(crate) use backend::contact_item;
 
 use super::confd::config::ConfdConfig;
-use super::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
-use futures_util::future::BoxFuture;
+use super::{BackendKind, Deps, FieldErrors, SourceSpec};
+use crate::backends::kind::Built;
 use std::sync::Arc;
 
 /// The `conference` kind.
@@ -24,11 +24,7 @@ impl BackendKind for Conference {
         config.check()
     }
 
-    fn build(
-        spec: Arc<SourceSpec>,
-        config: ConfdConfig,
-        deps: Deps,
-    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+    fn build(spec: Arc<SourceSpec>, config: ConfdConfig, deps: Deps) -> Built {
         Box::pin(backend::build(spec, config, deps))
     }
 }

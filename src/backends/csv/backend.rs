@@ -1,11 +1,11 @@
 //! Reading and querying the CSV file.
 
 use super::CsvConfig;
+use crate::backends::Answer;
 use crate::backends::{Backend, Context, Fields, RawContact, SourceSpec};
 use crate::text::fold;
 use crate::text::trigram::TrigramIndex;
 use actors::Failure;
-use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
@@ -142,11 +142,7 @@ impl CsvBackend {
 }
 
 impl Backend for CsvBackend {
-    fn search(
-        self: Arc<Self>,
-        term: String,
-        _context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+    fn search(self: Arc<Self>, term: String, _context: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             let table = self.table().await?;
             let needle = fold(&term);
@@ -170,7 +166,7 @@ impl Backend for CsvBackend {
         self: Arc<Self>,
         exten: String,
         _context: Context,
-    ) -> BoxFuture<'static, Result<Option<RawContact>, Failure>> {
+    ) -> Answer<Option<RawContact>> {
         Box::pin(async move {
             let table = self.table().await?;
             Ok(table
@@ -183,7 +179,7 @@ impl Backend for CsvBackend {
         self: Arc<Self>,
         extens: Vec<String>,
         _context: Context,
-    ) -> BoxFuture<'static, Result<std::collections::HashMap<String, RawContact>, Failure>> {
+    ) -> Answer<std::collections::HashMap<String, RawContact>> {
         Box::pin(async move {
             let table = self.table().await?;
             let mut found = std::collections::HashMap::new();
@@ -196,11 +192,7 @@ impl Backend for CsvBackend {
         })
     }
 
-    fn list(
-        self: Arc<Self>,
-        ids: Vec<String>,
-        _context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+    fn list(self: Arc<Self>, ids: Vec<String>, _context: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             let Some(unique) = self.config.unique_column.clone() else {
                 return Ok(Vec::new());

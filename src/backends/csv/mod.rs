@@ -6,8 +6,8 @@ mod config;
 pub use backend::CsvBackend;
 pub use config::CsvConfig;
 
-use super::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
-use futures_util::future::BoxFuture;
+use super::{BackendKind, Deps, FieldErrors, SourceSpec};
+use crate::backends::kind::Built;
 use std::sync::Arc;
 
 /// The `csv` kind.
@@ -23,11 +23,7 @@ impl BackendKind for Csv {
         config::check(config)
     }
 
-    fn build(
-        spec: Arc<SourceSpec>,
-        config: CsvConfig,
-        _deps: Deps,
-    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+    fn build(spec: Arc<SourceSpec>, config: CsvConfig, _deps: Deps) -> Built {
         Box::pin(backend::build(spec, config))
     }
 }

@@ -3,9 +3,9 @@
 //! means no contact (the reference web service answers 404 when nothing matches).
 
 use super::config::CsvWsConfig;
+use crate::backends::Answer;
 use crate::backends::{Backend, Context, Fields, RawContact, SourceSpec};
 use actors::Failure;
-use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,11 +110,7 @@ impl CsvWsBackend {
 }
 
 impl Backend for CsvWsBackend {
-    fn search(
-        self: Arc<Self>,
-        term: String,
-        _context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+    fn search(self: Arc<Self>, term: String, _context: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             let params = Self::params(&self.spec.searched_columns, &term);
             let rows = self.fetch(&self.config.lookup_url, &params).await?;
@@ -126,7 +122,7 @@ impl Backend for CsvWsBackend {
         self: Arc<Self>,
         exten: String,
         _context: Context,
-    ) -> BoxFuture<'static, Result<Option<RawContact>, Failure>> {
+    ) -> Answer<Option<RawContact>> {
         Box::pin(async move {
             if self.spec.first_matched_columns.is_empty() {
                 return Ok(None);
@@ -140,11 +136,7 @@ impl Backend for CsvWsBackend {
         })
     }
 
-    fn list(
-        self: Arc<Self>,
-        ids: Vec<String>,
-        _context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+    fn list(self: Arc<Self>, ids: Vec<String>, _context: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             let (Some(unique), Some(list_url)) = (
                 self.config.unique_column.clone(),

@@ -5,8 +5,8 @@ mod config;
 
 pub use config::CsvWsConfig;
 
-use super::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
-use futures_util::future::BoxFuture;
+use super::{BackendKind, Deps, FieldErrors, SourceSpec};
+use crate::backends::kind::Built;
 use std::sync::Arc;
 
 /// The `csv_ws` kind.
@@ -23,11 +23,7 @@ impl BackendKind for CsvWs {
         config::check(config)
     }
 
-    fn build(
-        spec: Arc<SourceSpec>,
-        config: CsvWsConfig,
-        _deps: Deps,
-    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+    fn build(spec: Arc<SourceSpec>, config: CsvWsConfig, _deps: Deps) -> Built {
         Box::pin(backend::build(spec, config))
     }
 }

@@ -4,9 +4,9 @@
 
 use super::config::{LdapConfig, UniqueColumnFormat};
 use super::filter;
+use crate::backends::Answer;
 use crate::backends::{Backend, Context, Fields, RawContact, SourceSpec};
 use actors::Failure;
-use futures_util::future::BoxFuture;
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, Scope, SearchEntry, SearchOptions};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -172,11 +172,7 @@ impl LdapBackend {
 }
 
 impl Backend for LdapBackend {
-    fn search(
-        self: Arc<Self>,
-        term: String,
-        _context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+    fn search(self: Arc<Self>, term: String, _context: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             let Some(filter) = filter::search(
                 &self.spec.searched_columns,
@@ -198,7 +194,7 @@ impl Backend for LdapBackend {
         self: Arc<Self>,
         exten: String,
         _context: Context,
-    ) -> BoxFuture<'static, Result<Option<RawContact>, Failure>> {
+    ) -> Answer<Option<RawContact>> {
         Box::pin(async move {
             let Some(filter) = filter::first_match(
                 &self.spec.first_matched_columns,
@@ -220,7 +216,7 @@ impl Backend for LdapBackend {
         self: Arc<Self>,
         extens: Vec<String>,
         _context: Context,
-    ) -> BoxFuture<'static, Result<HashMap<String, RawContact>, Failure>> {
+    ) -> Answer<HashMap<String, RawContact>> {
         Box::pin(async move {
             let filter = filter::match_all(
                 &self.spec.first_matched_columns,
@@ -244,11 +240,7 @@ impl Backend for LdapBackend {
         })
     }
 
-    fn list(
-        self: Arc<Self>,
-        ids: Vec<String>,
-        _context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+    fn list(self: Arc<Self>, ids: Vec<String>, _context: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             let Some(unique) = self.config.unique_column.clone() else {
                 return Ok(Vec::new());

@@ -7,8 +7,8 @@ mod filter;
 
 pub use config::LdapConfig;
 
-use super::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
-use futures_util::future::BoxFuture;
+use super::{BackendKind, Deps, FieldErrors, SourceSpec};
+use crate::backends::kind::Built;
 use std::sync::Arc;
 
 /// The `ldap` kind.
@@ -24,11 +24,7 @@ impl BackendKind for Ldap {
         config::check(config)
     }
 
-    fn build(
-        spec: Arc<SourceSpec>,
-        config: LdapConfig,
-        _deps: Deps,
-    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+    fn build(spec: Arc<SourceSpec>, config: LdapConfig, _deps: Deps) -> Built {
         Box::pin(backend::build(spec, config))
     }
 }

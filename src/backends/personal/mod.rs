@@ -3,8 +3,8 @@
 //! unique column.
 
 use super::stored::{StoredContacts, Whose};
-use super::{Backend, BackendKind, Deps, SourceSpec};
-use futures_util::future::BoxFuture;
+use super::{BackendKind, Deps, SourceSpec};
+use crate::backends::kind::Built;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -20,11 +20,7 @@ impl BackendKind for Personal {
     const NAME: &'static str = "personal";
     type Config = NoFields;
 
-    fn build(
-        spec: Arc<SourceSpec>,
-        _config: NoFields,
-        deps: Deps,
-    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+    fn build(spec: Arc<SourceSpec>, _config: NoFields, deps: Deps) -> Built {
         let backend = StoredContacts::backend(spec, Whose::CallingUser, deps.storage);
         Box::pin(async move { Ok(backend) })
     }

@@ -4,8 +4,8 @@
 //! `id` (the contact uuid) is the unique column.
 
 use super::stored::{StoredContacts, Whose};
-use super::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
-use futures_util::future::BoxFuture;
+use super::{BackendKind, Deps, FieldErrors, SourceSpec};
+use crate::backends::kind::Built;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -42,11 +42,7 @@ impl BackendKind for Phonebook {
         errors
     }
 
-    fn build(
-        spec: Arc<SourceSpec>,
-        config: PhonebookConfig,
-        deps: Deps,
-    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+    fn build(spec: Arc<SourceSpec>, config: PhonebookConfig, deps: Deps) -> Built {
         let backend =
             StoredContacts::backend(spec, Whose::Phonebook(config.phonebook_uuid), deps.storage);
         Box::pin(async move { Ok(backend) })

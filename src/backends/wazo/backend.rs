@@ -5,8 +5,8 @@ use super::users::{contact, Users};
 use crate::backends::confd::client::{ConfdClient, ConfdError};
 use crate::backends::confd::config::ConfdConfig;
 use crate::backends::confd::copy::{Copy, CopyKind, Loader};
+use crate::backends::Answer;
 use crate::backends::{request_failed, Backend, Context, Deps, RawContact, SourceSpec};
-use actors::Failure;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -128,11 +128,7 @@ impl WazoBackend {
 }
 
 impl Backend for WazoBackend {
-    fn search(
-        self: Arc<Self>,
-        term: String,
-        _context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+    fn search(self: Arc<Self>, term: String, _context: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             if let Some(users) = self.warm() {
                 return Ok(users.search(&term));
@@ -155,7 +151,7 @@ impl Backend for WazoBackend {
         self: Arc<Self>,
         exten: String,
         _context: Context,
-    ) -> BoxFuture<'static, Result<Option<RawContact>, Failure>> {
+    ) -> Answer<Option<RawContact>> {
         Box::pin(async move {
             if let Some(users) = self.warm() {
                 return Ok(users.first_match(&exten));
@@ -173,7 +169,7 @@ impl Backend for WazoBackend {
         self: Arc<Self>,
         extens: Vec<String>,
         _context: Context,
-    ) -> BoxFuture<'static, Result<HashMap<String, RawContact>, Failure>> {
+    ) -> Answer<HashMap<String, RawContact>> {
         Box::pin(async move {
             if let Some(users) = self.warm() {
                 return Ok(users.match_all(&extens));
@@ -183,11 +179,7 @@ impl Backend for WazoBackend {
         })
     }
 
-    fn list(
-        self: Arc<Self>,
-        ids: Vec<String>,
-        _context: Context,
-    ) -> BoxFuture<'static, Result<Vec<RawContact>, Failure>> {
+    fn list(self: Arc<Self>, ids: Vec<String>, _context: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             if ids.is_empty() {
                 return Ok(Vec::new());

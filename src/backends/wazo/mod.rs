@@ -10,8 +10,8 @@ mod users;
 pub(crate) use backend::contact_item;
 
 use super::confd::config::ConfdConfig;
-use super::{Backend, BackendKind, Deps, FieldErrors, SourceSpec};
-use futures_util::future::BoxFuture;
+use super::{BackendKind, Deps, FieldErrors, SourceSpec};
+use crate::backends::kind::Built;
 use std::sync::Arc;
 
 /// The `wazo` kind.
@@ -26,11 +26,7 @@ impl BackendKind for Wazo {
         config.check()
     }
 
-    fn build(
-        spec: Arc<SourceSpec>,
-        config: ConfdConfig,
-        deps: Deps,
-    ) -> BoxFuture<'static, Result<Arc<dyn Backend>, String>> {
+    fn build(spec: Arc<SourceSpec>, config: ConfdConfig, deps: Deps) -> Built {
         Box::pin(backend::build(spec, config, deps))
     }
 }

@@ -28,14 +28,4 @@ pub struct Display {
     pub columns: Vec<DisplayColumn>,
 }
 
-impl crate::resources::catalog::Item for Display {
-    fn uuid(&self) -> &str {
-        &self.uuid
-    }
-    fn tenant_uuid(&self) -> &str {
-        &self.tenant_uuid
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
+crate::resources::catalog::item!(Display);

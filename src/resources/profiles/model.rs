@@ -73,14 +73,4 @@ impl Profile {
     }
 }
 
-impl crate::resources::catalog::Item for Profile {
-    fn uuid(&self) -> &str {
-        &self.uuid
-    }
-    fn tenant_uuid(&self) -> &str {
-        &self.tenant_uuid
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
+crate::resources::catalog::item!(Profile);

@@ -43,17 +43,7 @@ pub fn mask_secrets(map: &mut Map<String, Value>, mask: Option<&str>) {
     }
 }
 
-impl crate::resources::catalog::Item for Source {
-    fn uuid(&self) -> &str {
-        &self.uuid
-    }
-    fn tenant_uuid(&self) -> &str {
-        &self.tenant_uuid
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
+crate::resources::catalog::item!(Source);
 
 /// The stored secrets an update keeps: a GET shows them as `null`, so a client that PUTs back what
 /// it read (the Wazo UI's edit forms do) must not erase them. A secret left out or `null` keeps the

@@ -182,11 +182,13 @@ impl Query {
             .token_info(&caller.token)
             .await
             .map_err(|failure| unreachable(&failure))?;
-        Ok(Some(UserMe::new(Asker {
-            user_uuid: info.and_then(|i| i.user_uuid),
+        let user_uuid = info.and_then(|i| i.user_uuid);
+        let asker = Asker {
+            user_uuid: user_uuid.clone(),
             tenant_uuid,
             token: caller.token.clone(),
-        })))
+        };
+        Ok(Some(UserMe(UserContacts(asker), MeUuid { user_uuid })))
     }
 
     async fn resolve_user(
@@ -200,11 +202,15 @@ impl Query {
             ));
         };
         let caller = ctx.data::<Caller>()?;
-        Ok(Some(User::new(Asker {
-            user_uuid: Some(uuid),
+        let asker = Asker {
+            user_uuid: Some(uuid.clone()),
             tenant_uuid,
             token: caller.token.clone(),
-        })))
+        };
+        Ok(Some(User(
+            UserContacts(asker),
+            UserUuid { uuid: Some(uuid) },
+        )))
     }
 }
 
@@ -295,42 +301,18 @@ impl UserContacts {
 #[derive(Debug, MergedObject)]
 pub struct UserMe(UserContacts, MeUuid);
 
-impl UserMe {
-    fn new(asker: Asker) -> Self {
-        let uuid = asker.user_uuid.clone();
-        UserMe(UserContacts(asker), MeUuid(uuid))
-    }
-}
-
-#[derive(Debug)]
-pub struct MeUuid(Option<String>);
-
-#[Object]
-impl MeUuid {
-    async fn user_uuid(&self) -> Option<String> {
-        self.0.clone()
-    }
+#[derive(Debug, SimpleObject)]
+pub struct MeUuid {
+    user_uuid: Option<String>,
 }
 
 /// A user named by uuid (wazo-agid asks for the called user): `contacts` and `uuid`.
 #[derive(Debug, MergedObject)]
 pub struct User(UserContacts, UserUuid);
 
-impl User {
-    fn new(asker: Asker) -> Self {
-        let uuid = asker.user_uuid.clone();
-        User(UserContacts(asker), UserUuid(uuid))
-    }
-}
-
-#[derive(Debug)]
-pub struct UserUuid(Option<String>);
-
-#[Object]
-impl UserUuid {
-    async fn uuid(&self) -> Option<String> {
-        self.0.clone()
-    }
+#[derive(Debug, SimpleObject)]
+pub struct UserUuid {
+    uuid: Option<String>,
 }
 
 /// The fields every contact has.
