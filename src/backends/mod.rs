@@ -79,6 +79,23 @@ impl SourceSpec {
     pub fn is<K: BackendKind>(&self) -> bool {
         self.backend == K::NAME
     }
+
+    /// A source `s` of tenant `t` for unit tests, named after its backend, with these columns.
+    #[cfg(test)]
+    pub(crate) fn for_tests(backend: &str, searched: &[&str], first_matched: &[&str]) -> Self {
+        let names = |columns: &[&str]| columns.iter().map(|c| (*c).to_owned()).collect();
+        SourceSpec {
+            uuid: "s".into(),
+            tenant_uuid: "t".into(),
+            name: backend.into(),
+            backend: backend.into(),
+            searched_columns: names(searched),
+            first_matched_columns: names(first_matched),
+            format_columns: BTreeMap::new(),
+            extra_fields: Map::new(),
+            timeout: None,
+        }
+    }
 }
 
 /// What a backend's request answers, later (the `Failure` of a request or of the backend).

@@ -25,18 +25,22 @@ fn extens(extensions: Option<&Value>) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// A room of wazo-confd as a contact: its extensions, and those of the incalls that reach it.
-fn contact(room: &Value) -> RawContact {
-    let incalls: Vec<Value> = room
-        .get("incalls")
+/// The extensions of the incalls that reach `room`, each read by `read` (`incalls[].extensions`).
+fn incall_extensions(room: &Value, read: impl Fn(Option<&Value>) -> Vec<Value>) -> Vec<Value> {
+    room.get("incalls")
         .and_then(Value::as_array)
         .map(|incalls| {
             incalls
                 .iter()
-                .flat_map(|i| extens(i.get("extensions")))
+                .flat_map(|i| read(i.get("extensions")))
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// A room of wazo-confd as a contact: its extensions, and those of the incalls that reach it.
+fn contact(room: &Value) -> RawContact {
+    let incalls = incall_extensions(room, extens);
     let mut fields = Fields::new();
     fields.insert("id".into(), room.get("id").cloned().unwrap_or(Value::Null));
     fields.insert(
@@ -173,27 +177,23 @@ impl ConferenceBackend {
 }
 
 impl Backend for ConferenceBackend {
-    fn search(self: Arc<Self>, term: String, _context: Context) -> Answer<Vec<RawContact>> {
+    fn search(self: Arc<Self>, term: String, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move { Ok(self.rooms().await?.search(&self.spec, &term)) })
     }
 
-    fn first_match(
-        self: Arc<Self>,
-        exten: String,
-        _context: Context,
-    ) -> Answer<Option<RawContact>> {
+    fn first_match(self: Arc<Self>, exten: String, _: Context) -> Answer<Option<RawContact>> {
         Box::pin(async move { Ok(self.rooms().await?.first_match(&self.spec, &exten)) })
     }
 
     fn match_all(
         self: Arc<Self>,
         extens: Vec<String>,
-        _context: Context,
+        _: Context,
     ) -> Answer<HashMap<String, RawContact>> {
         Box::pin(async move { Ok(self.rooms().await?.match_all(&self.spec, &extens)) })
     }
 
-    fn list(self: Arc<Self>, ids: Vec<String>, _context: Context) -> Answer<Vec<RawContact>> {
+    fn list(self: Arc<Self>, ids: Vec<String>, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move { Ok(self.rooms().await?.list(&ids)) })
     }
 
@@ -215,35 +215,22 @@ pub(crate) fn contact_item(room: &Value) -> Value {
             .map(|l| l.iter().map(pair).collect())
             .unwrap_or_default()
     };
-    let incalls: Vec<Value> = room
-        .get("incalls")
-        .and_then(Value::as_array)
-        .map(|incalls| {
-            incalls
-                .iter()
-                .flat_map(|i| list(i.get("extensions")))
-                .collect()
-        })
-        .unwrap_or_default();
+    let incalls = incall_extensions(room, list);
     json!({"id": room.get("id"), "name": room.get("name"), "extensions": list(room.get("extensions")), "incalls": incalls})
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn spec() -> SourceSpec {
         SourceSpec {
-            uuid: "s".into(),
-            tenant_uuid: "t".into(),
             name: "confs".into(),
-            backend: "conference".into(),
-            searched_columns: vec!["name".into(), "extensions".into(), "incalls".into()],
-            first_matched_columns: vec!["extensions".into(), "incalls".into()],
-            format_columns: BTreeMap::new(),
-            extra_fields: serde_json::Map::new(),
-            timeout: None,
+            ..SourceSpec::for_tests(
+                "conference",
+                &["name", "extensions", "incalls"],
+                &["extensions", "incalls"],
+            )
         }
     }
 

@@ -142,7 +142,7 @@ impl CsvBackend {
 }
 
 impl Backend for CsvBackend {
-    fn search(self: Arc<Self>, term: String, _context: Context) -> Answer<Vec<RawContact>> {
+    fn search(self: Arc<Self>, term: String, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             let table = self.table().await?;
             let needle = fold(&term);
@@ -162,11 +162,7 @@ impl Backend for CsvBackend {
         })
     }
 
-    fn first_match(
-        self: Arc<Self>,
-        exten: String,
-        _context: Context,
-    ) -> Answer<Option<RawContact>> {
+    fn first_match(self: Arc<Self>, exten: String, _: Context) -> Answer<Option<RawContact>> {
         Box::pin(async move {
             let table = self.table().await?;
             Ok(table
@@ -178,7 +174,7 @@ impl Backend for CsvBackend {
     fn match_all(
         self: Arc<Self>,
         extens: Vec<String>,
-        _context: Context,
+        _: Context,
     ) -> Answer<std::collections::HashMap<String, RawContact>> {
         Box::pin(async move {
             let table = self.table().await?;
@@ -192,7 +188,7 @@ impl Backend for CsvBackend {
         })
     }
 
-    fn list(self: Arc<Self>, ids: Vec<String>, _context: Context) -> Answer<Vec<RawContact>> {
+    fn list(self: Arc<Self>, ids: Vec<String>, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             let Some(unique) = self.config.unique_column.clone() else {
                 return Ok(Vec::new());

@@ -110,7 +110,7 @@ impl CsvWsBackend {
 }
 
 impl Backend for CsvWsBackend {
-    fn search(self: Arc<Self>, term: String, _context: Context) -> Answer<Vec<RawContact>> {
+    fn search(self: Arc<Self>, term: String, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             let params = Self::params(&self.spec.searched_columns, &term);
             let rows = self.fetch(&self.config.lookup_url, &params).await?;
@@ -118,11 +118,7 @@ impl Backend for CsvWsBackend {
         })
     }
 
-    fn first_match(
-        self: Arc<Self>,
-        exten: String,
-        _context: Context,
-    ) -> Answer<Option<RawContact>> {
+    fn first_match(self: Arc<Self>, exten: String, _: Context) -> Answer<Option<RawContact>> {
         Box::pin(async move {
             if self.spec.first_matched_columns.is_empty() {
                 return Ok(None);
@@ -136,7 +132,7 @@ impl Backend for CsvWsBackend {
         })
     }
 
-    fn list(self: Arc<Self>, ids: Vec<String>, _context: Context) -> Answer<Vec<RawContact>> {
+    fn list(self: Arc<Self>, ids: Vec<String>, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             let (Some(unique), Some(list_url)) = (
                 self.config.unique_column.clone(),

@@ -114,6 +114,12 @@ impl LdapBackend {
     }
 
     /// Runs a subtree search; entries received before a size limit are kept.
+    /// The contacts of the entries `filter` finds (at most `size_limit`; 0: the server's limit).
+    async fn contacts(&self, filter: &str, size_limit: i32) -> Result<Vec<RawContact>, Failure> {
+        let entries = self.search_entries(filter, size_limit).await?;
+        Ok(entries.into_iter().map(RawContact::from_fields).collect())
+    }
+
     async fn search_entries(&self, filter: &str, size_limit: i32) -> Result<Vec<Fields>, Failure> {
         let mut ldap = self.connection();
         let result = ldap
@@ -172,7 +178,7 @@ impl LdapBackend {
 }
 
 impl Backend for LdapBackend {
-    fn search(self: Arc<Self>, term: String, _context: Context) -> Answer<Vec<RawContact>> {
+    fn search(self: Arc<Self>, term: String, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             let Some(filter) = filter::search(
                 &self.spec.searched_columns,
@@ -181,20 +187,11 @@ impl Backend for LdapBackend {
             ) else {
                 return Ok(Vec::new());
             };
-            Ok(self
-                .search_entries(&filter, 0)
-                .await?
-                .into_iter()
-                .map(RawContact::from_fields)
-                .collect())
+            self.contacts(&filter, 0).await
         })
     }
 
-    fn first_match(
-        self: Arc<Self>,
-        exten: String,
-        _context: Context,
-    ) -> Answer<Option<RawContact>> {
+    fn first_match(self: Arc<Self>, exten: String, _: Context) -> Answer<Option<RawContact>> {
         Box::pin(async move {
             let Some(filter) = filter::first_match(
                 &self.spec.first_matched_columns,
@@ -203,19 +200,14 @@ impl Backend for LdapBackend {
             ) else {
                 return Ok(None);
             };
-            Ok(self
-                .search_entries(&filter, 1)
-                .await?
-                .into_iter()
-                .next()
-                .map(RawContact::from_fields))
+            Ok(self.contacts(&filter, 1).await?.into_iter().next())
         })
     }
 
     fn match_all(
         self: Arc<Self>,
         extens: Vec<String>,
-        _context: Context,
+        _: Context,
     ) -> Answer<HashMap<String, RawContact>> {
         Box::pin(async move {
             let filter = filter::match_all(
@@ -240,7 +232,7 @@ impl Backend for LdapBackend {
         })
     }
 
-    fn list(self: Arc<Self>, ids: Vec<String>, _context: Context) -> Answer<Vec<RawContact>> {
+    fn list(self: Arc<Self>, ids: Vec<String>, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             let Some(unique) = self.config.unique_column.clone() else {
                 return Ok(Vec::new());
@@ -250,12 +242,7 @@ impl Backend for LdapBackend {
             }
             let binary = self.config.unique_column_format == UniqueColumnFormat::BinaryUuid;
             let filter = filter::by_ids(&unique, &ids, binary);
-            Ok(self
-                .search_entries(&filter, 0)
-                .await?
-                .into_iter()
-                .map(RawContact::from_fields)
-                .collect())
+            self.contacts(&filter, 0).await
         })
     }
 

@@ -128,7 +128,7 @@ impl WazoBackend {
 }
 
 impl Backend for WazoBackend {
-    fn search(self: Arc<Self>, term: String, _context: Context) -> Answer<Vec<RawContact>> {
+    fn search(self: Arc<Self>, term: String, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             if let Some(users) = self.warm() {
                 return Ok(users.search(&term));
@@ -147,11 +147,7 @@ impl Backend for WazoBackend {
         })
     }
 
-    fn first_match(
-        self: Arc<Self>,
-        exten: String,
-        _context: Context,
-    ) -> Answer<Option<RawContact>> {
+    fn first_match(self: Arc<Self>, exten: String, _: Context) -> Answer<Option<RawContact>> {
         Box::pin(async move {
             if let Some(users) = self.warm() {
                 return Ok(users.first_match(&exten));
@@ -168,7 +164,7 @@ impl Backend for WazoBackend {
     fn match_all(
         self: Arc<Self>,
         extens: Vec<String>,
-        _context: Context,
+        _: Context,
     ) -> Answer<HashMap<String, RawContact>> {
         Box::pin(async move {
             if let Some(users) = self.warm() {
@@ -179,7 +175,7 @@ impl Backend for WazoBackend {
         })
     }
 
-    fn list(self: Arc<Self>, ids: Vec<String>, _context: Context) -> Answer<Vec<RawContact>> {
+    fn list(self: Arc<Self>, ids: Vec<String>, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             if ids.is_empty() {
                 return Ok(Vec::new());

@@ -156,28 +156,20 @@ impl Users {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{json, Map};
+    use serde_json::json;
     use std::collections::BTreeMap;
 
     fn spec() -> SourceSpec {
         SourceSpec {
-            uuid: "s".into(),
-            tenant_uuid: "t".into(),
-            name: "wazo".into(),
-            backend: "wazo".into(),
-            searched_columns: vec![
-                "firstname".into(),
-                "lastname".into(),
-                "full_name".into(),
-                "reverse".into(),
-            ],
-            first_matched_columns: vec!["exten".into(), "mobile_phone_number".into()],
             format_columns: BTreeMap::from([(
                 "reverse".to_owned(),
                 "{firstname} {lastname}".to_owned(),
             )]),
-            extra_fields: Map::new(),
-            timeout: None,
+            ..SourceSpec::for_tests(
+                "wazo",
+                &["firstname", "lastname", "full_name", "reverse"],
+                &["exten", "mobile_phone_number"],
+            )
         }
     }
 

@@ -4,7 +4,7 @@
 use super::directories::legacy_profile;
 use crate::access;
 use crate::context::Context;
-use crate::http::authorized::Authorized;
+use crate::http::authorized::{Access, Authorized};
 use crate::http::codes::Code;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
@@ -87,13 +87,7 @@ async fn add_favorite(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (source, contact) = path.into_inner();
-    let user = caller.required_user_uuid().await?;
-    state
-        .favorites
-        .add(&caller.tenant_uuid, &source, &contact, &user)
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    mark(&caller, &state, path.into_inner(), true).await
 }
 
 /// Removes a favorite of the token's user.
@@ -109,11 +103,20 @@ async fn remove_favorite(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (source, contact) = path.into_inner();
+    mark(&caller, &state, path.into_inner(), false).await
+}
+
+/// Marks or unmarks a contact as a favorite of the token's user: 204.
+async fn mark<A: Access>(
+    caller: &Authorized<A>,
+    state: &AppState,
+    (source, contact): (String, String),
+    favorite: bool,
+) -> Result<HttpResponse, ApiError> {
     let user = caller.required_user_uuid().await?;
     state
         .favorites
-        .remove(&caller.tenant_uuid, &source, &contact, &user)
+        .set(&caller.tenant_uuid, (&source, &contact), &user, favorite)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

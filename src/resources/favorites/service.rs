@@ -109,45 +109,27 @@ impl FavoriteService {
             .ok_or_else(|| FavoriteError::NoSuchSource(name.to_owned()))
     }
 
-    pub async fn add(
+    /// Marks (`favorite`) or unmarks a contact of `source` as a favorite of the user, and
+    /// announces it (`favorite_added`, `favorite_deleted`).
+    pub async fn set(
         &self,
         tenant_uuid: &str,
-        source: &str,
-        contact_id: &str,
+        (source, contact_id): (&str, &str),
         user_uuid: &str,
+        favorite: bool,
     ) -> Result<(), FavoriteError> {
         let source_uuid = self.source_uuid(tenant_uuid, source)?;
         let client = self.storage.client().await.map_err(ResourceError::from)?;
-        if !dao::add(&client, tenant_uuid, user_uuid, &source_uuid, contact_id).await? {
-            return Err(FavoriteError::Duplicate);
-        }
-        self.invalidate(user_uuid);
-        self.bus.publish(notifier::changed(
-            true,
-            &self.xivo_uuid,
-            tenant_uuid,
-            user_uuid,
-            source,
-            contact_id,
-        ));
-        Ok(())
-    }
-
-    pub async fn remove(
-        &self,
-        tenant_uuid: &str,
-        source: &str,
-        contact_id: &str,
-        user_uuid: &str,
-    ) -> Result<(), FavoriteError> {
-        let source_uuid = self.source_uuid(tenant_uuid, source)?;
-        let client = self.storage.client().await.map_err(ResourceError::from)?;
-        if !dao::remove(&client, user_uuid, &source_uuid, contact_id).await? {
+        if favorite {
+            if !dao::add(&client, tenant_uuid, user_uuid, &source_uuid, contact_id).await? {
+                return Err(FavoriteError::Duplicate);
+            }
+        } else if !dao::remove(&client, user_uuid, &source_uuid, contact_id).await? {
             return Err(FavoriteError::NoSuchFavorite(contact_id.to_owned()));
         }
         self.invalidate(user_uuid);
         self.bus.publish(notifier::changed(
-            false,
+            favorite,
             &self.xivo_uuid,
             tenant_uuid,
             user_uuid,

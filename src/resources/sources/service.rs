@@ -114,6 +114,24 @@ impl SourceService {
             })
     }
 
+    /// A source's name is its own in its tenant (but a phonebook source's, which is its
+    /// phonebook's); `except` is the uuid of the source being replaced.
+    fn check_name(
+        &self,
+        kind: &dyn backends::Kind,
+        source: &Source,
+        except: Option<&str>,
+    ) -> Result<(), ResourceError> {
+        let index = self.catalog.index();
+        if !kind.virtual_name() && index.name_taken(&source.tenant_uuid, &source.name, except) {
+            return Err(ResourceError::Duplicate {
+                resource: "sources",
+                name: source.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// Creates a source of `backend` in `tenant_uuid`.
     pub async fn create(
         &self,
@@ -130,17 +148,7 @@ impl SourceService {
             backends::Origin::Api,
         )
         .map_err(ResourceError::Invalid)?;
-        if !kind.virtual_name()
-            && self
-                .catalog
-                .index()
-                .name_taken(tenant_uuid, &source.name, None)
-        {
-            return Err(ResourceError::Duplicate {
-                resource: "sources",
-                name: source.name,
-            });
-        }
+        self.check_name(kind, &source, None)?;
         let client = self.storage.client().await?;
         dao::create(&client, &source).await?;
         let source = Self::stored(&client, source).await?;
@@ -202,17 +210,7 @@ impl SourceService {
             backends::Origin::Api,
         )
         .map_err(ResourceError::Invalid)?;
-        if !kind.virtual_name()
-            && self
-                .catalog
-                .index()
-                .name_taken(&source.tenant_uuid, &source.name, Some(uuid))
-        {
-            return Err(ResourceError::Duplicate {
-                resource: "sources",
-                name: source.name,
-            });
-        }
+        self.check_name(kind, &source, Some(uuid))?;
         let client = self.storage.client().await?;
         if !dao::update(&client, &source).await? {
             return Err(ResourceError::NotFound {
