@@ -101,6 +101,9 @@ impl SourceSpec {
 /// What a backend's request answers, later (the `Failure` of a request or of the backend).
 pub type Answer<T> = BoxFuture<'static, Result<T, Failure>>;
 
+/// For each exten found, its contact (what `match_all` answers).
+pub type ByExten = HashMap<String, RawContact>;
+
 /// A contact store. Every method runs in a task of its own under a deadline; an `Err` costs the
 /// request this source's results only. Return [`Failure::Broken`] when the backend cannot serve any
 /// more (its actor is then rebuilt with backoff), [`Failure::Request`] for a failure of one request.
@@ -112,11 +115,7 @@ pub trait Backend: Send + Sync + 'static {
     fn first_match(self: Arc<Self>, exten: String, context: Context) -> Answer<Option<RawContact>>;
 
     /// For each of `extens`, one matching contact. By default one `first_match` per exten.
-    fn match_all(
-        self: Arc<Self>,
-        extens: Vec<String>,
-        context: Context,
-    ) -> Answer<HashMap<String, RawContact>> {
+    fn match_all(self: Arc<Self>, extens: Vec<String>, context: Context) -> Answer<ByExten> {
         Box::pin(async move {
             let mut found = HashMap::new();
             for exten in extens {

@@ -5,10 +5,10 @@
 //! on the searched columns, exact first match, one query for many numbers, favorites by id (`id` is
 //! the unique column).
 
-use crate::backends::Answer;
 use crate::backends::{
     by_exten, request_failed as failed, Backend, Context, RawContact, SourceSpec,
 };
+use crate::backends::{Answer, ByExten};
 use crate::contacts::{self, Lookup, Owner};
 use crate::storage::Storage;
 use actors::Failure;
@@ -97,11 +97,7 @@ impl Backend for StoredContacts {
         })
     }
 
-    fn match_all(
-        self: Arc<Self>,
-        extens: Vec<String>,
-        context: Context,
-    ) -> Answer<HashMap<String, RawContact>> {
+    fn match_all(self: Arc<Self>, extens: Vec<String>, context: Context) -> Answer<ByExten> {
         Box::pin(async move {
             if extens.is_empty() || self.spec.first_matched_columns.is_empty() {
                 return Ok(HashMap::new());

@@ -11,6 +11,7 @@
 use super::directory::Directory;
 use crate::auth::AuthService;
 use crate::backends::confd::{CONFERENCE_EVENTS, USER_EVENTS};
+use crate::backends::BackendKind;
 use crate::bus::{Handler, HandlerError, RESYNC};
 use crate::contacts::{Change, Owner};
 use crate::resources::favorites::service::FavoriteService;
@@ -196,7 +197,7 @@ fn local_confd() -> Value {
 fn tenant_sources(name: &str) -> Vec<(&'static str, String, Value)> {
     vec![
         (
-            "conference",
+            crate::backends::conference::Conference::NAME,
             format!("auto_conference_{name}"),
             json!({
                 "searched_columns": ["name", "extensions", "incalls"],
@@ -206,7 +207,7 @@ fn tenant_sources(name: &str) -> Vec<(&'static str, String, Value)> {
             }),
         ),
         (
-            "personal",
+            crate::backends::personal::Personal::NAME,
             "personal".to_owned(),
             json!({
                 "searched_columns": ["firstname", "lastname", "number", "mobile", "fax"],
@@ -216,7 +217,7 @@ fn tenant_sources(name: &str) -> Vec<(&'static str, String, Value)> {
             }),
         ),
         (
-            "wazo",
+            crate::backends::wazo::Wazo::NAME,
             format!("auto_wazo_{name}"),
             json!({
                 "searched_columns": ["firstname", "lastname", "full_name", "exten"],
@@ -227,7 +228,7 @@ fn tenant_sources(name: &str) -> Vec<(&'static str, String, Value)> {
             }),
         ),
         (
-            "office365",
+            crate::backends::cloud::office365::Office365::NAME,
             format!("auto_office365_{name}"),
             json!({
                 "searched_columns": ["givenName", "surname", "businessPhones", "homePhones", "mobilePhone"],
@@ -240,7 +241,7 @@ fn tenant_sources(name: &str) -> Vec<(&'static str, String, Value)> {
             }),
         ),
         (
-            "google",
+            crate::backends::cloud::google::Google::NAME,
             format!("auto_google_{name}"),
             json!({
                 "searched_columns": ["name", "numbers", "familyName", "givenName"],

@@ -4,8 +4,8 @@
 use crate::backends::confd::client::{ConfdClient, ConfdError};
 use crate::backends::confd::config::ConfdConfig;
 use crate::backends::confd::copy::{Copy, CopyKind, Loader};
-use crate::backends::Answer;
 use crate::backends::{request_failed, Backend, Context, Deps, Fields, RawContact, SourceSpec};
+use crate::backends::{Answer, ByExten};
 use crate::text::fold;
 use actors::Failure;
 use futures_util::future::BoxFuture;
@@ -185,11 +185,7 @@ impl Backend for ConferenceBackend {
         Box::pin(async move { Ok(self.rooms().await?.first_match(&self.spec, &exten)) })
     }
 
-    fn match_all(
-        self: Arc<Self>,
-        extens: Vec<String>,
-        _: Context,
-    ) -> Answer<HashMap<String, RawContact>> {
+    fn match_all(self: Arc<Self>, extens: Vec<String>, _: Context) -> Answer<ByExten> {
         Box::pin(async move { Ok(self.rooms().await?.match_all(&self.spec, &extens)) })
     }
 

@@ -4,7 +4,7 @@
 
 use super::config::{LdapConfig, UniqueColumnFormat};
 use super::filter;
-use crate::backends::Answer;
+use crate::backends::{Answer, ByExten};
 use crate::backends::{Backend, Context, Fields, RawContact, SourceSpec};
 use actors::Failure;
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, Scope, SearchEntry, SearchOptions};
@@ -204,11 +204,7 @@ impl Backend for LdapBackend {
         })
     }
 
-    fn match_all(
-        self: Arc<Self>,
-        extens: Vec<String>,
-        _: Context,
-    ) -> Answer<HashMap<String, RawContact>> {
+    fn match_all(self: Arc<Self>, extens: Vec<String>, _: Context) -> Answer<ByExten> {
         Box::pin(async move {
             let filter = filter::match_all(
                 &self.spec.first_matched_columns,

@@ -5,11 +5,10 @@ use super::users::{contact, Users};
 use crate::backends::confd::client::{ConfdClient, ConfdError};
 use crate::backends::confd::config::ConfdConfig;
 use crate::backends::confd::copy::{Copy, CopyKind, Loader};
-use crate::backends::Answer;
 use crate::backends::{request_failed, Backend, Context, Deps, RawContact, SourceSpec};
+use crate::backends::{Answer, ByExten};
 use futures_util::future::BoxFuture;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// Columns wazo-confd can filter by a list of values (`exten=a,b`).
@@ -161,11 +160,7 @@ impl Backend for WazoBackend {
         })
     }
 
-    fn match_all(
-        self: Arc<Self>,
-        extens: Vec<String>,
-        _: Context,
-    ) -> Answer<HashMap<String, RawContact>> {
+    fn match_all(self: Arc<Self>, extens: Vec<String>, _: Context) -> Answer<ByExten> {
         Box::pin(async move {
             if let Some(users) = self.warm() {
                 return Ok(users.match_all(&extens));

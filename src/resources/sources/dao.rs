@@ -141,17 +141,18 @@ fn refused(error: tokio_postgres::Error, source: &Source) -> ResourceError {
     }
 }
 
-pub(crate) async fn create(
+/// The ten values a source is stored as, in the order of the statements below:
+/// uuid, tenant, name, backend, searched, first matched, format keys and values, extra fields,
+/// phonebook.
+async fn write(
     client: &impl GenericClient,
+    statement: &str,
     source: &Source,
-) -> Result<(), ResourceError> {
-    ensure_tenant(client, &source.tenant_uuid).await?;
+) -> Result<u64, ResourceError> {
     let (keys, values) = hstore_parts(source);
     client
         .execute(
-            "INSERT INTO dird_source (uuid, tenant_uuid, name, backend, searched_columns, first_matched_columns, \
-             format_columns, extra_fields, phonebook_uuid) \
-             VALUES ($1, $2, $3, $4, $5, $6, hstore($7::text[], $8::text[]), $9, $10::text::uuid)",
+            statement,
             &[
                 &source.uuid,
                 &source.tenant_uuid,
@@ -166,35 +167,38 @@ pub(crate) async fn create(
             ],
         )
         .await
-        .map_err(|e| refused(e, source))?;
+        .map_err(|e| refused(e, source))
+}
+
+pub(crate) async fn create(
+    client: &impl GenericClient,
+    source: &Source,
+) -> Result<(), ResourceError> {
+    ensure_tenant(client, &source.tenant_uuid).await?;
+    write(
+        client,
+        "INSERT INTO dird_source (uuid, tenant_uuid, name, backend, searched_columns, first_matched_columns, \
+         format_columns, extra_fields, phonebook_uuid) \
+         VALUES ($1, $2, $3, $4, $5, $6, hstore($7::text[], $8::text[]), $9, $10::text::uuid)",
+        source,
+    )
+    .await?;
     Ok(())
 }
 
-/// Replaces a stored source. `false` when it does not exist.
+/// Replaces a stored source (its backend never changes). `false` when it does not exist.
 pub(crate) async fn update(
     client: &impl GenericClient,
     source: &Source,
 ) -> Result<bool, ResourceError> {
-    let (keys, values) = hstore_parts(source);
-    let updated = client
-        .execute(
-            "UPDATE dird_source SET name = $3, searched_columns = $4, first_matched_columns = $5, \
-             format_columns = hstore($6::text[], $7::text[]), extra_fields = $8, \
-             phonebook_uuid = $9::text::uuid WHERE uuid = $1 AND tenant_uuid = $2",
-            &[
-                &source.uuid,
-                &source.tenant_uuid,
-                &stored_name(source),
-                &source.searched_columns,
-                &source.first_matched_columns,
-                &keys,
-                &values,
-                &stored_extra(source),
-                &phonebook_of(source),
-            ],
-        )
-        .await
-        .map_err(|e| refused(e, source))?;
+    let updated = write(
+        client,
+        "UPDATE dird_source SET name = $3, searched_columns = $5, first_matched_columns = $6, \
+         format_columns = hstore($7::text[], $8::text[]), extra_fields = $9, \
+         phonebook_uuid = $10::text::uuid WHERE uuid = $1 AND tenant_uuid = $2 AND backend = $4",
+        source,
+    )
+    .await?;
     Ok(updated == 1)
 }
 
