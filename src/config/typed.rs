@@ -77,9 +77,11 @@ pub fn read(tree: &Tree, defaults: &Tree) -> Result<(Config, UnknownKeys), Vec<C
     Ok((config, unknown_keys(tree, defaults)))
 }
 
-/// The keys set in `tree` that are neither in the defaults nor under a free-form key.
+/// The keys set in `tree` that are neither in the defaults nor under a free-form key, sorted.
 fn unknown_keys(tree: &Tree, defaults: &Tree) -> UnknownKeys {
-    tree.leaf_paths()
+    let mut paths = tree.leaf_paths();
+    paths.sort();
+    paths
         .into_iter()
         .filter(|path| defaults.get(path).is_none() && !is_free_form(path))
         .map(|path| {
