@@ -37,8 +37,7 @@ pub struct Loaded {
 pub fn load(cli: &Cli, xivo_uuid: Option<String>) -> Result<Loaded, LoadError> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-    let defaults =
-        parse_yaml(DEFAULTS_YAML, "defaults").expect("the embedded defaults are valid YAML");
+    let (defaults, defaults_tree) = builtin_defaults();
     let config_file = cli.config_file.clone().unwrap_or_else(|| {
         PathBuf::from(
             defaults
@@ -92,9 +91,6 @@ pub fn load(cli: &Cli, xivo_uuid: Option<String>) -> Result<Loaded, LoadError> {
     ));
 
     let tree = Tree::from_merged(&merge(layers).map_err(|e| merge_failed(&e))?);
-    let defaults_tree = Tree::from_merged(
-        &merge(vec![Layer::new("defaults", defaults)]).map_err(|e| merge_failed(&e))?,
-    );
     let (config, unknown) = match typed::read(&tree, &defaults_tree) {
         Ok(ok) => ok,
         Err(mut invalid) => {
@@ -115,12 +111,19 @@ pub fn load(cli: &Cli, xivo_uuid: Option<String>) -> Result<Loaded, LoadError> {
     })
 }
 
+/// The built-in defaults (`config/config.yml`, embedded), as a layer's values and as a tree.
+fn builtin_defaults() -> (Value, Tree) {
+    let defaults =
+        parse_yaml(DEFAULTS_YAML, "defaults").expect("the embedded defaults are valid YAML");
+    let merged = merge(vec![Layer::new("defaults", defaults.clone())])
+        .expect("one layer of JSON values always merges");
+    (defaults, Tree::from_merged(&merged))
+}
+
 /// The built-in defaults alone, as a typed config.
 #[cfg(test)]
 pub fn builtin() -> Config {
-    let defaults =
-        parse_yaml(DEFAULTS_YAML, "defaults").expect("the embedded defaults are valid YAML");
-    let tree = Tree::from_merged(&merge(vec![Layer::new("defaults", defaults)]).expect("merged"));
+    let (_, tree) = builtin_defaults();
     typed::read(&tree, &tree).expect("the defaults are valid").0
 }
 

@@ -253,13 +253,6 @@ pub struct EnabledPlugins {
     pub views: BTreeMap<String, bool>,
 }
 
-impl EnabledPlugins {
-    /// Whether the backend kind `name` is switched on.
-    pub fn backend(&self, name: &str) -> bool {
-        self.backends.get(name).copied().unwrap_or(false)
-    }
-}
-
 /// `lookup_service`, `reverse_service`, `favorites_service` sections.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ServicePool {

@@ -112,7 +112,7 @@ impl<T: Record> Records<T> {
         }
     }
 
-    /// Commits, announces, then waits for the catalog to hold the change.
+    /// Announces a committed change, then waits for the catalog to hold it.
     async fn announce(&self, change: Change, item: &T) {
         self.bus.publish(changed(change, item));
         self.reload.await_catalog().await;

@@ -113,13 +113,13 @@ impl LdapBackend {
         self.connections[index].clone()
     }
 
-    /// Runs a subtree search; entries received before a size limit are kept.
     /// The contacts of the entries `filter` finds (at most `size_limit`; 0: the server's limit).
     async fn contacts(&self, filter: &str, size_limit: i32) -> Result<Vec<RawContact>, Failure> {
         let entries = self.search_entries(filter, size_limit).await?;
         Ok(entries.into_iter().map(RawContact::from_fields).collect())
     }
 
+    /// Runs a subtree search; entries received before a size limit are kept.
     async fn search_entries(&self, filter: &str, size_limit: i32) -> Result<Vec<Fields>, Failure> {
         let mut ldap = self.connection();
         let result = ldap

@@ -43,8 +43,7 @@ async fn list_source_contacts(
     let tenants = [caller.tenant_uuid.clone()];
     let source = state
         .sources
-        .get(&path, &tenants)
-        .filter(|s| s.backend == "phonebook")
+        .phonebook_source(&path, &tenants)
         .ok_or_else(|| ResourceError::NotFound {
             resource: "sources",
             uuid: path.clone(),

@@ -4,6 +4,7 @@
 //! stored name is a placeholder, the source's uuid, as wazo-dird's random default).
 
 use super::model::Source;
+use crate::backends::phonebook::Phonebook;
 use crate::resources::error::{violates, ResourceError};
 use crate::resources::tenants::dao::ensure_tenant;
 use deadpool_postgres::GenericClient;
@@ -103,7 +104,8 @@ fn hstore_parts(source: &Source) -> (Vec<String>, Vec<String>) {
 
 /// The phonebook of a phonebook source.
 fn phonebook_of(source: &Source) -> Option<String> {
-    (source.backend == "phonebook")
+    source
+        .is::<Phonebook>()
         .then(|| {
             source
                 .extra_fields
@@ -116,7 +118,7 @@ fn phonebook_of(source: &Source) -> Option<String> {
 
 /// The name stored in `dird_source.name`: a phonebook source's is a placeholder.
 fn stored_name(source: &Source) -> &str {
-    if source.backend == "phonebook" {
+    if source.is::<Phonebook>() {
         &source.uuid
     } else {
         &source.name

@@ -99,6 +99,12 @@ impl SourceService {
     }
 
     /// The source `uuid` of `backend` among `tenants`.
+    /// The phonebook source `uuid` (its contacts route), whether or not the kind is served.
+    pub fn phonebook_source(&self, uuid: &str, tenants: &[String]) -> Option<Arc<Source>> {
+        self.get(uuid, tenants)
+            .filter(|source| source.is::<backends::phonebook::Phonebook>())
+    }
+
     pub fn get_of(
         &self,
         backend: &str,
