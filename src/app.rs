@@ -4,7 +4,8 @@
 //! privileges and serves). Nothing else in the crate builds parts of another layer.
 
 use crate::{
-    auth, backends, bus, config, discovery, http, logging, privileges, resources, services, storage,
+    auth, backends, bus, config, discovery, http, logging, numbers, privileges, resources,
+    services, storage,
 };
 use actix_web::web;
 use config::{AuthBackend, Cli};
@@ -32,6 +33,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         tracing::warn!("{warning}");
     }
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // The first reverse lookup must not wait for libphonenumber's metadata.
+    tokio::task::spawn_blocking(numbers::load_metadata);
 
     let auth = auth::AuthService::new(&config.auth)?;
     if config.auth.backend == AuthBackend::Static {
@@ -323,6 +326,7 @@ fn deps(
             cloud,
             (!auth.is_standalone()).then(|| Arc::clone(auth)),
         )),
+        countries: Arc::new(numbers::Countries::new(config.number_matching.settings())),
     }
 }
 

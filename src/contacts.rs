@@ -7,6 +7,7 @@
 //! dird_unaccent('%term%')`, served by the trigram index; equality of values, served by the index on
 //! `value`). Reads for the API (every contact, one contact) always go to SQL.
 
+use crate::numbers::Caller;
 use crate::storage::contact_cache::Snapshot;
 pub use crate::storage::contact_cache::{Change, Contact, Owner};
 use crate::storage::{Storage, StorageError};
@@ -45,6 +46,12 @@ pub enum Lookup {
     Matching {
         columns: Vec<String>,
         values: Vec<String>,
+    },
+    /// The contacts whose fields may hold one of these numbers in some form (exact, E.164, last
+    /// digits; the caller compares them by tier on its columns).
+    Numbers {
+        columns: Vec<String>,
+        callers: Arc<[Caller]>,
     },
     /// The contacts whose id is among these.
     ByIds(Vec<String>),
@@ -97,6 +104,27 @@ async fn in_sql(
             let condition = "c.uuid = ANY(ARRAY(SELECT s.contact_uuid FROM dird_contact_fields s \
                              WHERE s.name = ANY($2) AND s.value = ANY($3)))";
             where_(&client, owner, condition, &[&id, &columns, &values]).await
+        }
+        Lookup::Numbers { columns, callers } => {
+            // The exact forms drive through the index on `value`; the owner's numbers written
+            // otherwise are compared by their last digits.
+            let forms = crate::backends::forms_of(&callers);
+            let suffixes: Vec<String> = callers
+                .iter()
+                .filter_map(|c| c.keys.as_ref()?.suffix.clone())
+                .collect();
+            let condition = "(c.uuid = ANY(ARRAY(SELECT s.contact_uuid FROM dird_contact_fields s \
+                             WHERE s.name = ANY($2) AND s.value = ANY($3))) \
+                             OR (cardinality($4::text[]) > 0 AND EXISTS (SELECT 1 FROM dird_contact_fields s \
+                             WHERE s.contact_uuid = c.uuid AND s.name = ANY($2) \
+                             AND regexp_replace(s.value, '[^0-9]', '', 'g') LIKE ANY(ARRAY(SELECT '%' || x FROM unnest($4::text[]) x)))))";
+            where_(
+                &client,
+                owner,
+                condition,
+                &[&id, &columns, &forms, &suffixes],
+            )
+            .await
         }
         Lookup::ByIds(ids) => where_(&client, owner, "c.uuid = ANY($2)", &[&id, &ids]).await,
     }
@@ -187,6 +215,9 @@ async fn from_copy(copy: Arc<Snapshot>, lookup: Lookup) -> Result<Vec<Contact>, 
             .await
             .map_err(StorageError::Unavailable)?,
         Lookup::Matching { columns, values } => copy.matching(&columns, &values),
+        Lookup::Numbers { callers, .. } => scan(copy.len(), move || copy.numbers(&callers))
+            .await
+            .map_err(StorageError::Unavailable)?,
         Lookup::ByIds(ids) => copy.by_ids(&ids),
     })
 }

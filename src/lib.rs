@@ -19,6 +19,7 @@ pub mod health;
 pub mod http;
 pub mod input;
 pub mod logging;
+pub mod numbers;
 mod privileges;
 pub mod resources;
 pub mod services;

@@ -19,6 +19,18 @@ pub async fn gather<K, R, Fut>(calls: impl IntoIterator<Item = (K, Fut)>) -> Gat
 where
     Fut: Future<Output = Result<R, CallError>>,
 {
+    gather_until(calls, |_| false).await
+}
+
+/// Runs every call concurrently and waits for all of them, or only until an answer is `enough`
+/// (it is the last of the results; the calls still running are dropped).
+pub async fn gather_until<K, R, Fut>(
+    calls: impl IntoIterator<Item = (K, Fut)>,
+    mut enough: impl FnMut(&R) -> bool,
+) -> Gathered<K, R>
+where
+    Fut: Future<Output = Result<R, CallError>>,
+{
     let mut pending: FuturesUnordered<_> = calls
         .into_iter()
         .map(|(key, call)| async move { (key, call.await) })
@@ -29,7 +41,13 @@ where
     };
     while let Some((key, outcome)) = pending.next().await {
         match outcome {
-            Ok(result) => gathered.results.push((key, result)),
+            Ok(result) => {
+                let stop = enough(&result);
+                gathered.results.push((key, result));
+                if stop {
+                    break;
+                }
+            }
             Err(error) => gathered.failures.push((key, error)),
         }
     }

@@ -16,7 +16,7 @@ mod stats;
 pub mod supervisor;
 
 pub use backoff::Backoff;
-pub use gather::{first_match, gather, Gathered};
+pub use gather::{first_match, gather, gather_until, Gathered};
 pub use histogram::{Histogram, HistogramSnapshot};
 pub use registry::{Diff, Registry};
 pub use supervisor::{

@@ -104,6 +104,52 @@ pub type Answer<T> = BoxFuture<'static, Result<T, Failure>>;
 /// For each exten found, its contact (what `match_all` answers).
 pub type ByExten = HashMap<String, RawContact>;
 
+pub use crate::numbers::{Caller, Tiers};
+
+/// What [`Backend::match_numbers`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NumberHits {
+    /// For each number asked, in order, its contacts by tier (a copy that indexes its numbers).
+    Tiered(Vec<Tiers<RawContact>>),
+    /// The contacts holding one of the numbers' forms, which the source's actor compares by tier
+    /// on its first-matched columns (a remote source).
+    Found(Vec<RawContact>),
+}
+
+/// For each of `callers`, `contacts` compared by tier on the values of their `columns` (the first
+/// of each tier in the order given).
+pub fn tiers_on(
+    columns: &[String],
+    callers: &[Caller],
+    contacts: &[RawContact],
+) -> Vec<Tiers<RawContact>> {
+    let values = |contact: &RawContact| -> Vec<String> {
+        columns
+            .iter()
+            .filter_map(|column| contact.fields.get(column)?.as_str())
+            .map(str::to_owned)
+            .collect()
+    };
+    callers
+        .iter()
+        .map(|caller| {
+            let candidates = contacts.iter().map(|c| (c, values(c)));
+            crate::numbers::tiers_among(caller, candidates).map(RawContact::clone)
+        })
+        .collect()
+}
+
+/// Each number's forms once, in order ([`Caller::forms`]).
+pub fn forms_of(numbers: &[Caller]) -> Vec<String> {
+    let mut forms: Vec<String> = Vec::new();
+    for form in numbers.iter().flat_map(Caller::forms) {
+        if !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
+    forms
+}
+
 /// A contact store. Every method runs in a task of its own under a deadline; an `Err` costs the
 /// request this source's results only. Return [`Failure::Broken`] when the backend cannot serve any
 /// more (its actor is then rebuilt with backoff), [`Failure::Request`] for a failure of one request.
@@ -127,6 +173,27 @@ pub trait Backend: Send + Sync + 'static {
                 }
             }
             Ok(found)
+        })
+    }
+
+    /// For each of `numbers`, the contacts whose first-matched columns hold it by the number
+    /// matching rule (docs/plugins.md, "Number matching"). By default one `match_all` of the
+    /// numbers' forms (as given, E.164, national, digits), whose contacts are then compared.
+    fn match_numbers(
+        self: Arc<Self>,
+        numbers: Arc<[Caller]>,
+        context: Context,
+    ) -> Answer<NumberHits> {
+        Box::pin(async move {
+            let forms = forms_of(&numbers);
+            let mut found = self.match_all(forms.clone(), context).await?;
+            let mut contacts: Vec<RawContact> = Vec::new();
+            for contact in forms.iter().filter_map(|form| found.remove(form)) {
+                if !contacts.contains(&contact) {
+                    contacts.push(contact);
+                }
+            }
+            Ok(NumberHits::Found(contacts))
         })
     }
 
@@ -175,12 +242,14 @@ pub use kind::{BackendKind, Kind, Origin};
 
 /// What backends may use besides their source: the daemon's own database (personal, phonebook),
 /// the tokens and copies of the backends that read wazo-confd (wazo, conference), the users'
-/// address books of the backends that read Google and Microsoft 365 (google, office365).
+/// address books of the backends that read Google and Microsoft 365 (google, office365), the
+/// tenants' countries by which numbers compare (every backend).
 #[derive(Debug, Clone)]
 pub struct Deps {
     pub storage: crate::storage::Storage,
     pub confd: Arc<confd::ConfdHub>,
     pub cloud: Arc<cloud::CloudHub>,
+    pub countries: Arc<crate::numbers::Countries>,
 }
 
 /// Every backend kind built into the daemon.

@@ -8,7 +8,7 @@
 use crate::backends::{
     by_exten, request_failed as failed, Backend, Context, RawContact, SourceSpec,
 };
-use crate::backends::{Answer, ByExten};
+use crate::backends::{tiers_on, Answer, ByExten, Caller, NumberHits, Tiers};
 use crate::contacts::{self, Lookup, Owner};
 use crate::storage::Storage;
 use actors::Failure;
@@ -104,6 +104,25 @@ impl Backend for StoredContacts {
             }
             let found = self.find(&context, self.matching(extens.clone())).await?;
             Ok(by_exten(&self.spec.first_matched_columns, &extens, found))
+        })
+    }
+
+    fn match_numbers(
+        self: Arc<Self>,
+        callers: Arc<[Caller]>,
+        context: Context,
+    ) -> Answer<NumberHits> {
+        Box::pin(async move {
+            let columns = &self.spec.first_matched_columns;
+            if columns.is_empty() {
+                return Ok(NumberHits::Tiered(vec![Tiers::default(); callers.len()]));
+            }
+            let lookup = Lookup::Numbers {
+                columns: columns.clone(),
+                callers: Arc::clone(&callers),
+            };
+            let found = self.find(&context, lookup).await?;
+            Ok(NumberHits::Tiered(tiers_on(columns, &callers, &found)))
         })
     }
 

@@ -78,6 +78,8 @@ pub struct Config {
     pub metrics: Metrics,
     /// The in-memory copies of contacts.
     pub contact_cache: ContactCache,
+    /// How reverse lookups compare numbers written differently.
+    pub number_matching: NumberMatching,
     /// `cloud_contacts`: the users' Google and Microsoft 365 address books.
     pub cloud_contacts: CloudContacts,
     /// The Consul agent used for service discovery.
@@ -275,6 +277,34 @@ pub struct ContactCache {
     /// wazo-confd's bus events).
     #[serde(deserialize_with = "values::positive_seconds")]
     pub resync_interval: f64,
+}
+
+/// `number_matching` section (not in wazo-dird): the rule of reverse lookups (docs/plugins.md).
+#[derive(Debug, Clone, Deserialize)]
+pub struct NumberMatching {
+    /// The country of a tenant that has none (ISO 3166 alpha-2), else numbers without a country
+    /// code are compared by their last digits only.
+    #[serde(deserialize_with = "values::opt_country")]
+    pub default_country: Option<String>,
+    /// Numbers of at most this many digits (extensions, feature codes, emergency numbers) match
+    /// their exact string only.
+    pub short_number_max_digits: usize,
+    /// How many last digits must be equal for a match by suffix.
+    #[serde(deserialize_with = "values::at_least_one")]
+    pub suffix_min_digits: usize,
+}
+
+impl NumberMatching {
+    pub fn settings(&self) -> crate::numbers::Settings {
+        crate::numbers::Settings {
+            default_country: self
+                .default_country
+                .as_deref()
+                .and_then(crate::numbers::country),
+            short_number_max_digits: self.short_number_max_digits,
+            suffix_min_digits: self.suffix_min_digits,
+        }
+    }
 }
 
 /// `metrics` section (not in wazo-dird): Prometheus metrics.

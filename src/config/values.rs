@@ -49,6 +49,21 @@ pub fn opt_port<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error
     })
 }
 
+/// A country libphonenumber knows (ISO 3166 alpha-2), or null.
+pub fn opt_country<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    expect(
+        d,
+        "a two-letter country code (ISO 3166) or null",
+        |v| match v {
+            Value::Null => Some(None),
+            Value::String(code) => {
+                crate::numbers::country(code).map(|_| Some(code.to_ascii_uppercase()))
+            }
+            _ => None,
+        },
+    )
+}
+
 /// Seconds, zero or more.
 pub fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     expect(d, "a number of seconds >= 0", |v| {

@@ -214,9 +214,23 @@ pub fn render(state: &AppState) -> String {
         );
     }
     sources(&mut out, state);
+    numbers(&mut out, state);
     bus(&mut out, state);
     pool(&mut out, state);
     out.0
+}
+
+/// The numbers reverse lookups and GraphQL `contacts` named, by tier of the number matching rule.
+fn numbers(out: &mut Exposition, state: &AppState) {
+    let name = "dird_reverse_numbers_total";
+    out.family(
+        name,
+        "counter",
+        "Numbers looked up in reverse, by the tier that named them (exact, e164, suffix) or none.",
+    );
+    for (tier, count) in state.directory.tier_hits() {
+        out.sample(name, &[("tier", tier)], count);
+    }
 }
 
 /// Which counter of a source's health a family reads.

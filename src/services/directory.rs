@@ -104,6 +104,16 @@ impl Directory {
         self.engine.health()
     }
 
+    /// The numbers reverse lookups named, by tier (`/metrics`).
+    pub fn tier_hits(&self) -> [(&'static str, u64); 4] {
+        self.engine.tier_hits().snapshot()
+    }
+
+    /// The tenants' countries, by which numbers are compared.
+    pub fn countries(&self) -> &Arc<crate::numbers::Countries> {
+        self.engine.countries()
+    }
+
     /// The profile named `name` in `tenant_uuid`, with its display, from the current snapshot;
     /// refused while the instance is not ready (its catalog may not hold the profile yet).
     pub fn profile(

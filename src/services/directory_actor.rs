@@ -169,6 +169,7 @@ type Stored = (
     Vec<sources::model::Source>,
     Vec<displays::model::Display>,
     Vec<profiles::model::Profile>,
+    Vec<(String, String)>,
 );
 
 type ReloadWaiter = oneshot::Sender<Result<u64, ReloadError>>;
@@ -257,7 +258,8 @@ impl Actor {
         let waiters = self.reading.take().unwrap_or_default();
         let (outcome, retry_in) = match result {
             Ok(stored) => {
-                let (sources, displays, profiles) = *stored;
+                let (sources, displays, profiles, countries) = *stored;
+                self.engine.countries().replace(countries);
                 let version = self.publish(|current, next| {
                     next.sources = Arc::new(current.sources.with_stored(sources));
                     next.displays = Arc::new(current.displays.with_stored(displays));
@@ -316,7 +318,7 @@ impl Actor {
     }
 }
 
-/// The stored sources, displays and profiles, read in one read-only transaction so that they are
+/// The stored sources, displays and profiles (and the tenants' countries), read in one read-only transaction so that they are
 /// consistent with each other.
 async fn read_stored(storage: &Storage) -> Result<Stored, ResourceError> {
     let mut client = storage.client().await?;
@@ -329,8 +331,9 @@ async fn read_stored(storage: &Storage) -> Result<Stored, ResourceError> {
     let sources = sources::dao::load_all(&transaction).await?;
     let displays = displays::dao::load_all(&transaction).await?;
     let profiles = profiles::dao::load_all(&transaction).await?;
+    let countries = crate::resources::tenants::dao::countries(&transaction).await?;
     transaction.commit().await?;
-    Ok((sources, displays, profiles))
+    Ok((sources, displays, profiles, countries))
 }
 
 #[cfg(test)]

@@ -11,12 +11,15 @@ use crate::resources::catalog::Index;
 use crate::resources::profiles::model::Profile;
 use crate::resources::sources::model::Source;
 use crate::resources::sources::service::SourceService;
-use actors::{first_match, gather, Address, CallError, HistogramSnapshot, SupervisorConfig};
+use actors::{gather, Address, CallError, HistogramSnapshot, SupervisorConfig};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
+
+mod reverse;
+pub use reverse::TierHits;
 
 /// Default per-source timeouts of each service, in seconds (`*_service.timeout`).
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +39,7 @@ pub struct Engine {
     enabled_backends: Vec<String>,
     deps: Deps,
     timeouts: ServiceTimeouts,
+    tier_hits: TierHits,
 }
 
 impl Engine {
@@ -53,6 +57,7 @@ impl Engine {
             enabled_backends,
             deps,
             timeouts,
+            tier_hits: TierHits::default(),
         }
     }
 
@@ -74,6 +79,16 @@ impl Engine {
     /// What the sources that read wazo-confd share (their copies follow wazo-confd's events).
     pub fn confd(&self) -> &Arc<crate::backends::confd::ConfdHub> {
         &self.deps.confd
+    }
+
+    /// The numbers reverse lookups named, by tier.
+    pub fn tier_hits(&self) -> &TierHits {
+        &self.tier_hits
+    }
+
+    /// The tenants' countries, by which numbers are compared.
+    pub fn countries(&self) -> &Arc<crate::numbers::Countries> {
+        &self.deps.countries
     }
 
     /// Each running source with its actor's address (for `/0.1/status` and `/metrics`).
@@ -229,64 +244,6 @@ impl Engine {
         contacts(answers)
     }
 
-    /// The first source of the `reverse` service to find `exten` wins (fastest, not profile order).
-    pub async fn reverse(
-        &self,
-        profile: &Profile,
-        exten: &str,
-        context: &Context,
-    ) -> Option<SourceResult> {
-        let calls = self
-            .scatter(profile, Service::Reverse, |_| {
-                Some(SourceRequest::FirstMatch {
-                    exten: exten.to_owned(),
-                    context: context.clone(),
-                })
-            })
-            .into_iter()
-            .map(|(uuid, call)| {
-                let found = async move {
-                    call.await.map(|response| match response {
-                        SourceResponse::One(found) => found.map(|boxed| *boxed),
-                        _ => None,
-                    })
-                };
-                (uuid, found)
-            });
-        let (found, failures) = first_match(calls).await;
-        log_failures(Service::Reverse.name(), &failures);
-        found.map(|(_, result)| result)
-    }
-
-    /// For many numbers at once (bulk caller ID), one contact per number from the profile's reverse
-    /// sources, each asked once (`match_all`). When several sources know a number, the first to
-    /// answer wins, as in a single reverse lookup (wazo-dird's fix of `reverse_many`, PR #259), so
-    /// that GraphQL and REST name a caller alike.
-    pub async fn reverse_many(
-        &self,
-        profile: &Profile,
-        extens: &[String],
-        context: &Context,
-    ) -> HashMap<String, SourceResult> {
-        let calls = self.scatter(profile, Service::Reverse, |_| {
-            Some(SourceRequest::MatchAll {
-                extens: extens.to_vec(),
-                context: context.clone(),
-            })
-        });
-        let gathered = gather(calls).await;
-        log_failures(Service::Reverse.name(), &gathered.failures);
-        let mut found = HashMap::new();
-        for (_, response) in gathered.results {
-            if let SourceResponse::ByExten(matches) = response {
-                for (exten, result) in matches {
-                    found.entry(exten).or_insert(result);
-                }
-            }
-        }
-        found
-    }
-
     /// The contacts of the profile's `favorites` sources whose ids are given, by source name.
     pub async fn favorites(
         &self,
@@ -400,6 +357,7 @@ pub(crate) fn for_tests(
             storage,
             confd: Arc::new(crate::backends::confd::ConfdHub::new(None)),
             cloud: std::sync::Arc::default(),
+            countries: std::sync::Arc::default(),
         },
         ServiceTimeouts {
             lookup: 1.0,

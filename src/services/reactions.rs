@@ -3,7 +3,8 @@
 //!   wazo, office365, google, each read with wazo-dird's key file), a display `auto_<name>`
 //!   (eight French-titled columns) and a profile
 //!   `default` (lookup, favorites, reverse with a 0.5 s budget) over them;
-//! - `localization_edited` (wazo-confd): the tenant's country is stored;
+//! - `localization_edited` (wazo-confd): the tenant's country is stored (and every instance, from
+//!   its own queue, compares that tenant's numbers in it from then on);
 //! - `user_deleted` (wazo-confd): the user is forgotten, with its personal contacts and favorites.
 //!
 //! Handlers are idempotent: an event delivered twice changes nothing more.
@@ -55,6 +56,9 @@ pub const PEER_EVENTS: &[&str] = &[
 /// every instance, hence on the per-instance queue).
 pub const SESSION_DELETED: &str = "auth_session_deleted";
 
+/// wazo-confd's change of a tenant's country (stored once, applied by every instance).
+pub const LOCALIZATION_EDITED: &str = "localization_edited";
+
 /// wazo-auth added or deleted a tenant: the cached trees of sub-tenants are dropped (on every
 /// instance, hence on the per-instance queue; the shared queue provisions a new tenant once).
 pub const TENANT_EVENTS: &[&str] = &["auth_tenant_added", "auth_tenant_deleted"];
@@ -81,6 +85,7 @@ fn contact_change(name: &str, data: &Value) -> Option<(Owner, Change)> {
 pub fn own_queue_events() -> Vec<&'static str> {
     let mut events: Vec<&'static str> = PEER_EVENTS.to_vec();
     events.push(SESSION_DELETED);
+    events.push(LOCALIZATION_EDITED);
     events.extend(TENANT_EVENTS);
     for event in USER_EVENTS.iter().chain(CONFERENCE_EVENTS) {
         if !events.contains(event) {
@@ -105,6 +110,10 @@ pub fn peer_handler(
     Arc::new(move |name: String, body: Value| {
         if name == SESSION_DELETED {
             auth.session_deleted();
+            return Box::pin(async { Ok(()) });
+        }
+        if name == LOCALIZATION_EDITED {
+            localization_edited(&directory, &body);
             return Box::pin(async { Ok(()) });
         }
         if TENANT_EVENTS.contains(&name.as_str()) {
@@ -156,6 +165,25 @@ pub fn peer_handler(
             Ok(())
         })
     })
+}
+
+/// The tenant's numbers are compared in its new country from now on (its copies re-key at their
+/// next reverse lookup). A country the database would refuse (longer than 2) changes nothing.
+fn localization_edited(directory: &Directory, body: &Value) {
+    let data = body.get("data").unwrap_or(&Value::Null);
+    let Some(tenant) = data.get("tenant_uuid").and_then(Value::as_str) else {
+        return;
+    };
+    let country = data.get("country").and_then(Value::as_str);
+    if country.is_some_and(|c| c.chars().count() > 2) {
+        return;
+    }
+    directory.countries().set(tenant, country);
+    tracing::info!(
+        tenant,
+        country,
+        "tenant's country changed: numbers compared in it"
+    );
 }
 
 fn text<'a>(data: &'a Value, key: &str) -> Result<&'a str, HandlerError> {

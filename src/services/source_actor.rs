@@ -1,11 +1,11 @@
 //! The source actors: each source is a supervised actor around its backend (see `actors`), held in
 //! a registry keyed by source uuid and reconciled by diff when sources change.
 
-use crate::backends::{self, Backend, Context, RawContact, Relations, SourceSpec};
+use crate::backends::{self, Backend, Context, NumberHits, RawContact, Relations, SourceSpec};
+use crate::numbers::{Caller, Tiers};
 use crate::text::python as format;
 use actors::{Factory, Failure, Registry, SupervisorConfig, Worker};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -16,12 +16,9 @@ pub enum SourceRequest {
         term: String,
         context: Context,
     },
-    FirstMatch {
-        exten: String,
-        context: Context,
-    },
-    MatchAll {
-        extens: Vec<String>,
+    /// For each number, the contacts holding it, by tier ([`Backend::match_numbers`]).
+    Numbers {
+        numbers: Arc<[Caller]>,
         context: Context,
     },
     List {
@@ -37,7 +34,8 @@ pub enum SourceRequest {
 pub enum SourceResponse {
     Contacts(Vec<SourceResult>),
     One(Option<Box<SourceResult>>),
-    ByExten(HashMap<String, SourceResult>),
+    /// For each number asked, in order.
+    Tiered(Vec<Tiers<SourceResult>>),
 }
 
 /// `relations` of a result: the backend's relations plus `source_entry_id`.
@@ -96,6 +94,21 @@ impl SourceWorker {
             is_personal: self.spec.is::<backends::personal::Personal>(),
         }
     }
+
+    /// For each of `numbers`, what the backend found, by tier: compared here on the first-matched
+    /// columns when the backend answered with the contacts it found for the numbers' forms.
+    fn tiers(&self, numbers: &[Caller], hits: NumberHits) -> Vec<Tiers<SourceResult>> {
+        let tiers = match hits {
+            NumberHits::Tiered(tiers) => tiers,
+            NumberHits::Found(contacts) => {
+                backends::tiers_on(&self.spec.first_matched_columns, numbers, &contacts)
+            }
+        };
+        tiers
+            .into_iter()
+            .map(|tiers| tiers.map(|c| self.result(c)))
+            .collect()
+    }
 }
 
 impl Worker for SourceWorker {
@@ -110,20 +123,9 @@ impl Worker for SourceWorker {
                     let found = backend.search(term, context).await?;
                     SourceResponse::Contacts(found.into_iter().map(|c| self.result(c)).collect())
                 }
-                SourceRequest::FirstMatch { exten, context } => SourceResponse::One(
-                    backend
-                        .first_match(exten, context)
-                        .await?
-                        .map(|c| Box::new(self.result(c))),
-                ),
-                SourceRequest::MatchAll { extens, context } => {
-                    let found = backend.match_all(extens, context).await?;
-                    SourceResponse::ByExten(
-                        found
-                            .into_iter()
-                            .map(|(exten, c)| (exten, self.result(c)))
-                            .collect(),
-                    )
+                SourceRequest::Numbers { numbers, context } => {
+                    let hits = backend.match_numbers(Arc::clone(&numbers), context).await?;
+                    SourceResponse::Tiered(self.tiers(&numbers, hits))
                 }
                 SourceRequest::List { ids, context } => {
                     let found = backend.list(ids, context).await?;

@@ -1,8 +1,9 @@
 //! Reading and querying the CSV file.
 
 use super::CsvConfig;
-use crate::backends::Answer;
+use crate::backends::{Answer, Caller, NumberHits};
 use crate::backends::{Backend, Context, Fields, RawContact, SourceSpec};
+use crate::numbers::{Countries, LazyIndex, NumberIndex, Rule};
 use crate::text::fold;
 use crate::text::trigram::TrigramIndex;
 use actors::Failure;
@@ -19,6 +20,8 @@ struct Table {
     /// Each value of the first-matched columns, to the rows holding it (in file order): a reverse
     /// lookup is one hash probe, not a scan.
     exact: std::collections::HashMap<String, Vec<u32>>,
+    /// The same values by E.164 number and last digits, in the tenant's rule.
+    numbers: LazyIndex,
 }
 
 #[derive(Debug)]
@@ -34,27 +37,32 @@ pub struct CsvBackend {
     spec: Arc<SourceSpec>,
     config: CsvConfig,
     table: RwLock<Arc<Table>>,
+    countries: Arc<Countries>,
 }
 
 pub(super) async fn build(
     spec: Arc<SourceSpec>,
     config: CsvConfig,
+    countries: Arc<Countries>,
 ) -> Result<Arc<dyn Backend>, String> {
-    let table = load(spec.clone(), config.clone()).await?;
+    let rule = countries.rule(&spec.tenant_uuid);
+    let table = load(spec.clone(), config.clone(), rule).await?;
     Ok(Arc::new(CsvBackend {
         spec,
         config,
         table: RwLock::new(Arc::new(table)),
+        countries,
     }) as Arc<dyn Backend>)
 }
 
-async fn load(spec: Arc<SourceSpec>, config: CsvConfig) -> Result<Table, String> {
-    tokio::task::spawn_blocking(move || read_table(&spec, &config))
+/// The file read and indexed, its numbers in `rule`.
+async fn load(spec: Arc<SourceSpec>, config: CsvConfig, rule: Rule) -> Result<Table, String> {
+    tokio::task::spawn_blocking(move || read_table(&spec, &config, rule))
         .await
         .map_err(|e| format!("reading the file failed: {e}"))?
 }
 
-fn read_table(spec: &SourceSpec, config: &CsvConfig) -> Result<Table, String> {
+fn read_table(spec: &SourceSpec, config: &CsvConfig, rule: Rule) -> Result<Table, String> {
     let path = &config.file;
     let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
     let separator = config.separator.bytes().next().unwrap_or(b',');
@@ -98,15 +106,45 @@ fn read_table(spec: &SourceSpec, config: &CsvConfig) -> Result<Table, String> {
             }
         }
     }
+    let numbers = LazyIndex::built(number_index(&rows, spec, rule));
     Ok(Table {
         modified,
         rows,
         index,
         exact,
+        numbers,
     })
 }
 
+/// The numbers of the first-matched columns of `rows`, keyed in `rule`.
+fn number_index(rows: &[Row], spec: &SourceSpec, rule: Rule) -> NumberIndex {
+    NumberIndex::build(
+        rule,
+        rows.iter().map(|row| {
+            spec.first_matched_columns
+                .iter()
+                .filter_map(|column| row.fields.get(column).and_then(Value::as_str))
+        }),
+    )
+}
+
 impl Table {
+    /// `caller`'s rows by tier: the exact string, then the index of its numbers (keyed again
+    /// first if the tenant's country changed).
+    fn tiers(&self, spec: &SourceSpec, caller: &Caller) -> crate::numbers::Tiers<RawContact> {
+        let index = self
+            .numbers
+            .get(caller.rule, |rule| number_index(&self.rows, spec, rule));
+        let mut rows = index.find(caller);
+        rows.exact = self.exact.get(&caller.raw).and_then(|r| r.first().copied());
+        rows.map(|row| {
+            self.rows
+                .get(row as usize)
+                .map(|row| RawContact::from_fields(row.fields.clone()))
+                .unwrap_or_default()
+        })
+    }
+
     /// The first row (in file order) whose first-matched columns hold `exten`.
     fn first_holding(&self, exten: &str) -> Option<&Row> {
         let position = *self.exact.get(exten)?.first()?;
@@ -128,8 +166,9 @@ impl CsvBackend {
         if current.modified == Some(modified) {
             return Ok(current);
         }
+        let rule = self.countries.rule(&self.spec.tenant_uuid);
         let fresh = Arc::new(
-            load(Arc::clone(&self.spec), self.config.clone())
+            load(Arc::clone(&self.spec), self.config.clone(), rule)
                 .await
                 .map_err(Failure::Broken)?,
         );
@@ -185,6 +224,14 @@ impl Backend for CsvBackend {
                 }
             }
             Ok(found)
+        })
+    }
+
+    fn match_numbers(self: Arc<Self>, numbers: Arc<[Caller]>, _: Context) -> Answer<NumberHits> {
+        Box::pin(async move {
+            let table = self.table().await?;
+            let tiers = numbers.iter().map(|c| table.tiers(&self.spec, c));
+            Ok(NumberHits::Tiered(tiers.collect()))
         })
     }
 
@@ -246,6 +293,7 @@ mod tests {
             .expect("no storage"),
             confd: std::sync::Arc::new(crate::backends::confd::ConfdHub::new(None)),
             cloud: std::sync::Arc::default(),
+            countries: std::sync::Arc::default(),
         }
     }
 

@@ -23,7 +23,7 @@ impl BackendKind for Csv {
         config::check(config)
     }
 
-    fn build(spec: Arc<SourceSpec>, config: CsvConfig, _deps: Deps) -> Built {
-        Box::pin(backend::build(spec, config))
+    fn build(spec: Arc<SourceSpec>, config: CsvConfig, deps: Deps) -> Built {
+        Box::pin(backend::build(spec, config, deps.countries))
     }
 }

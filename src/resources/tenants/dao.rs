@@ -18,6 +18,19 @@ pub(crate) async fn set_country(
     Ok(())
 }
 
+/// Each tenant that has a country, with it.
+pub(crate) async fn countries(
+    client: &impl GenericClient,
+) -> Result<Vec<(String, String)>, ResourceError> {
+    let rows = client
+        .query(
+            "SELECT uuid::text, country FROM dird_tenant WHERE country IS NOT NULL",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+}
+
 /// Deletes a user; its personal contacts and favorites go with it. `false` when unknown.
 pub(crate) async fn delete_user(
     client: &impl GenericClient,

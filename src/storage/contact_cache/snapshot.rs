@@ -2,6 +2,7 @@
 //! the changes applied since it was built, folded into a new base once they grow.
 
 use super::Contact;
+use crate::numbers::{Caller, LazyIndex, NumberIndex};
 use crate::text::fold_accents;
 use crate::text::trigram::TrigramIndex;
 use serde_json::Value;
@@ -61,6 +62,9 @@ pub(super) struct Base {
     index: TrigramIndex,
     by_value: HashMap<String, Vec<u32>>,
     by_id: HashMap<String, u32>,
+    /// The values by E.164 number and last digits, keyed at the first reverse lookup in the rule
+    /// of the owner's tenant (again when that tenant's country changes).
+    numbers: LazyIndex,
 }
 
 impl Base {
@@ -87,6 +91,7 @@ impl Base {
             index,
             by_value,
             by_id,
+            numbers: LazyIndex::default(),
         }
     }
 }
@@ -204,6 +209,30 @@ impl Snapshot {
         positions.sort_unstable();
         positions.dedup();
         self.rows(positions.into_iter(), |row| row.equals(columns, values))
+    }
+
+    /// Contacts that may hold one of `callers`' numbers in some form: by exact value, E.164
+    /// number or last digits, in any field (the caller compares the columns that count).
+    pub fn numbers(&self, callers: &[Caller]) -> Vec<Contact> {
+        let mut positions: Vec<u32> = Vec::new();
+        for caller in callers {
+            let index = self.base.numbers.get(caller.rule, |rule| {
+                NumberIndex::build(
+                    rule,
+                    self.base.rows.iter().map(|row| {
+                        row.contact
+                            .iter()
+                            .filter(|(name, _)| *name != "id")
+                            .filter_map(|(_, value)| value.as_str())
+                    }),
+                )
+            });
+            positions.extend(index.candidates(caller));
+            positions.extend(self.base.by_value.get(&caller.raw).into_iter().flatten());
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        self.rows(positions.into_iter(), |_| true)
     }
 
     /// The contacts whose id is among `ids`, in that order.
