@@ -111,9 +111,10 @@ pub use crate::numbers::{Caller, Tiers};
 pub enum NumberHits {
     /// For each number asked, in order, its contacts by tier (a copy that indexes its numbers).
     Tiered(Vec<Tiers<RawContact>>),
-    /// The contacts holding one of the numbers' forms, which the source's actor compares by tier
-    /// on its first-matched columns (a remote source).
-    Found(Vec<RawContact>),
+    /// For each of the numbers' forms found, its contact (what `match_all` answers): the one
+    /// found for a number as given is its exact match; the others the source's actor compares by
+    /// tier on its first-matched columns (a remote source).
+    Found(ByExten),
 }
 
 /// For each of `callers`, `contacts` compared by tier on the values of their `columns` (the first
@@ -123,10 +124,15 @@ pub fn tiers_on(
     callers: &[Caller],
     contacts: &[RawContact],
 ) -> Vec<Tiers<RawContact>> {
+    // A column holds a number, or a list of them (the conference rooms' extensions).
     let values = |contact: &RawContact| -> Vec<String> {
         columns
             .iter()
-            .filter_map(|column| contact.fields.get(column)?.as_str())
+            .filter_map(|column| contact.fields.get(column))
+            .flat_map(|value| match value {
+                Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+                other => other.as_str().into_iter().collect::<Vec<_>>(),
+            })
             .map(str::to_owned)
             .collect()
     };
@@ -137,6 +143,29 @@ pub fn tiers_on(
             crate::numbers::tiers_among(caller, candidates).map(RawContact::clone)
         })
         .collect()
+}
+
+/// For each of `callers`, what `match_all` found for their forms (`found`), by tier: the contact
+/// found for the number as given is its exact match (the backend compared it its own way), the
+/// others are compared on `columns`.
+pub fn tiers_of_found(
+    columns: &[String],
+    callers: &[Caller],
+    mut found: ByExten,
+) -> Vec<Tiers<RawContact>> {
+    let mut contacts: Vec<RawContact> = Vec::new();
+    for contact in forms_of(callers).iter().filter_map(|form| found.get(form)) {
+        if !contacts.contains(contact) {
+            contacts.push(contact.clone());
+        }
+    }
+    let mut tiers = tiers_on(columns, callers, &contacts);
+    for (tiers, caller) in tiers.iter_mut().zip(callers) {
+        if let Some(exact) = found.remove(&caller.raw) {
+            tiers.exact = Some(exact);
+        }
+    }
+    tiers
 }
 
 /// Each number's forms once, in order ([`Caller::forms`]).
@@ -185,15 +214,8 @@ pub trait Backend: Send + Sync + 'static {
         context: Context,
     ) -> Answer<NumberHits> {
         Box::pin(async move {
-            let forms = forms_of(&numbers);
-            let mut found = self.match_all(forms.clone(), context).await?;
-            let mut contacts: Vec<RawContact> = Vec::new();
-            for contact in forms.iter().filter_map(|form| found.remove(form)) {
-                if !contacts.contains(&contact) {
-                    contacts.push(contact);
-                }
-            }
-            Ok(NumberHits::Found(contacts))
+            let found = self.match_all(forms_of(&numbers), context).await?;
+            Ok(NumberHits::Found(found))
         })
     }
 

@@ -100,8 +100,8 @@ impl SourceWorker {
     fn tiers(&self, numbers: &[Caller], hits: NumberHits) -> Vec<Tiers<SourceResult>> {
         let tiers = match hits {
             NumberHits::Tiered(tiers) => tiers,
-            NumberHits::Found(contacts) => {
-                backends::tiers_on(&self.spec.first_matched_columns, numbers, &contacts)
+            NumberHits::Found(found) => {
+                backends::tiers_of_found(&self.spec.first_matched_columns, numbers, found)
             }
         };
         tiers
