@@ -139,3 +139,13 @@ fn a_tenant_without_country_takes_the_default_and_a_change_applies_at_once() {
         "the default again"
     );
 }
+
+#[test]
+fn a_number_with_its_country_code_needs_no_tenant_country() {
+    let caller = Caller::new(rule(None), "+79000001005");
+    assert_eq!(
+        caller.forms(),
+        ["+79000001005", "89000001005", "79000001005"]
+    );
+    assert_eq!(caller.tier_of("+79000001005"), Some(Tier::Exact));
+}

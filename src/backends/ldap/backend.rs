@@ -115,12 +115,19 @@ impl LdapBackend {
 
     /// The contacts of the entries `filter` finds (at most `size_limit`; 0: the server's limit).
     async fn contacts(&self, filter: &str, size_limit: i32) -> Result<Vec<RawContact>, Failure> {
-        let entries = self.search_entries(filter, size_limit).await?;
+        let entries = self
+            .search_entries(filter, size_limit, &self.attributes)
+            .await?;
         Ok(entries.into_iter().map(RawContact::from_fields).collect())
     }
 
     /// Runs a subtree search; entries received before a size limit are kept.
-    async fn search_entries(&self, filter: &str, size_limit: i32) -> Result<Vec<Fields>, Failure> {
+    async fn search_entries(
+        &self,
+        filter: &str,
+        size_limit: i32,
+        attributes: &[String],
+    ) -> Result<Vec<Fields>, Failure> {
         let mut ldap = self.connection();
         let result = ldap
             .with_timeout(Duration::from_secs_f64(self.config.ldap_timeout))
@@ -129,7 +136,7 @@ impl LdapBackend {
                 &self.config.ldap_base_dn,
                 Scope::Subtree,
                 filter,
-                &self.attributes,
+                attributes,
             )
             .await
             .map_err(|e| failure(&self.spec.name, e))?;
@@ -211,7 +218,7 @@ impl Backend for LdapBackend {
                 self.config.ldap_custom_filter.as_deref(),
                 &extens,
             );
-            let entries = self.search_entries(&filter, 0).await?;
+            let entries = self.search_entries(&filter, 0, &self.attributes).await?;
             let mut found = HashMap::new();
             for column in &self.spec.first_matched_columns {
                 for entry in &entries {
@@ -225,6 +232,39 @@ impl Backend for LdapBackend {
                 }
             }
             Ok(found)
+        })
+    }
+
+    /// One search for every form of the numbers; what the directory answers (by its own
+    /// matching rules, `telephoneNumberMatch` ignoring spaces) is compared here by tier.
+    fn match_numbers(
+        self: Arc<Self>,
+        numbers: Arc<[crate::backends::Caller]>,
+        _: Context,
+    ) -> Answer<crate::backends::NumberHits> {
+        Box::pin(async move {
+            let filter = filter::match_all(
+                &self.spec.first_matched_columns,
+                self.config.ldap_custom_filter.as_deref(),
+                &crate::backends::forms_of(&numbers),
+            );
+            // The numbers are fetched to be compared, then dropped unless the source shows them
+            // (the fields stay what a lookup answers).
+            let columns = &self.spec.first_matched_columns;
+            let shown = |name: &str| self.attributes.iter().any(|a| a == "*" || a == name);
+            let mut attributes = self.attributes.clone();
+            attributes.extend(columns.iter().filter(|c| !shown(c)).cloned());
+            let entries = self.search_entries(&filter, 0, &attributes).await?;
+            let contacts: Vec<RawContact> =
+                entries.into_iter().map(RawContact::from_fields).collect();
+            let tiers = crate::backends::tiers_on(columns, &numbers, &contacts);
+            let hidden = |mut contact: RawContact| {
+                contact.fields.retain(|name, _| shown(name));
+                contact
+            };
+            Ok(crate::backends::NumberHits::Tiered(
+                tiers.into_iter().map(|t| t.map(hidden)).collect(),
+            ))
         })
     }
 
