@@ -102,6 +102,14 @@ pub async fn create_phonebook(dird: &Daemon, token: &str, name: &str) -> String 
     book["uuid"].as_str().expect("uuid").to_owned()
 }
 
+/// A phonebook source created through REST with `body` (as the Wazo UI sends it); answers it.
+pub async fn create_phonebook_source(dird: &Daemon, token: &str, body: Value) -> Value {
+    let path = "/0.1/backends/phonebook/sources";
+    let (status, source) = call_json(dird, Method::POST, path, token, body).await;
+    assert_eq!(status, 200, "{source}");
+    source
+}
+
 /// A profile `default` in `token`'s tenant looking up, reversing and listing favorites of
 /// `source`, shown as `[name, number, favorite]`.
 pub async fn create_profile(dird: &Daemon, token: &str, source: &Value) {

@@ -9,7 +9,9 @@ use integration_tests::broker::publish_routed;
 use integration_tests::csv_directory::{start, write, MASTER, USER};
 use integration_tests::daemon::{shared_tempdir, Daemon};
 use integration_tests::eventually;
-use integration_tests::users::{self, call_json as call, create_phonebook, create_profile};
+use integration_tests::users::{
+    self, call_json as call, create_phonebook, create_phonebook_source, create_profile,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -235,14 +237,7 @@ async fn a_phonebook_matches_numbers_by_their_form_from_its_copy() {
     }
     let body = json!({"phonebook_uuid": book, "searched_columns": ["firstname", "lastname"], "first_matched_columns": ["number", "mobile"],
                       "format_columns": {"reverse": "{firstname} {lastname}"}});
-    let (_, source) = call(
-        &dird,
-        Method::POST,
-        "/0.1/backends/phonebook/sources",
-        "admin",
-        body,
-    )
-    .await;
+    let source = create_phonebook_source(&dird, "admin", body).await;
     create_profile(&dird, "admin", &source).await;
     let reverse = |exten: &str| {
         let exten: String = url::form_urlencoded::byte_serialize(exten.as_bytes()).collect();

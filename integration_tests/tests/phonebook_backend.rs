@@ -4,7 +4,9 @@
 //! indexes behind them are tested in `phonebook_indexes.rs`.
 
 use integration_tests::daemon::Daemon;
-use integration_tests::users::{self, call_json as call, create_phonebook, create_profile, get_ok};
+use integration_tests::users::{
+    self, call_json as call, create_phonebook, create_phonebook_source, create_profile, get_ok,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -197,14 +199,7 @@ async fn lookups_reverse_favorites_and_the_contacts_route() {
     }
     let body = json!({"phonebook_uuid": book, "searched_columns": ["firstname", "lastname"], "first_matched_columns": ["number", "mobile"],
                       "format_columns": {"name": "{firstname} {lastname}", "reverse": "{firstname} {lastname}"}});
-    let (_, source) = call(
-        &dird,
-        Method::POST,
-        "/0.1/backends/phonebook/sources",
-        "admin",
-        body,
-    )
-    .await;
+    let source = create_phonebook_source(&dird, "admin", body).await;
     create_profile(&dird, "admin", &source).await;
 
     let names = |body: &Value| -> Vec<String> {
@@ -412,16 +407,7 @@ async fn copies_beyond_their_budget_are_dropped_and_lookups_stay_right() {
         }
         let body = json!({"phonebook_uuid": book, "searched_columns": ["firstname"],
                           "format_columns": {"name": "{firstname} {lastname}"}});
-        let (status, source) = call(
-            &dird,
-            Method::POST,
-            "/0.1/backends/phonebook/sources",
-            "admin",
-            body,
-        )
-        .await;
-        assert_eq!(status, 200, "{source}");
-        sources.push(source);
+        sources.push(create_phonebook_source(&dird, "admin", body).await);
     }
     let refs: Vec<&Value> = sources.iter().collect();
     users::create_profile_over(&dird, "admin", &refs).await;

@@ -3,8 +3,9 @@
 
 use integration_tests::daemon::Daemon;
 use integration_tests::postgres::TestDatabase;
-use integration_tests::users::{self, call_json as call, create_phonebook, create_profile, get_ok};
-use reqwest::Method;
+use integration_tests::users::{
+    self, create_phonebook, create_phonebook_source, create_profile, get_ok,
+};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -56,14 +57,7 @@ async fn large_phonebook(cache: bool) -> (Daemon, TestDatabase) {
     assert_eq!(imported["created"].as_array().map(Vec::len), Some(25_000));
     let body = json!({"phonebook_uuid": book, "searched_columns": ["firstname", "lastname", "email"], "first_matched_columns": ["number"],
                       "format_columns": {"name": "{firstname} {lastname}", "reverse": "{firstname} {lastname}"}});
-    let (_, source) = call(
-        &dird,
-        Method::POST,
-        "/0.1/backends/phonebook/sources",
-        "admin",
-        body,
-    )
-    .await;
+    let source = create_phonebook_source(&dird, "admin", body).await;
     create_profile(&dird, "admin", &source).await;
     (dird, database)
 }

@@ -172,8 +172,8 @@ pub fn tiers_of_found(
 pub fn forms_of(numbers: &[Caller]) -> Vec<String> {
     let mut forms: Vec<String> = Vec::new();
     for form in numbers.iter().flat_map(Caller::forms) {
-        if !forms.contains(&form) {
-            forms.push(form);
+        if !forms.contains(form) {
+            forms.push(form.clone());
         }
     }
     forms

@@ -100,15 +100,6 @@ impl NumberIndex {
         rows.dedup();
         rows
     }
-
-    /// Keys held (for the logs and tests).
-    pub fn len(&self) -> usize {
-        self.e164.len() + self.suffix.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// Pushes `item` unless the last item is of the same row.

@@ -137,57 +137,51 @@ impl Rule {
     /// The keys of `raw`; `None` when it matches by its exact string only (short, or no number).
     pub fn keys(&self, raw: &str) -> Option<Keys> {
         let cleaned = Self::clean(raw)?;
-        if self.is_short(&cleaned) {
+        self.keys_of_cleaned(&cleaned).map(|(keys, _)| keys)
+    }
+
+    /// The keys of a cleaned number, with the number when it is valid; `None` when it is short.
+    fn keys_of_cleaned(&self, cleaned: &str) -> Option<(Keys, Option<phonenumber::PhoneNumber>)> {
+        if self.is_short(cleaned) {
             return None;
         }
-        let e164 = self
-            .parse(&cleaned)
+        let parsed = self.parse(cleaned);
+        let e164 = parsed
+            .as_ref()
             .map(|number| number.format().mode(Mode::E164).to_string());
-        let all = digits(e164.as_deref().unwrap_or(&cleaned));
+        let all = digits(e164.as_deref().unwrap_or(cleaned));
         let suffix = (all.len() >= self.suffix_min_digits)
             .then(|| all[all.len() - self.suffix_min_digits..].to_owned());
-        Some(Keys { e164, suffix })
+        Some((Keys { e164, suffix }, parsed))
     }
 }
 
-/// A number a caller asks about, with its keys in its tenant's rule.
+/// A number a caller asks about, with its keys in its tenant's rule (cleaned and parsed once).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// The caller's own string (answers echo it).
     pub raw: String,
     pub keys: Option<Keys>,
     pub rule: Rule,
+    /// What a remote source is asked for ([`Caller::forms`]).
+    forms: Vec<String>,
+    /// Empty, `anonymous` or `unknown`.
+    names_nothing: bool,
 }
 
 impl Caller {
     pub fn new(rule: Rule, raw: &str) -> Self {
-        Caller {
-            raw: raw.to_owned(),
-            keys: rule.keys(raw),
-            rule,
-        }
-    }
-
-    /// Whether the caller has no number at all (empty, `anonymous`, `unknown`): it names nobody,
-    /// not even a contact whose number is empty.
-    pub fn names_nothing(&self) -> bool {
-        Rule::clean(&self.raw).is_none()
-    }
-
-    /// At most four strings a remote source is asked for (as given, E.164, national, digits):
-    /// whatever it finds is then compared by the tiers.
-    pub fn forms(&self) -> Vec<String> {
-        let mut forms = vec![self.raw.clone()];
-        if self.keys.is_some() {
-            let cleaned = Rule::clean(&self.raw).unwrap_or_default();
-            let parsed = self.rule.parse(&cleaned);
+        let cleaned = Rule::clean(raw);
+        let found = cleaned.as_deref().and_then(|c| rule.keys_of_cleaned(c));
+        let mut forms = vec![raw.to_owned()];
+        if let (Some(cleaned), Some((_, parsed))) = (&cleaned, &found) {
             let e164 = parsed
                 .as_ref()
                 .map(|n| n.format().mode(Mode::E164).to_string());
             let national = parsed
                 .as_ref()
                 .map(|n| digits(&n.format().mode(Mode::National).to_string()));
-            for form in [e164, national, Some(digits(&cleaned))]
+            for form in [e164, national, Some(digits(cleaned))]
                 .into_iter()
                 .flatten()
             {
@@ -196,7 +190,25 @@ impl Caller {
                 }
             }
         }
-        forms
+        Caller {
+            raw: raw.to_owned(),
+            keys: found.map(|(keys, _)| keys),
+            rule,
+            forms,
+            names_nothing: cleaned.is_none(),
+        }
+    }
+
+    /// Whether the caller has no number at all (empty, `anonymous`, `unknown`): it names nobody,
+    /// not even a contact whose number is empty.
+    pub fn names_nothing(&self) -> bool {
+        self.names_nothing
+    }
+
+    /// At most four strings a remote source is asked for (as given, E.164, national, digits):
+    /// whatever it finds is then compared by the tiers.
+    pub fn forms(&self) -> &[String] {
+        &self.forms
     }
 
     /// The tier by which a stored `value` matches this number, if any.

@@ -23,10 +23,6 @@ impl Engine {
         context: &Context,
     ) -> Option<SourceResult> {
         let caller = self.deps.countries.caller(&profile.tenant_uuid, exten);
-        if caller.names_nothing() {
-            self.tier_hits.count(None);
-            return None;
-        }
         let mut found = self
             .match_numbers(profile, vec![caller], context, |answer| {
                 answer.first().is_some_and(|tiers| tiers.exact.is_some())
@@ -60,7 +56,7 @@ impl Engine {
     }
 
     /// For each of `callers`, its contact by tier from the profile's reverse sources, asked until
-    /// every one answered or an answer is `enough`.
+    /// every one answered or an answer is `enough` (not asked at all when no caller has a number).
     async fn match_numbers(
         &self,
         profile: &Profile,
@@ -70,8 +66,9 @@ impl Engine {
     ) -> Vec<Option<SourceResult>> {
         let count = callers.len();
         let numbers: Arc<[Caller]> = callers.into();
+        let anything = numbers.iter().any(|caller| !caller.names_nothing());
         let calls = self.scatter(profile, Service::Reverse, |_| {
-            Some(SourceRequest::Numbers {
+            anything.then(|| SourceRequest::Numbers {
                 numbers: Arc::clone(&numbers),
                 context: context.clone(),
             })
