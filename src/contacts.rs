@@ -53,6 +53,12 @@ pub enum Lookup {
         columns: Vec<String>,
         callers: Arc<[Caller]>,
     },
+    /// The contacts whose names in `columns` spell `digits` on a keypad ([`crate::text::t9`]).
+    /// In SQL (a cold copy) within one field and not by initials, until the copy is loaded.
+    Dial {
+        columns: Vec<String>,
+        digits: String,
+    },
     /// The contacts whose id is among these.
     ByIds(Vec<String>),
 }
@@ -95,8 +101,28 @@ async fn in_sql(
     match lookup {
         Lookup::Search { columns, term } => {
             let pattern = format!("%{}%", like_literal(&term));
+            // A term written as a number also finds the values written as numbers by their digits.
+            let digits = crate::numbers::Needle::new(&term, str::to_owned)
+                .digits
+                .map(|digits| format!("%{digits}%"));
             let condition = "EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid \
-                             AND s.name = ANY($2) AND dird_unaccent(s.value) ILIKE dird_unaccent($3))";
+                             AND s.name = ANY($2) AND (dird_unaccent(s.value) ILIKE dird_unaccent($3) \
+                             OR ($4::text IS NOT NULL AND s.value ~ $5 \
+                             AND regexp_replace(s.value, '[^0-9]', '', 'g') LIKE $4)))";
+            let number = NUMBER_PATTERN;
+            where_(
+                &client,
+                owner,
+                condition,
+                &[&id, &columns, &pattern, &digits, &number],
+            )
+            .await
+        }
+        Lookup::Dial { columns, digits } => {
+            let pattern = crate::text::t9::pattern(&digits);
+            let condition =
+                "EXISTS (SELECT 1 FROM dird_contact_fields s WHERE s.contact_uuid = c.uuid \
+                             AND s.name = ANY($2) AND lower(dird_unaccent(s.value)) ~ $3)";
             where_(&client, owner, condition, &[&id, &columns, &pattern]).await
         }
         Lookup::Matching { columns, values } => {
@@ -130,7 +156,11 @@ async fn in_sql(
     }
 }
 
-/// Every contact of `owner` (SQL).
+/// A value written as a number, as PostgreSQL's regular expressions say it
+/// ([`crate::numbers::looks_like_number`]).
+const NUMBER_PATTERN: &str =
+    "^\\s*\\+?[0-9 ./()\u{a0}\u{202f}\t-]*[0-9][0-9 ./()\u{a0}\u{202f}\t-]*\\s*$";
+
 /// Refreshes the planner's statistics of the contact tables after a bulk write (an import), so
 /// that the next lookups in SQL use the indexes at once instead of at autovacuum's next pass: on a
 /// freshly imported phonebook of 300 contacts a lookup's plan took 266 to 383 ms before, 1.4 ms
@@ -144,6 +174,7 @@ pub async fn analyze(client: &impl GenericClient) {
     }
 }
 
+/// Every contact of `owner` (SQL).
 pub async fn all(client: &impl GenericClient, owner: &Owner) -> Result<Vec<Contact>, StorageError> {
     where_(client, owner, "TRUE", &[&owner.id()]).await
 }
@@ -216,6 +247,9 @@ async fn from_copy(copy: Arc<Snapshot>, lookup: Lookup) -> Result<Vec<Contact>, 
             .map_err(StorageError::Unavailable)?,
         Lookup::Matching { columns, values } => copy.matching(&columns, &values),
         Lookup::Numbers { callers, .. } => scan(copy.len(), move || copy.numbers(&callers))
+            .await
+            .map_err(StorageError::Unavailable)?,
+        Lookup::Dial { columns, digits } => scan(copy.len(), move || copy.dial(&columns, &digits))
             .await
             .map_err(StorageError::Unavailable)?,
         Lookup::ByIds(ids) => copy.by_ids(&ids),

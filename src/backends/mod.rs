@@ -179,6 +179,24 @@ pub fn forms_of(numbers: &[Caller]) -> Vec<String> {
     forms
 }
 
+/// The searched columns of `spec` that hold names a dial-pad search spells, in order.
+pub fn name_columns(spec: &SourceSpec) -> Vec<String> {
+    let columns = spec.searched_columns.iter();
+    columns
+        .filter(|column| crate::text::t9::is_name_column(column))
+        .cloned()
+        .collect()
+}
+
+/// The name of a contact as a dial-pad search spells it: its `columns`' texts, in order.
+pub fn t9_name(columns: &[String], fields: &Fields) -> crate::text::t9::Name {
+    crate::text::t9::Name::new(
+        columns
+            .iter()
+            .filter_map(|column| fields.get(column).and_then(Value::as_str)),
+    )
+}
+
 /// A contact store. Every method runs in a task of its own under a deadline; an `Err` costs the
 /// request this source's results only. Return [`Failure::Broken`] when the backend cannot serve any
 /// more (its actor is then rebuilt with backoff), [`Failure::Request`] for a failure of one request.
@@ -217,6 +235,15 @@ pub trait Backend: Send + Sync + 'static {
             let found = self.match_all(forms_of(&numbers), context).await?;
             Ok(NumberHits::Found(found))
         })
+    }
+
+    /// Contacts whose name columns ([`name_columns`]) may spell `digits` on a phone's keypad
+    /// ([`crate::text::t9`]): the candidates of the copy's dial-pad index, which the source's actor
+    /// checks. By default none: a source without a copy answers a dial-pad search with its
+    /// ordinary lookup only.
+    fn search_t9(self: Arc<Self>, digits: String, context: Context) -> Answer<Vec<RawContact>> {
+        let _ = (digits, context);
+        Box::pin(async { Ok(Vec::new()) })
     }
 
     /// The contacts whose unique column is one of `ids` (favorites).

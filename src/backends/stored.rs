@@ -126,6 +126,16 @@ impl Backend for StoredContacts {
         })
     }
 
+    fn search_t9(self: Arc<Self>, digits: String, context: Context) -> Answer<Vec<RawContact>> {
+        Box::pin(async move {
+            let columns = crate::backends::name_columns(&self.spec);
+            if columns.is_empty() {
+                return Ok(Vec::new());
+            }
+            self.find(&context, Lookup::Dial { columns, digits }).await
+        })
+    }
+
     fn list(self: Arc<Self>, ids: Vec<String>, context: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             if ids.is_empty() {

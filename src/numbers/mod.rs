@@ -83,6 +83,56 @@ pub fn looks_like_number(text: &str) -> bool {
         && body.chars().all(|c| c.is_ascii_digit() || is_separator(c))
 }
 
+/// A lookup's term of at least this many digits also matches numbers on their digits.
+pub const LOOKUP_MIN_DIGITS: usize = 3;
+
+/// The digits of `value` when it is written as a number (`06.12.34.56.01` → `0612345601`).
+pub fn number_digits(value: &str) -> Option<String> {
+    looks_like_number(value).then(|| digits(value))
+}
+
+/// What a lookup's `term` is compared with: its folded text in every searched value and, when the
+/// term is written as a number of at least [`LOOKUP_MIN_DIGITS`] digits, its digits in the digits
+/// of the values written as numbers (`term=06 12 34` finds `0612345601`, `term=0612345601` finds
+/// `06.12.34.56.01`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Needle {
+    pub text: String,
+    pub digits: Option<String>,
+}
+
+impl Needle {
+    /// `term` folded with `fold` (each copy folds as its source compares).
+    pub fn new(term: &str, fold: impl Fn(&str) -> String) -> Self {
+        Needle {
+            text: fold(term),
+            digits: number_digits(term).filter(|d| d.len() >= LOOKUP_MIN_DIGITS),
+        }
+    }
+
+    /// Whether one of `texts` (folded values) holds the term, or one of `numbers` (the digits of
+    /// the values written as numbers) its digits.
+    pub fn found_in<'a>(
+        &self,
+        texts: impl IntoIterator<Item = &'a str>,
+        numbers: impl IntoIterator<Item = &'a str>,
+    ) -> bool {
+        texts.into_iter().any(|text| text.contains(&self.text))
+            || self
+                .digits
+                .as_deref()
+                .is_some_and(|digits| numbers.into_iter().any(|number| number.contains(digits)))
+    }
+
+    /// Whether the raw `value` holds the term (folded with `fold`) or, as a number, its digits.
+    pub fn found_in_value(&self, value: &str, fold: impl Fn(&str) -> String) -> bool {
+        fold(value).contains(&self.text)
+            || self.digits.as_deref().is_some_and(|digits| {
+                number_digits(value).is_some_and(|number| number.contains(digits))
+            })
+    }
+}
+
 fn is_separator(c: char) -> bool {
     matches!(
         c,

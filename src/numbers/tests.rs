@@ -149,3 +149,26 @@ fn a_number_with_its_country_code_needs_no_tenant_country() {
     );
     assert_eq!(caller.tier_of("+79000001005"), Some(Tier::Exact));
 }
+
+#[test]
+fn lookups_of_three_digits_or_more_match_numbers_on_their_digits() {
+    let needle = |term: &str| super::Needle::new(term, crate::text::fold);
+    let number = |value: &str| super::number_digits(value);
+    assert_eq!(number("06.12.34.56.01").as_deref(), Some("0612345601"));
+    assert_eq!(number("+33 (0)6 12"), Some("330612".into()));
+    assert_eq!(number("Room 12, floor 3"), None);
+    assert_eq!(number("*10"), None);
+    let found = |term: &str, value: &str| needle(term).found_in_value(value, crate::text::fold);
+    assert!(found("0612345601", "06.12.34.56.01"));
+    assert!(found("06 12 34", "0612345601"));
+    assert!(found("846", "06 27 84 60 00"));
+    assert!(found("1001", "1001"));
+    assert!(!found("61", "06.12.34.56.01"), "two digits compare as text");
+    assert!(
+        !found("0612", "Room 06, 12th floor"),
+        "a value that is no number"
+    );
+    assert!(found("ali", "Alice"));
+    assert_eq!(needle("Ali").digits, None);
+    assert_eq!(needle("06-12").digits.as_deref(), Some("0612"));
+}

@@ -164,6 +164,18 @@ impl Directory {
             .await
     }
 
+    /// A dial-pad search of `digits` in the profile's `lookup` sources ([`Engine::dial`]).
+    pub async fn dial(
+        &self,
+        profile: &Arc<Profile>,
+        digits: &str,
+        context: &Context,
+    ) -> Vec<SourceResult> {
+        let (profile, digits, context) = (Arc::clone(profile), digits.to_owned(), context.clone());
+        self.run(|engine| async move { engine.dial(&profile, &digits, &context).await })
+            .await
+    }
+
     /// The first source of the `reverse` service to find `exten` ([`Engine::reverse`]).
     pub async fn reverse(
         &self,

@@ -244,6 +244,38 @@ impl Engine {
         contacts(answers)
     }
 
+    /// A dial-pad search of `digits` ([`crate::text::t9`]) in every source of the profile's
+    /// `lookup` service: the names they spell and the ordinary lookup of the digits, ranked
+    /// (number, word, across words, initials, the rest), the profile's source order within a
+    /// rank. Fewer than [`crate::text::t9::MIN_DIGITS`] digits: the ordinary lookup only.
+    pub async fn dial(
+        &self,
+        profile: &Profile,
+        digits: &str,
+        context: &Context,
+    ) -> Vec<SourceResult> {
+        if digits.len() < crate::text::t9::MIN_DIGITS {
+            return self.lookup(profile, digits, context).await;
+        }
+        let answers = self
+            .scatter_gather(profile, Service::Lookup, |_| {
+                Some(SourceRequest::Dial {
+                    digits: digits.to_owned(),
+                    context: context.clone(),
+                })
+            })
+            .await;
+        let mut ranked: Vec<_> = answers
+            .into_iter()
+            .flat_map(|answer| match answer {
+                SourceResponse::Ranked(ranked) => ranked,
+                _ => Vec::new(),
+            })
+            .collect();
+        ranked.sort_by_key(|(rank, _)| *rank);
+        ranked.into_iter().map(|(_, result)| result).collect()
+    }
+
     /// The contacts of the profile's `favorites` sources whose ids are given, by source name.
     pub async fn favorites(
         &self,

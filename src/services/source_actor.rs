@@ -16,6 +16,12 @@ pub enum SourceRequest {
         term: String,
         context: Context,
     },
+    /// A dial-pad search: the names `digits` spell ([`Backend::search_t9`]) and the ordinary
+    /// lookup of the same digits, each contact once, ranked.
+    Dial {
+        digits: String,
+        context: Context,
+    },
     /// For each number, the contacts holding it, by tier ([`Backend::match_numbers`]).
     Numbers {
         numbers: Arc<[Caller]>,
@@ -36,6 +42,18 @@ pub enum SourceResponse {
     One(Option<Box<SourceResult>>),
     /// For each number asked, in order.
     Tiered(Vec<Tiers<SourceResult>>),
+    /// A dial-pad search's contacts, each with its [`Rank`].
+    Ranked(Vec<(Rank, SourceResult)>),
+}
+
+/// How a contact answers a dial-pad search, best first: its number is the digits, its name
+/// spells them within a word, across words, by its initials, or the ordinary lookup found it
+/// otherwise (a number holding the digits, a text holding them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rank {
+    Number,
+    Name(crate::text::t9::NameMatch),
+    Lookup,
 }
 
 /// `relations` of a result: the backend's relations plus `source_entry_id`.
@@ -111,6 +129,75 @@ impl SourceWorker {
     }
 }
 
+impl SourceWorker {
+    /// A dial-pad search's contacts, each once: those whose name columns spell `digits`
+    /// (checked here: the backend gave its index's candidates), then those the ordinary lookup
+    /// found, each with its best [`Rank`], in that order.
+    fn ranked(
+        &self,
+        digits: &str,
+        found: Vec<RawContact>,
+        spelled: Vec<RawContact>,
+    ) -> Vec<(Rank, SourceResult)> {
+        let names = backends::name_columns(&self.spec);
+        let spelled = spelled.into_iter().filter_map(|contact| {
+            let name = backends::t9_name(&names, &contact.fields).matches(digits)?;
+            Some((Rank::Name(name), contact))
+        });
+        let found = found.into_iter().map(|contact| {
+            let number = self.is_number(&contact, digits);
+            (if number { Rank::Number } else { Rank::Lookup }, contact)
+        });
+        let mut ranked: Vec<(Rank, RawContact)> = Vec::new();
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (rank, contact) in spelled.chain(found) {
+            let key = self.identity(&contact);
+            match seen.get(&key) {
+                Some(&at) => ranked[at].0 = ranked[at].0.min(rank),
+                None => {
+                    seen.insert(key, ranked.len());
+                    ranked.push((rank, contact));
+                }
+            }
+        }
+        ranked
+            .into_iter()
+            .map(|(rank, contact)| (rank, self.result(contact)))
+            .collect()
+    }
+
+    /// What tells two contacts of this source apart: the unique column, else every field.
+    fn identity(&self, contact: &RawContact) -> String {
+        let id = self
+            .backend
+            .unique_column()
+            .and_then(|c| contact.fields.get(c));
+        match id.filter(|id| !id.is_null()) {
+            Some(id) => format::python_str(id),
+            None => serde_json::Value::Object(contact.fields.clone()).to_string(),
+        }
+    }
+
+    /// Whether a searched or first-matched value of `contact` is the number `digits`.
+    fn is_number(&self, contact: &RawContact, digits: &str) -> bool {
+        let spec = &self.spec;
+        let columns = spec
+            .searched_columns
+            .iter()
+            .chain(&spec.first_matched_columns);
+        columns
+            .filter_map(|column| {
+                contact
+                    .fields
+                    .get(column)
+                    .and_then(serde_json::Value::as_str)
+            })
+            .any(|value| {
+                value == digits || crate::numbers::number_digits(value).as_deref() == Some(digits)
+            })
+    }
+}
+
 impl Worker for SourceWorker {
     type Request = SourceRequest;
     type Response = SourceResponse;
@@ -122,6 +209,13 @@ impl Worker for SourceWorker {
                 SourceRequest::Search { term, context } => {
                     let found = backend.search(term, context).await?;
                     SourceResponse::Contacts(found.into_iter().map(|c| self.result(c)).collect())
+                }
+                SourceRequest::Dial { digits, context } => {
+                    let (found, spelled) = futures_util::join!(
+                        Arc::clone(&backend).search(digits.clone(), context.clone()),
+                        backend.search_t9(digits.clone(), context)
+                    );
+                    SourceResponse::Ranked(self.ranked(&digits, found?, spelled?))
                 }
                 SourceRequest::Numbers { numbers, context } => {
                     let hits = backend.match_numbers(Arc::clone(&numbers), context).await?;

@@ -17,7 +17,7 @@ fn trigrams(text: &str) -> impl Iterator<Item = [u8; 3]> + '_ {
 
 impl TrigramIndex {
     /// Indexes `rows`, each given as its searchable (already folded) values.
-    pub fn build<'a>(rows: impl Iterator<Item = &'a [String]>) -> Self {
+    pub fn build<'a, R: IntoIterator<Item = &'a str>>(rows: impl Iterator<Item = R>) -> Self {
         let mut postings: HashMap<[u8; 3], Vec<u32>> = HashMap::new();
         let mut count = 0;
         for (row, values) in rows.enumerate() {
@@ -61,6 +61,19 @@ impl TrigramIndex {
             .filter(|row| others.iter().all(|list| list.binary_search(row).is_ok()))
             .collect()
     }
+
+    /// Rows that may contain one of `needles`, in row order, each once.
+    pub fn candidates_of_any<'a>(&self, needles: impl IntoIterator<Item = &'a str>) -> Vec<u32> {
+        let mut rows: Vec<u32> = Vec::new();
+        for (count, needle) in needles.into_iter().enumerate() {
+            rows.extend(self.candidates(needle));
+            if count > 0 {
+                rows.sort_unstable();
+                rows.dedup();
+            }
+        }
+        rows
+    }
 }
 
 #[cfg(test)]
@@ -74,11 +87,13 @@ mod tests {
             vec!["bob".into(), "marley".into()],
             vec!["marc".into(), "dupont".into()],
         ];
-        let index = TrigramIndex::build(rows.iter().map(Vec::as_slice));
+        let index = TrigramIndex::build(rows.iter().map(|r| r.iter().map(String::as_str)));
         assert_eq!(index.candidates("mar"), vec![0, 1, 2]);
         assert_eq!(index.candidates("arl"), vec![1]);
         assert_eq!(index.candidates("martin"), vec![0]);
         assert!(index.candidates("zzz").is_empty());
+        assert_eq!(index.candidates_of_any(["arl", "dupont"]), vec![1, 2]);
+        assert_eq!(index.candidates_of_any(["arl"]), vec![1]);
         assert_eq!(
             index.candidates("ma").len(),
             3,

@@ -26,10 +26,36 @@ pub struct AddressBook {
     contacts: Vec<RawContact>,
     /// Per contact: its searched columns' values, folded, one per line.
     haystacks: Vec<String>,
+    /// Per contact: the digits of its searched values written as numbers, one per line.
+    numbers: Vec<String>,
+    /// Per contact: its name as a keypad spells it, for dial-pad searches.
+    names: Vec<crate::text::t9::Name>,
 }
 
 impl AddressBook {
     pub fn new(contacts: Vec<RawContact>, searched_columns: &[String]) -> Self {
+        let numbers = contacts
+            .iter()
+            .map(|contact| {
+                let mut digits = String::new();
+                for value in searched_columns
+                    .iter()
+                    .filter_map(|c| contact.fields.get(c))
+                {
+                    super::matching::digits_into(value, &mut digits);
+                }
+                digits
+            })
+            .collect();
+        let name_columns: Vec<String> = searched_columns
+            .iter()
+            .filter(|column| crate::text::t9::is_name_column(column))
+            .cloned()
+            .collect();
+        let names = contacts
+            .iter()
+            .map(|contact| crate::backends::t9_name(&name_columns, &contact.fields))
+            .collect();
         let haystacks = contacts
             .iter()
             .map(|contact| {
@@ -46,16 +72,33 @@ impl AddressBook {
         AddressBook {
             contacts,
             haystacks,
+            numbers,
+            names,
         }
     }
 
-    /// The contacts whose searched columns contain `term`, case- and accent-insensitively.
+    /// The contacts whose searched columns contain `term`, case- and accent-insensitively (or,
+    /// for a term written as a number of three digits or more, its digits in a number).
     pub fn search(&self, term: &str) -> Vec<RawContact> {
-        let folded = crate::text::fold(term);
+        let needle = crate::numbers::Needle::new(term, crate::text::fold);
         self.haystacks
             .iter()
+            .zip(&self.numbers)
             .zip(&self.contacts)
-            .filter(|(haystack, _)| haystack.contains(&folded))
+            .filter(|((haystack, numbers), _)| {
+                needle.found_in([haystack.as_str()], [numbers.as_str()])
+            })
+            .map(|(_, contact)| contact.clone())
+            .collect()
+    }
+
+    /// The contacts whose names spell `digits` on a keypad (a user's book is small: each is
+    /// checked).
+    pub fn dial(&self, digits: &str) -> Vec<RawContact> {
+        self.names
+            .iter()
+            .zip(&self.contacts)
+            .filter(|(name, _)| name.matches(digits).is_some())
             .map(|(_, contact)| contact.clone())
             .collect()
     }

@@ -33,6 +33,22 @@ pub(super) fn fold_into(value: &Value, text: &mut String) {
     }
 }
 
+/// Appends the digits of the texts of `value` written as numbers (list items, map values), one
+/// per line.
+pub(super) fn digits_into(value: &Value, digits: &mut String) {
+    match value {
+        Value::String(item) => {
+            if let Some(number) = crate::numbers::number_digits(item) {
+                digits.push_str(&number);
+                digits.push('\n');
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| digits_into(item, digits)),
+        Value::Object(map) => map.values().for_each(|item| digits_into(item, digits)),
+        Value::Number(_) | Value::Bool(_) | Value::Null => {}
+    }
+}
+
 /// `value` (or one of its items) is `exten`, case-insensitively.
 fn equals(value: &Value, exten: &str) -> bool {
     match value {
@@ -123,6 +139,7 @@ mod tests {
             "a map is searched by its values, not its labels"
         );
         assert!(found("mobile").is_empty());
+        assert_eq!(found("555 12").len(), 1, "a number by its digits");
         assert_eq!(
             first_match(&book, &columns(&["numbers"]), "5551234").map(|c| &c.fields["id"]),
             Some(&json!("1"))

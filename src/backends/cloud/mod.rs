@@ -387,6 +387,14 @@ impl crate::backends::Backend for CloudBackend {
         })
     }
 
+    fn search_t9(
+        self: Arc<Self>,
+        digits: String,
+        context: Context,
+    ) -> futures_util::future::BoxFuture<'static, Result<Vec<RawContact>, actors::Failure>> {
+        Box::pin(async move { Ok(self.book(&context).await?.dial(&digits)) })
+    }
+
     fn list(
         self: Arc<Self>,
         ids: Vec<String>,

@@ -72,15 +72,28 @@ pub struct Rooms {
 
 impl Rooms {
     fn search(&self, spec: &SourceSpec, term: &str) -> Vec<RawContact> {
-        let needle = fold(term);
+        let needle = crate::numbers::Needle::new(term, fold);
         self.contacts
             .iter()
             .filter(|room| {
                 spec.searched_columns.iter().any(|column| {
                     texts(room.fields.get(column))
                         .iter()
-                        .any(|text| fold(text).contains(&needle))
+                        .any(|text| needle.found_in_value(text, fold))
                 })
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The rooms whose names spell `digits` on a keypad (a tenant has few rooms: each is checked).
+    fn dial(&self, spec: &SourceSpec, digits: &str) -> Vec<RawContact> {
+        let columns = crate::backends::name_columns(spec);
+        let rooms = self.contacts.iter();
+        rooms
+            .filter(|room| {
+                let name = crate::backends::t9_name(&columns, &room.fields);
+                name.matches(digits).is_some()
             })
             .cloned()
             .collect()
@@ -187,6 +200,10 @@ impl Backend for ConferenceBackend {
 
     fn match_all(self: Arc<Self>, extens: Vec<String>, _: Context) -> Answer<ByExten> {
         Box::pin(async move { Ok(self.rooms().await?.match_all(&self.spec, &extens)) })
+    }
+
+    fn search_t9(self: Arc<Self>, digits: String, _: Context) -> Answer<Vec<RawContact>> {
+        Box::pin(async move { Ok(self.rooms().await?.dial(&self.spec, &digits)) })
     }
 
     fn list(self: Arc<Self>, ids: Vec<String>, _: Context) -> Answer<Vec<RawContact>> {

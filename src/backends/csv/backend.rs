@@ -3,8 +3,9 @@
 use super::CsvConfig;
 use crate::backends::{Answer, Caller, NumberHits};
 use crate::backends::{Backend, Context, Fields, RawContact, SourceSpec};
-use crate::numbers::{Countries, LazyIndex, NumberIndex, Rule};
+use crate::numbers::{Countries, LazyIndex, Needle, NumberIndex, Rule};
 use crate::text::fold;
+use crate::text::t9::T9Index;
 use crate::text::trigram::TrigramIndex;
 use actors::Failure;
 use serde_json::Value;
@@ -22,6 +23,8 @@ struct Table {
     exact: std::collections::HashMap<String, Vec<u32>>,
     /// The same values by E.164 number and last digits, in the tenant's rule.
     numbers: LazyIndex,
+    /// The names of the searched name columns, for dial-pad searches.
+    t9: T9Index,
 }
 
 #[derive(Debug)]
@@ -29,6 +32,8 @@ struct Row {
     fields: Fields,
     /// Folded values of the searched columns, for case- and accent-insensitive search.
     searchable: Vec<String>,
+    /// The digits of the searched values written as numbers, for lookups by digits.
+    numbers: Vec<String>,
 }
 
 /// A `csv` source.
@@ -85,15 +90,32 @@ fn read_table(spec: &SourceSpec, config: &CsvConfig, rule: Rule) -> Result<Table
             .zip(record.iter())
             .map(|(header, value)| (header.clone(), Value::String(value.to_owned())))
             .collect();
-        let searchable = spec
-            .searched_columns
-            .iter()
-            .filter_map(|column| fields.get(column).and_then(Value::as_str).map(fold))
+        let searched = || {
+            let columns = spec.searched_columns.iter();
+            columns.filter_map(|column| fields.get(column).and_then(Value::as_str))
+        };
+        let searchable = searched().map(fold).collect();
+        let numbers = searched()
+            .filter_map(crate::numbers::number_digits)
             .collect();
-        rows.push(Row { fields, searchable });
+        rows.push(Row {
+            fields,
+            searchable,
+            numbers,
+        });
     }
     tracing::debug!(source = %spec.name, rows = rows.len(), file = %path, "csv file loaded");
-    let index = TrigramIndex::build(rows.iter().map(|row| row.searchable.as_slice()));
+    let index = TrigramIndex::build(rows.iter().map(|row| {
+        row.searchable
+            .iter()
+            .chain(&row.numbers)
+            .map(String::as_str)
+    }));
+    let names = crate::backends::name_columns(spec);
+    let t9 = T9Index::build(
+        rows.iter()
+            .map(|row| crate::backends::t9_name(&names, &row.fields)),
+    );
     let mut exact: std::collections::HashMap<String, Vec<u32>> = std::collections::HashMap::new();
     for (position, row) in rows.iter().enumerate() {
         let position = u32::try_from(position).unwrap_or(u32::MAX);
@@ -113,6 +135,7 @@ fn read_table(spec: &SourceSpec, config: &CsvConfig, rule: Rule) -> Result<Table
         index,
         exact,
         numbers,
+        t9,
     })
 }
 
@@ -184,15 +207,19 @@ impl Backend for CsvBackend {
     fn search(self: Arc<Self>, term: String, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             let table = self.table().await?;
-            let needle = fold(&term);
+            let needle = Needle::new(&term, fold);
             // A large file's search (its trigram candidates included) leaves the runtime thread.
             crate::contacts::scan(table.rows.len(), move || {
+                let needles = std::iter::once(needle.text.as_str()).chain(needle.digits.as_deref());
                 table
                     .index
-                    .candidates(&needle)
+                    .candidates_of_any(needles)
                     .into_iter()
                     .filter_map(|position| table.rows.get(position as usize))
-                    .filter(|row| row.searchable.iter().any(|value| value.contains(&needle)))
+                    .filter(|row| {
+                        let texts = row.searchable.iter().map(String::as_str);
+                        needle.found_in(texts, row.numbers.iter().map(String::as_str))
+                    })
                     .map(|row| RawContact::from_fields(row.fields.clone()))
                     .collect()
             })
@@ -232,6 +259,17 @@ impl Backend for CsvBackend {
             let table = self.table().await?;
             let tiers = numbers.iter().map(|c| table.tiers(&self.spec, c));
             Ok(NumberHits::Tiered(tiers.collect()))
+        })
+    }
+
+    fn search_t9(self: Arc<Self>, digits: String, _: Context) -> Answer<Vec<RawContact>> {
+        Box::pin(async move {
+            let table = self.table().await?;
+            let rows = table.t9.candidates(&digits).into_iter();
+            Ok(rows
+                .filter_map(|position| table.rows.get(position as usize))
+                .map(|row| RawContact::from_fields(row.fields.clone()))
+                .collect())
         })
     }
 

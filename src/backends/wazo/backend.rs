@@ -170,6 +170,16 @@ impl Backend for WazoBackend {
         })
     }
 
+    /// From the copy only: a source still cold answers the ordinary lookup alone.
+    fn search_t9(self: Arc<Self>, digits: String, _: Context) -> Answer<Vec<RawContact>> {
+        Box::pin(async move {
+            Ok(self
+                .warm()
+                .map(|users| users.dial(&digits))
+                .unwrap_or_default())
+        })
+    }
+
     fn list(self: Arc<Self>, ids: Vec<String>, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
             if ids.is_empty() {

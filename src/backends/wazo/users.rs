@@ -5,6 +5,7 @@
 use crate::backends::{Fields, RawContact, Relations, SourceSpec};
 use crate::text::fold;
 use crate::text::python as format;
+use crate::text::t9::T9Index;
 use crate::text::trigram::TrigramIndex;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -67,8 +68,12 @@ pub struct Users {
     contacts: Vec<RawContact>,
     /// Per user, the folded values of the searched columns.
     searched: Vec<Vec<String>>,
-    /// The trigrams of `searched`, so a search checks only the users that can match.
+    /// Per user, the digits of the searched values written as numbers.
+    numbers: Vec<Vec<String>>,
+    /// The trigrams of `searched` and `numbers`, so a search checks only the users that can match.
     index: TrigramIndex,
+    /// The users' names by their keys on a keypad.
+    t9: T9Index,
     by_value: HashMap<String, Vec<u32>>,
     by_id: HashMap<String, u32>,
 }
@@ -85,12 +90,18 @@ impl Users {
             // wazo-dird matches the fields with the source's format columns applied.
             let mut fields = contact.fields.clone();
             format::apply_columns(&spec.format_columns, &mut fields);
-            users.searched.push(
-                spec.searched_columns
-                    .iter()
-                    .map(|column| fold(&text(fields.get(column))))
-                    .collect(),
-            );
+            let searched: Vec<String> = spec
+                .searched_columns
+                .iter()
+                .map(|column| text(fields.get(column)))
+                .collect();
+            let numbers = searched
+                .iter()
+                .filter_map(|v| crate::numbers::number_digits(v));
+            users.numbers.push(numbers.collect());
+            users
+                .searched
+                .push(searched.iter().map(|v| fold(v)).collect());
             for column in &spec.first_matched_columns {
                 if let Some(Value::String(value)) = fields.get(column) {
                     let rows = users.by_value.entry(value.clone()).or_default();
@@ -104,24 +115,53 @@ impl Users {
                 .entry(text(contact.fields.get("id")))
                 .or_insert(row);
         }
-        users.index = TrigramIndex::build(users.searched.iter().map(Vec::as_slice));
+        users.index = TrigramIndex::build(
+            users
+                .searched
+                .iter()
+                .zip(&users.numbers)
+                .map(|(searched, numbers)| searched.iter().chain(numbers).map(String::as_str)),
+        );
+        let names = crate::backends::name_columns(spec);
+        users.t9 = T9Index::build(
+            contacts
+                .iter()
+                .map(|contact| crate::backends::t9_name(&names, &contact.fields)),
+        );
         users.contacts = contacts;
         users
     }
 
     /// Users with `term` in a searched column (case- and accent-insensitive substring; an empty
     /// term matches everyone), in wazo-confd's order.
+    /// A term written as a number of three digits or more also finds the numbers that hold its
+    /// digits.
     pub fn search(&self, term: &str) -> Vec<RawContact> {
-        let needle = fold(term);
+        let needle = crate::numbers::Needle::new(term, fold);
+        let needles = std::iter::once(needle.text.as_str()).chain(needle.digits.as_deref());
         self.index
-            .candidates(&needle)
+            .candidates_of_any(needles)
             .into_iter()
             .filter(|&row| {
-                self.searched
-                    .get(row as usize)
-                    .is_some_and(|values| values.iter().any(|value| value.contains(&needle)))
+                let (Some(texts), Some(numbers)) = (
+                    self.searched.get(row as usize),
+                    self.numbers.get(row as usize),
+                ) else {
+                    return false;
+                };
+                needle.found_in(
+                    texts.iter().map(String::as_str),
+                    numbers.iter().map(String::as_str),
+                )
             })
             .filter_map(|row| self.contacts.get(row as usize).cloned())
+            .collect()
+    }
+
+    /// The users whose names may spell `digits` on a keypad (the caller checks them).
+    pub fn dial(&self, digits: &str) -> Vec<RawContact> {
+        let rows = self.t9.candidates(digits).into_iter();
+        rows.filter_map(|row| self.contacts.get(row as usize).cloned())
             .collect()
     }
 

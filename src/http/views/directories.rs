@@ -50,6 +50,26 @@ fn term(request: &HttpRequest) -> Result<String, ApiError> {
     })
 }
 
+/// How a lookup searches: `mode=default` (also when absent: upstream's lookup) or `mode=t9`, a
+/// dial-pad search whose term is 1 to 32 digits ([`crate::text::t9`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Default,
+    T9,
+}
+
+fn mode(request: &HttpRequest, term: &str) -> Result<Mode, ApiError> {
+    let invalid = |field: &str, message: &str| {
+        ApiError::raw(Code::InvalidData, json!({"message": {field: message}}))
+    };
+    match query(request).get("mode").map(String::as_str) {
+        None | Some("default") => Ok(Mode::Default),
+        Some("t9") if crate::text::t9::is_dial_term(term) => Ok(Mode::T9),
+        Some("t9") => Err(invalid("term", "a t9 term is 1 to 32 digits")),
+        Some(_) => Err(invalid("mode", "mode must be one of: default, t9")),
+    }
+}
+
 pub(super) fn legacy_profile(
     state: &AppState,
     caller: &Caller,
@@ -125,11 +145,18 @@ async fn favorite_ids(
 async fn lookup_body(
     state: &AppState,
     resolved: &ResolvedProfile,
-    term: String,
+    (term, mode): (String, Mode),
     context: Context,
 ) -> Value {
+    let directory = &state.directory;
+    let results = async {
+        match mode {
+            Mode::Default => directory.lookup(&resolved.profile, &term, &context).await,
+            Mode::T9 => directory.dial(&resolved.profile, &term, &context).await,
+        }
+    };
     let (results, favorites) = futures_util::join!(
-        state.directory.lookup(&resolved.profile, &term, &context),
+        results,
         favorite_ids(state, resolved, context.user_uuid.as_deref())
     );
     let mut body = results::format_results(resolved.display.as_deref(), results, |r| {
@@ -145,10 +172,14 @@ async fn lookup_body(
     path = "/0.1/directories/lookup/{profile}",
     tag = "directories",
     description = "ACL `dird.directories.lookup.{profile}.read`. Sources that fail or exceed their timeout are skipped.",
-    params(("profile" = String, Path, description = "Profile name"), ("term" = String, Query, description = "What to search")),
+    params(
+        ("profile" = String, Path, description = "Profile name"),
+        ("term" = String, Query, description = "What to search"),
+        ("mode" = Option<String>, Query, description = "`default` (upstream's lookup) or `t9`: a dial-pad search of 1 to 32 digits (docs/plugins.md)"),
+    ),
     responses(
         (status = 200, description = "`{column_headers, column_types, results, term}`", body = Object),
-        (status = 400, description = "`term` is missing"),
+        (status = 400, description = "`term` is missing, or `mode` or a t9 `term` is invalid"),
         (status = 404, description = "No such profile"),
     )
 )]
@@ -160,10 +191,11 @@ async fn lookup(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let term = term(&request)?;
+    let mode = mode(&request, &term)?;
     let resolved = legacy_profile(&state, &caller, &path)?;
     let user_uuid = caller.user_uuid().await?;
     Ok(HttpResponse::Ok()
-        .json(lookup_body(&state, &resolved, term, context(&caller, user_uuid)).await))
+        .json(lookup_body(&state, &resolved, (term, mode), context(&caller, user_uuid)).await))
 }
 
 /// The same lookup for a given user (wazo-phoned calls it with a service token).
@@ -176,8 +208,9 @@ async fn lookup(
         ("profile" = String, Path, description = "Profile name"),
         ("user_uuid" = String, Path, description = "The user whose personal contacts and favorites apply"),
         ("term" = String, Query, description = "What to search"),
+        ("mode" = Option<String>, Query, description = "`default` (upstream's lookup) or `t9`: a dial-pad search of 1 to 32 digits (docs/plugins.md)"),
     ),
-    responses((status = 200, description = "`{column_headers, column_types, results, term}`", body = Object), (status = 404, description = "No such profile"))
+    responses((status = 200, description = "`{column_headers, column_types, results, term}`", body = Object), (status = 400, description = "`term` is missing, or `mode` or a t9 `term` is invalid"), (status = 404, description = "No such profile"))
 )]
 #[get("/lookup/{profile}/{user_uuid}")]
 async fn lookup_for_user(
@@ -188,9 +221,10 @@ async fn lookup_for_user(
 ) -> Result<HttpResponse, ApiError> {
     let (profile, user_uuid) = path.into_inner();
     let term = term(&request)?;
+    let mode = mode(&request, &term)?;
     let resolved = new_profile(&state, &caller, &profile)?;
-    Ok(HttpResponse::Ok()
-        .json(lookup_body(&state, &resolved, term, context(&caller, Some(user_uuid))).await))
+    let context = context(&caller, Some(user_uuid));
+    Ok(HttpResponse::Ok().json(lookup_body(&state, &resolved, (term, mode), context).await))
 }
 
 /// Names a caller from a number: the first reverse source to match wins. Always 200.

@@ -2,8 +2,9 @@
 //! the changes applied since it was built, folded into a new base once they grow.
 
 use super::Contact;
-use crate::numbers::{Caller, LazyIndex, NumberIndex};
+use crate::numbers::{Caller, LazyIndex, Needle, NumberIndex};
 use crate::text::fold_accents;
+use crate::text::t9::{Name, T9Index};
 use crate::text::trigram::TrigramIndex;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -16,6 +17,8 @@ pub(super) struct Row {
     pub(super) id: String,
     contact: Contact,
     folded: Vec<(String, String)>,
+    /// The digits of the values written as numbers, by field, for lookups by digits.
+    numbers: Vec<(String, String)>,
 }
 
 impl Row {
@@ -30,18 +33,36 @@ impl Row {
             .filter(|(name, _)| *name != "id")
             .filter_map(|(name, value)| Some((name.clone(), fold_accents(value.as_str()?))))
             .collect();
+        let numbers = contact
+            .iter()
+            .filter(|(name, _)| *name != "id")
+            .filter_map(|(name, value)| {
+                Some((
+                    name.clone(),
+                    crate::numbers::number_digits(value.as_str()?)?,
+                ))
+            })
+            .collect();
         Row {
             id,
             contact,
             folded,
+            numbers,
         }
     }
 
-    /// A field among `columns` contains `needle` (folded).
-    fn contains(&self, columns: &[String], needle: &str) -> bool {
-        self.folded
-            .iter()
-            .any(|(name, value)| columns.contains(name) && value.contains(needle))
+    /// A field among `columns` holds `needle`.
+    fn contains(&self, columns: &[String], needle: &Needle) -> bool {
+        fn among<'a>(fields: &'a [(String, String)], columns: &[String]) -> Vec<&'a str> {
+            let fields = fields.iter().filter(|(name, _)| columns.contains(name));
+            fields.map(|(_, value)| value.as_str()).collect()
+        }
+        needle.found_in(among(&self.folded, columns), among(&self.numbers, columns))
+    }
+
+    /// The name of this contact that `columns` spell on a keypad.
+    fn t9_name(&self, columns: &[String]) -> Name {
+        crate::backends::t9_name(columns, &self.contact)
     }
 
     /// A field among `columns` equals one of `values`.
@@ -65,6 +86,9 @@ pub(super) struct Base {
     /// The values by E.164 number and last digits, keyed at the first reverse lookup in the rule
     /// of the owner's tenant (again when that tenant's country changes).
     numbers: LazyIndex,
+    /// The names of the rows by their keys on a keypad, built at the first dial-pad search with
+    /// the name columns it asks for (again if a search asks for others).
+    t9: std::sync::Mutex<Option<(Vec<String>, Arc<T9Index>)>>,
 }
 
 impl Base {
@@ -81,17 +105,34 @@ impl Base {
                 }
             }
         }
-        let values: Vec<Vec<String>> = rows
-            .iter()
-            .map(|row| row.folded.iter().map(|(_, v)| v.clone()).collect())
-            .collect();
-        let index = TrigramIndex::build(values.iter().map(Vec::as_slice));
+        let index = TrigramIndex::build(rows.iter().map(|row| {
+            let values = row.folded.iter().chain(&row.numbers);
+            values.map(|(_, value)| value.as_str())
+        }));
         Base {
             rows,
             index,
             by_value,
             by_id,
             numbers: LazyIndex::default(),
+            t9: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The dial-pad index of the names in `columns`, built first if needed.
+    fn t9(&self, columns: &[String]) -> Arc<T9Index> {
+        let mut built = self
+            .t9
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*built {
+            Some((of, index)) if of == columns => Arc::clone(index),
+            _ => {
+                let names = self.rows.iter().map(|row| row.t9_name(columns));
+                let index = Arc::new(T9Index::build(names));
+                *built = Some((columns.to_vec(), Arc::clone(&index)));
+                index
+            }
         }
     }
 }
@@ -192,10 +233,21 @@ impl Snapshot {
 
     /// Contacts with a field among `columns` containing `term` (case- and accent-insensitive, as
     /// `dird_unaccent(value) ILIKE dird_unaccent('%term%')`).
+    /// A term written as a number of three digits or more also finds the values written as
+    /// numbers that hold its digits.
     pub fn search(&self, columns: &[String], term: &str) -> Vec<Contact> {
-        let needle = fold_accents(term);
-        let candidates = self.base.index.candidates(&needle);
+        let needle = Needle::new(term, fold_accents);
+        let needles = std::iter::once(needle.text.as_str()).chain(needle.digits.as_deref());
+        let candidates = self.base.index.candidates_of_any(needles);
         self.rows(candidates.into_iter(), |row| row.contains(columns, &needle))
+    }
+
+    /// Contacts whose names in `columns` spell `digits` on a keypad ([`crate::text::t9`]).
+    pub fn dial(&self, columns: &[String], digits: &str) -> Vec<Contact> {
+        let candidates = self.base.t9(columns).candidates(digits);
+        self.rows(candidates.into_iter(), |row| {
+            row.t9_name(columns).matches(digits).is_some()
+        })
     }
 
     /// Contacts with a field among `columns` equal to one of `values`.
