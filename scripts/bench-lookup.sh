@@ -7,14 +7,18 @@
 # profile has a favorites service, so each lookup marks the caller's favorites, as on a Wazo stack.
 # The daemon logs at `info` to a file and to stderr, as installed: one line per request
 # (LOG_LEVEL=warning leaves the access lines out).
-# Usage: scripts/bench-lookup.sh [DURATION]     (needs wrk: apt-get install wrk)
+# Then, on the same daemon at 64 connections: the same lookup as a dial-pad search (mode=t9) and
+# reverse lookups through each tier of number matching (exact, E.164, suffix).
+# Usage: [WAZO_DIRD_BIN=path] scripts/bench-lookup.sh [DURATION]     (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10s}
 . scripts/bench-common.sh
 ensure_wrk
 
-cargo build --release --bin wazo-dird -p wazo-dird
+# WAZO_DIRD_BIN: another build of the daemon to measure (an earlier commit's, for a before/after).
+dird_bin=${WAZO_DIRD_BIN:-target/release/wazo-dird}
+[ -n "${WAZO_DIRD_BIN:-}" ] || cargo build --release --bin wazo-dird -p wazo-dird
 cargo build --release -p integration_tests --bin auth-stand-in --bin csv-ws-stand-in
 
 work=$(mktemp -d /tmp/wazo-dird-bench.XXXXXX)
@@ -82,7 +86,7 @@ profiles:
   - {name: default, display: {name: d}, services: {lookup: {sources: [{name: contacts}$hung_ref], options: {timeout: 1}}, reverse: {sources: [{name: contacts}]}, favorites: {sources: [{name: contacts}]}}}
 YAML
     chmod 644 "$work/config.yml"
-    target/release/wazo-dird -c "$work/config.yml" 2>"$work/dird.log" &
+    "$dird_bin" -c "$work/config.yml" 2>"$work/dird.log" &
     dird_pid=$!
     pids+=($dird_pid)
     url="http://127.0.0.1:$port/0.1/directories/lookup/default?term=lefevre10"
@@ -104,6 +108,18 @@ run() {  # $1 = connections
 echo "### lookup on a 10,000-row CSV"
 start_dird no
 for connections in 1 16 64; do run "$connections"; done
+echo "load: $(grep -m1 'csv file loaded' "$work/wazo-dird.log" || echo 'not logged by this build')"
+base=${url%%/0.1/*}
+echo "### the same lookup as a dial-pad search (mode=t9, 'lefevre10' spelled), 64 connections"
+url="$base/0.1/directories/lookup/default?term=533387310&mode=t9"
+echo "sample: $(curl -s -H "X-Auth-Token: $token" "$url" | head -c 300)"
+run 64
+echo "### reverse lookups at 64 connections, by tier: exact string, same E.164 number, unique last digits"
+for exten in 100010 "%2B33%206%2000%2000%2000%2010" 0600000010; do
+    url="$base/0.1/directories/reverse/default/$master?exten=$exten"
+    echo "sample: $(curl -s -H "X-Auth-Token: $token" "$url" | head -c 200)"
+    run 64
+done
 kill "$dird_pid"; sleep 0.5
 echo "### the same, plus a source that hangs, under a 1 s lookup timeout"
 start_dird yes

@@ -133,6 +133,46 @@ async fn search_reverse_accents_and_scripts() {
     );
 }
 
+/// Who a reverse lookup of `exten` names.
+async fn named(dird: &Daemon, exten: &str) -> Value {
+    let exten: String = url::form_urlencoded::byte_serialize(exten.as_bytes()).collect();
+    let path = format!("/0.1/directories/reverse/default/{USER}?exten={exten}");
+    let (status, body) = dird.get(&path, "t", None).await;
+    assert_eq!(status, 200, "{body}");
+    body["display"].clone()
+}
+
+#[tokio::test]
+async fn numbers_in_any_form_find_their_entry_in_one_search() {
+    let slapd = Slapd::start();
+    let extra = json!({"number_matching": {"default_country": "FR"}});
+    let dird = start(vec![ldap_source(&slapd, json!({}))], extra).await;
+    for (exten, expected) in [
+        ("06 00 00 10 01", json!("Alice Wonderland")),
+        ("0033 6 00 00 10 02", json!("Bob Barker")),
+        ("+33 (0)6 00 00 10 04", json!("François Hollande")),
+        ("0600001002", json!("Bob Barker")),
+        ("1003", json!("Connor Manson")),
+        ("06 00 00 10 09", Value::Null),
+        ("003", Value::Null),
+    ] {
+        assert_eq!(named(&dird, exten).await, expected, "{exten}");
+    }
+    // A dial-pad search of a remote source is its ordinary lookup.
+    let (status, body) = dird
+        .get(
+            "/0.1/directories/lookup/default?term=1001&mode=t9",
+            "t",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["results"][0]["column_values"],
+        json!(["Alice", "Wonderland", "1001"])
+    );
+}
+
 #[tokio::test]
 async fn injection_terms_match_literally() {
     let slapd = Slapd::start();

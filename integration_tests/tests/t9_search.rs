@@ -248,3 +248,24 @@ async fn a_bad_mode_or_t9_term_answers_400_and_changes_nothing() {
         (400, &json!("term is missing"))
     );
 }
+
+#[tokio::test]
+async fn personal_contacts_are_spelled_for_their_owner_only() {
+    let (dird, _database) = start().await;
+    for (first, last, number) in PEOPLE {
+        let contact = json!({"firstname": first, "lastname": last, "number": number});
+        let (status, created) = call(&dird, Method::POST, "/0.1/personal", "alice", contact).await;
+        assert_eq!(status, 201, "{created}");
+    }
+    let body = json!({"name": "mine", "searched_columns": ["firstname", "lastname", "number"],
+                      "first_matched_columns": ["number"], "format_columns": {"name": "{firstname} {lastname}"}});
+    let path = "/0.1/backends/personal/sources";
+    let (status, source) = call(&dird, Method::POST, path, "alice", body).await;
+    assert_eq!(status, 200, "{source}");
+    profile(&dird, "default", &source).await;
+    the_acceptance_table(&dird, "default").await;
+    let path = "/0.1/directories/lookup/default?term=627846&mode=t9";
+    let (status, body) = call(&dird, Method::GET, path, "bob", Value::Null).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"], json!([]), "bob has no personal contacts");
+}

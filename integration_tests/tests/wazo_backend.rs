@@ -49,6 +49,12 @@ async fn wazo_users_are_looked_up_reversed_and_listed_from_a_copy() {
         names(&s.lookup("bobby").await).is_empty(),
         "another tenant's users are not ours"
     );
+    // Dial-pad search, from the copy's index: a word, across words ("pablor").
+    for (digits, expected) in [("39526", "Bob Dylan"), ("722567", "Pablo Ruiz Picasso")] {
+        let path = format!("/0.1/directories/lookup/default?term={digits}&mode=t9");
+        let found = names(&get_ok(&s.dird, &path, "alice").await);
+        assert_eq!(found, [expected], "t9 {digits}");
+    }
     assert_eq!(
         s.confd.calls("GET /1.1/users"),
         calls,

@@ -110,6 +110,12 @@ impl Needle {
         }
     }
 
+    /// What an index is asked for: the folded term, and its digits when they differ from it.
+    pub fn needles(&self) -> impl Iterator<Item = &str> {
+        let digits = self.digits.as_deref().filter(|digits| *digits != self.text);
+        std::iter::once(self.text.as_str()).chain(digits)
+    }
+
     /// Whether one of `texts` (folded values) holds the term, or one of `numbers` (the digits of
     /// the values written as numbers) its digits.
     pub fn found_in<'a>(

@@ -170,6 +170,23 @@ impl Backend for WazoBackend {
         })
     }
 
+    /// From the copy's number index; a source still cold asks wazo-confd for the numbers' forms.
+    fn match_numbers(
+        self: Arc<Self>,
+        numbers: Arc<[crate::backends::Caller]>,
+        context: Context,
+    ) -> Answer<crate::backends::NumberHits> {
+        Box::pin(async move {
+            if let Some(users) = self.warm() {
+                let tiers = numbers.iter().map(|caller| users.tiers(caller));
+                return Ok(crate::backends::NumberHits::Tiered(tiers.collect()));
+            }
+            let forms = crate::backends::forms_of(&numbers);
+            let found = self.match_all(forms, context).await?;
+            Ok(crate::backends::NumberHits::Found(found))
+        })
+    }
+
     /// From the copy only: a source still cold answers the ordinary lookup alone.
     fn search_t9(self: Arc<Self>, digits: String, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {

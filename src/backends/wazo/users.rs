@@ -3,6 +3,7 @@
 //! first-matched columns by exact value.
 
 use crate::backends::{Fields, RawContact, Relations, SourceSpec};
+use crate::numbers::{Caller, LazyIndex, NumberIndex, Tiers};
 use crate::text::fold;
 use crate::text::python as format;
 use crate::text::t9::T9Index;
@@ -76,6 +77,11 @@ pub struct Users {
     t9: T9Index,
     by_value: HashMap<String, Vec<u32>>,
     by_id: HashMap<String, u32>,
+    /// Per user, the values of the first-matched columns (format columns applied).
+    matched: Vec<Vec<String>>,
+    /// `matched` by E.164 number and last digits, keyed at the first reverse lookup in the rule
+    /// of the source's tenant (again when its country changes).
+    number_index: LazyIndex,
 }
 
 impl Users {
@@ -102,14 +108,17 @@ impl Users {
             users
                 .searched
                 .push(searched.iter().map(|v| fold(v)).collect());
+            let mut matched = Vec::new();
             for column in &spec.first_matched_columns {
                 if let Some(Value::String(value)) = fields.get(column) {
                     let rows = users.by_value.entry(value.clone()).or_default();
                     if rows.last() != Some(&row) {
                         rows.push(row);
                     }
+                    matched.push(value.clone());
                 }
             }
+            users.matched.push(matched);
             users
                 .by_id
                 .entry(text(contact.fields.get("id")))
@@ -138,9 +147,8 @@ impl Users {
     /// digits.
     pub fn search(&self, term: &str) -> Vec<RawContact> {
         let needle = crate::numbers::Needle::new(term, fold);
-        let needles = std::iter::once(needle.text.as_str()).chain(needle.digits.as_deref());
         self.index
-            .candidates_of_any(needles)
+            .candidates_of_any(needle.needles())
             .into_iter()
             .filter(|&row| {
                 let (Some(texts), Some(numbers)) = (
@@ -169,6 +177,20 @@ impl Users {
     pub fn first_match(&self, exten: &str) -> Option<RawContact> {
         let row = *self.by_value.get(exten)?.first()?;
         self.contacts.get(row as usize).cloned()
+    }
+
+    /// `caller`'s users by tier: the exact string, then the index of the numbers.
+    pub fn tiers(&self, caller: &Caller) -> Tiers<RawContact> {
+        let index = self.number_index.get(caller.rule, |rule| {
+            let rows = self.matched.iter();
+            NumberIndex::build(rule, rows.map(|values| values.iter().map(String::as_str)))
+        });
+        let mut rows = index.find(caller);
+        rows.exact = self
+            .by_value
+            .get(&caller.raw)
+            .and_then(|r| r.first().copied());
+        rows.map(|row| self.contacts.get(row as usize).cloned().unwrap_or_default())
     }
 
     /// For each of `extens`, its first user.
@@ -243,6 +265,27 @@ mod tests {
         }
         assert!(users.search("frack").is_empty());
         assert_eq!(users.search("").len(), 3, "an empty term matches everyone");
+    }
+
+    #[test]
+    fn numbers_match_by_tier_from_the_copys_index() {
+        use crate::numbers::{country, Settings};
+        let users = users();
+        let rule = crate::numbers::Rule::new(&Settings::default(), country("FR"));
+        let id = |found: Option<RawContact>| found.and_then(|c| c.fields["id"].as_i64());
+        let tiers = users.tiers(&Caller::new(rule, "06 00 00 00 01"));
+        assert_eq!((tiers.exact.is_none(), id(tiers.same)), (true, Some(43)));
+        let tiers = users.tiers(&Caller::new(rule, "1000"));
+        assert_eq!(id(tiers.exact), Some(42), "short numbers: the exact string");
+        assert!(users.tiers(&Caller::new(rule, "06 00 00 00 02")).is_empty());
+    }
+
+    #[test]
+    fn dial_pad_searches_find_the_candidates_of_the_index() {
+        let users = users();
+        assert_eq!(ids(&users.dial("39526")), [42], "dylan");
+        assert_eq!(ids(&users.dial("722567")), [43], "pablor, across words");
+        assert!(users.dial("466").is_empty());
     }
 
     #[test]

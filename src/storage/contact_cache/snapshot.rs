@@ -237,8 +237,7 @@ impl Snapshot {
     /// numbers that hold its digits.
     pub fn search(&self, columns: &[String], term: &str) -> Vec<Contact> {
         let needle = Needle::new(term, fold_accents);
-        let needles = std::iter::once(needle.text.as_str()).chain(needle.digits.as_deref());
-        let candidates = self.base.index.candidates_of_any(needles);
+        let candidates = self.base.index.candidates_of_any(needle.needles());
         self.rows(candidates.into_iter(), |row| row.contains(columns, &needle))
     }
 
