@@ -110,10 +110,15 @@ start_dird no
 for connections in 1 16 64; do run "$connections"; done
 echo "load: $(grep -m1 'csv file loaded' "$work/wazo-dird.log" || echo 'not logged by this build')"
 base=${url%%/0.1/*}
-echo "### the same lookup as a dial-pad search (mode=t9, 'lefevre10' spelled), 64 connections"
-url="$base/0.1/directories/lookup/default?term=533387310&mode=t9"
-echo "sample: $(curl -s -H "X-Auth-Token: $token" "$url" | head -c 300)"
-run 64
+echo "### the same lookup as a dial-pad search (mode=t9, 'lefevre10' spelled), 64 connections, alternated with the ordinary one"
+ordinary=$url
+dial="$base/0.1/directories/lookup/default?term=533387310&mode=t9"
+echo "sample: $(curl -s -H "X-Auth-Token: $token" "$dial" | head -c 300)"
+for round in 1 2; do
+    echo "# round $round: dial-pad, then ordinary"
+    url=$dial; run 64
+    url=$ordinary; run 64
+done
 echo "### reverse lookups at 64 connections, by tier: exact string, same E.164 number, unique last digits"
 for exten in 100010 "%2B33%206%2000%2000%2000%2010" 0600000010; do
     url="$base/0.1/directories/reverse/default/$master?exten=$exten"

@@ -79,6 +79,8 @@ pub struct SourceResult {
 pub struct SourceWorker {
     spec: Arc<SourceSpec>,
     backend: Arc<dyn Backend>,
+    /// The searched columns a dial-pad search spells ([`backends::name_columns`]).
+    name_columns: Vec<String>,
 }
 
 impl std::fmt::Debug for dyn Backend {
@@ -139,9 +141,8 @@ impl SourceWorker {
         found: Vec<RawContact>,
         spelled: Vec<RawContact>,
     ) -> Vec<(Rank, SourceResult)> {
-        let names = backends::name_columns(&self.spec);
         let spelled = spelled.into_iter().filter_map(|contact| {
-            let name = backends::t9_name(&names, &contact.fields).matches(digits)?;
+            let name = backends::t9_name(&self.name_columns, &contact.fields).matches(digits)?;
             Some((Rank::Name(name), contact))
         });
         let found = found.into_iter().map(|contact| {
@@ -268,7 +269,12 @@ impl Factory for SourceFactory {
             let kind = backends::kind(&spec.backend)
                 .ok_or_else(|| format!("backend {} is not installed", spec.backend))?;
             let backend = kind.build(Arc::clone(&spec), deps).await?;
-            Ok(Arc::new(SourceWorker { spec, backend }))
+            let name_columns = backends::name_columns(&spec);
+            Ok(Arc::new(SourceWorker {
+                spec,
+                backend,
+                name_columns,
+            }))
         }
     }
 }

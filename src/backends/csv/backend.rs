@@ -265,9 +265,15 @@ impl Backend for CsvBackend {
         })
     }
 
+    /// From the rows as last read: a dial-pad search also runs the ordinary `search`, which reads
+    /// the file again when it changed (one `stat` a request, not two).
     fn search_t9(self: Arc<Self>, digits: String, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
-            let table = self.table().await?;
+            let table = self
+                .table
+                .read()
+                .map(|t| Arc::clone(&t))
+                .map_err(|_| Failure::Broken("lock poisoned".into()))?;
             let rows = table.t9.candidates(&digits).into_iter();
             Ok(rows
                 .filter_map(|position| table.rows.get(position as usize))
