@@ -188,6 +188,8 @@ async fn lookups_reverse_favorites_and_graphql_read_each_users_address_book() {
         ("5555551234", "Mario Bros", "google"),
         ("5555558888", "Mario Bros", "google"),
         ("0600000002", "Waluigi Bros", "office365"),
+        // By the book's number index: the same last seven digits, one contact only.
+        ("555-1234", "Mario Bros", "google"),
     ] {
         let (status, body) = call(
             &s,

@@ -40,6 +40,9 @@ async fn the_copy_follows_confd_events_and_outlives_confd() {
     )
     .await;
     assert_eq!(reverse["display"], "test");
+    let path = "/0.1/directories/lookup/default?term=3245&mode=t9";
+    let spelled = names(&get_ok(&s.dird, path, "alice").await);
+    assert_eq!(spelled, ["daily scrum"], "a room's name on the keypad");
     let room = &s.lookup("scrum").await["results"][0];
     assert_eq!(
         (

@@ -113,6 +113,12 @@ async fn utf8_with_pipes_over_https_without_verification() {
     assert_eq!(body["display"], "Andrée-Anne Smith");
     assert_eq!(body["source"], "ws");
     assert_eq!(body["fields"]["id"], "1");
+    // Written otherwise: the service is asked for the number's forms (its digits among them).
+    let exten: String = url::form_urlencoded::byte_serialize(b"(555) 123-1111").collect();
+    let path = format!("/0.1/directories/reverse/default/{USER}?exten={exten}");
+    let (_, body) = dird.get(&path, "t", None).await;
+    assert_eq!(body["display"], "Andrée-Anne Smith", "{:?}", ws.requests());
+    assert_eq!(body["exten"], "(555) 123-1111");
     let result = &lookup(&dird, "Malone").await["results"][0];
     assert_eq!(result["relations"]["source_entry_id"], "42");
     assert_eq!(result["backend"], "csv_ws");

@@ -216,7 +216,16 @@ const TOKENS: &str = "tokens:\n  admin: {user_uuid: 10000000-0000-4000-8000-0000
 
 #[tokio::test]
 async fn a_phonebook_matches_numbers_by_their_form_from_its_copy() {
-    let (dird, database) = users::start_with(TOKENS, "admin").await;
+    a_phonebook_matches_numbers_by_their_form(json!({})).await;
+}
+
+#[tokio::test]
+async fn a_phonebook_without_copies_matches_numbers_by_their_form_in_sql() {
+    a_phonebook_matches_numbers_by_their_form(json!({"contact_cache": {"enabled": false}})).await;
+}
+
+async fn a_phonebook_matches_numbers_by_their_form(overrides: Value) {
+    let (dird, database) = users::start_configured(TOKENS, "admin", overrides).await;
     let client = database.client().await;
     client
         .execute(

@@ -124,6 +124,13 @@ impl LazyIndex {
         }
     }
 
+    /// Whether the index kept is in `rule` (else the next [`LazyIndex::get`] builds one).
+    pub fn is_in(&self, rule: Rule) -> bool {
+        self.current
+            .read()
+            .is_ok_and(|current| current.as_ref().is_some_and(|i| i.rule == rule))
+    }
+
     /// The index in `rule`: the one kept, or one `build` makes (then kept).
     pub fn get(&self, rule: Rule, build: impl FnOnce(Rule) -> NumberIndex) -> Arc<NumberIndex> {
         if let Ok(current) = self.current.read() {

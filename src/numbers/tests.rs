@@ -126,8 +126,10 @@ fn a_tenant_without_country_takes_the_default_and_a_change_applies_at_once() {
     let build = |rule| NumberIndex::build(rule, rows.iter().map(|r| r.iter().copied()));
     let caller = countries.caller("t", "+32 2 512 34 56");
     assert_eq!(lazy.get(caller.rule, build).find(&caller).same, Some(0));
+    assert!(lazy.is_in(caller.rule));
     countries.set("t", Some("FR"));
     let caller = countries.caller("t", "+32 2 512 34 56");
+    assert!(!lazy.is_in(caller.rule), "keyed in another country");
     let index = lazy.get(caller.rule, build);
     assert_eq!(index.rule().country, country("FR"), "re-keyed");
     assert_eq!(index.find(&caller).same, None);

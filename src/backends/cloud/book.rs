@@ -30,10 +30,29 @@ pub struct AddressBook {
     numbers: Vec<String>,
     /// Per contact: its name as a keypad spells it, for dial-pad searches.
     names: Vec<crate::text::t9::Name>,
+    /// Per contact: the texts of its first-matched columns (list items and map values too).
+    matched: Vec<Vec<String>>,
+    /// `matched` by E.164 number and last digits, keyed at the first reverse lookup.
+    number_index: crate::numbers::LazyIndex,
 }
 
 impl AddressBook {
-    pub fn new(contacts: Vec<RawContact>, searched_columns: &[String]) -> Self {
+    pub fn new(contacts: Vec<RawContact>, spec: &SourceSpec) -> Self {
+        let searched_columns = &spec.searched_columns;
+        let matched = contacts
+            .iter()
+            .map(|contact| {
+                let mut texts = Vec::new();
+                for value in spec
+                    .first_matched_columns
+                    .iter()
+                    .filter_map(|c| contact.fields.get(c))
+                {
+                    super::matching::texts_into(value, &mut texts);
+                }
+                texts
+            })
+            .collect();
         let numbers = contacts
             .iter()
             .map(|contact| {
@@ -74,7 +93,27 @@ impl AddressBook {
             haystacks,
             numbers,
             names,
+            matched,
+            number_index: crate::numbers::LazyIndex::default(),
         }
+    }
+
+    /// `caller`'s contacts by tier: the exact string (case-insensitive, as `first_match`), then
+    /// the index of the first-matched numbers.
+    pub fn tiers(
+        &self,
+        columns: &[String],
+        caller: &crate::numbers::Caller,
+    ) -> crate::numbers::Tiers<RawContact> {
+        let index = self.number_index.get(caller.rule, |rule| {
+            let rows = self.matched.iter();
+            crate::numbers::NumberIndex::build(rule, rows.map(|t| t.iter().map(String::as_str)))
+        });
+        let mut tiers = index
+            .find(caller)
+            .map(|row| self.contacts.get(row as usize).cloned().unwrap_or_default());
+        tiers.exact = super::matching::first_match(&self.contacts, columns, &caller.raw).cloned();
+        tiers
     }
 
     /// The contacts whose searched columns contain `term`, case- and accent-insensitively (or,
@@ -294,7 +333,7 @@ impl Books {
         let no_account = matches!(fetched, Fetched::NoAccount);
         let (book, due) = match fetched {
             Fetched::Book(contacts) => (
-                Arc::new(AddressBook::new(contacts, &self.spec.searched_columns)),
+                Arc::new(AddressBook::new(contacts, &self.spec)),
                 now + self.ttl,
             ),
             Fetched::NoAccount => (Book::default(), now + NO_ACCOUNT_RETRY.min(self.ttl)),

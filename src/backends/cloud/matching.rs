@@ -49,6 +49,16 @@ pub(super) fn digits_into(value: &Value, digits: &mut String) {
     }
 }
 
+/// Appends the texts of `value` (list items, map values), as they are.
+pub(super) fn texts_into(value: &Value, texts: &mut Vec<String>) {
+    match value {
+        Value::String(item) => texts.push(item.clone()),
+        Value::Array(items) => items.iter().for_each(|item| texts_into(item, texts)),
+        Value::Object(map) => map.values().for_each(|item| texts_into(item, texts)),
+        Value::Number(_) | Value::Bool(_) | Value::Null => {}
+    }
+}
+
 /// `value` (or one of its items) is `exten`, case-insensitively.
 fn equals(value: &Value, exten: &str) -> bool {
     match value {
@@ -122,10 +132,12 @@ mod tests {
             contact(json!({"id": "2", "name": "Bob", "numbers_by_label": {"mobile": "5559999"}})),
         ];
         let columns = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
-        let indexed = crate::backends::cloud::book::AddressBook::new(
-            book.clone(),
-            &columns(&["name", "numbers", "emails", "numbers_by_label"]),
+        let spec = crate::backends::SourceSpec::for_tests(
+            "google",
+            &["name", "numbers", "emails", "numbers_by_label"],
+            &["numbers", "numbers_by_label"],
         );
+        let indexed = crate::backends::cloud::book::AddressBook::new(book.clone(), &spec);
         let found = |term| indexed.search(term);
         assert_eq!(found("elo").len(), 1);
         assert_eq!(
@@ -149,6 +161,25 @@ mod tests {
             "a reverse lookup matches whole numbers"
         );
         assert_eq!(listed(&book, &["2".into()]).len(), 1);
+        // Reverse lookups by tier from the book's number index (list items and map values).
+        let rule = crate::numbers::Rule::new(
+            &crate::numbers::Settings::default(),
+            crate::numbers::country("US"),
+        );
+        let columns = &spec.first_matched_columns;
+        let caller = |number: &str| crate::numbers::Caller::new(rule, number);
+        let id = |c: Option<RawContact>| c.map(|c| c.fields["id"].clone());
+        assert_eq!(
+            id(indexed.tiers(columns, &caller("5551234")).exact),
+            Some(json!("1"))
+        );
+        let tiers = indexed.tiers(columns, &caller("+1 212 555 9999"));
+        assert_eq!(
+            tiers.suffix.len(),
+            1,
+            "the last 7 digits of an invalid stored number"
+        );
+        assert_eq!(tiers.suffix[0].fields["id"], json!("2"));
         assert_eq!(anywhere(&book, "bob").len(), 1);
     }
 }

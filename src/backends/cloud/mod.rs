@@ -387,6 +387,22 @@ impl crate::backends::Backend for CloudBackend {
         })
     }
 
+    fn match_numbers(
+        self: Arc<Self>,
+        numbers: Arc<[crate::backends::Caller]>,
+        context: Context,
+    ) -> futures_util::future::BoxFuture<
+        'static,
+        Result<crate::backends::NumberHits, actors::Failure>,
+    > {
+        Box::pin(async move {
+            let book = self.book(&context).await?;
+            let columns = &self.spec.first_matched_columns;
+            let tiers = numbers.iter().map(|caller| book.tiers(columns, caller));
+            Ok(crate::backends::NumberHits::Tiered(tiers.collect()))
+        })
+    }
+
     fn search_t9(
         self: Arc<Self>,
         digits: String,

@@ -68,6 +68,9 @@ fn texts(value: Option<&Value>) -> Vec<&str> {
 #[derive(Debug, Default)]
 pub struct Rooms {
     contacts: Vec<RawContact>,
+    /// The rooms' first-matched numbers by E.164 number and last digits, keyed at the first
+    /// reverse lookup.
+    number_index: crate::numbers::LazyIndex,
 }
 
 impl Rooms {
@@ -105,6 +108,29 @@ impl Rooms {
                 .iter()
                 .any(|text| text.to_lowercase() == lowered)
         })
+    }
+
+    /// `caller`'s rooms by tier: the exact string (as `match_all`: the last room that has it),
+    /// then the index of the rooms' numbers.
+    fn tiers(
+        &self,
+        spec: &SourceSpec,
+        caller: &crate::backends::Caller,
+    ) -> crate::backends::Tiers<RawContact> {
+        let index = self.number_index.get(caller.rule, |rule| {
+            let rooms = self.contacts.iter().map(|room| {
+                let columns = spec.first_matched_columns.iter();
+                columns.flat_map(|column| texts(room.fields.get(column)))
+            });
+            crate::numbers::NumberIndex::build(rule, rooms)
+        });
+        let mut tiers = index
+            .find(caller)
+            .map(|row| self.contacts.get(row as usize).cloned().unwrap_or_default());
+        tiers.exact = self
+            .match_all(spec, std::slice::from_ref(&caller.raw))
+            .remove(&caller.raw);
+        tiers
     }
 
     fn first_match(&self, spec: &SourceSpec, exten: &str) -> Option<RawContact> {
@@ -147,6 +173,7 @@ async fn fetch(client: &ConfdClient) -> Result<Rooms, ConfdError> {
         .await?;
     Ok(Rooms {
         contacts: items.iter().map(contact).collect(),
+        number_index: crate::numbers::LazyIndex::default(),
     })
 }
 
@@ -206,6 +233,18 @@ impl Backend for ConferenceBackend {
         Box::pin(async move { Ok(self.rooms().await?.dial(&self.spec, &digits)) })
     }
 
+    fn match_numbers(
+        self: Arc<Self>,
+        numbers: Arc<[crate::backends::Caller]>,
+        _: Context,
+    ) -> Answer<crate::backends::NumberHits> {
+        Box::pin(async move {
+            let rooms = self.rooms().await?;
+            let tiers = numbers.iter().map(|caller| rooms.tiers(&self.spec, caller));
+            Ok(crate::backends::NumberHits::Tiered(tiers.collect()))
+        })
+    }
+
     fn list(self: Arc<Self>, ids: Vec<String>, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move { Ok(self.rooms().await?.list(&ids)) })
     }
@@ -257,6 +296,7 @@ mod tests {
         ];
         Rooms {
             contacts: confd.iter().map(contact).collect(),
+            number_index: crate::numbers::LazyIndex::default(),
         }
     }
 
@@ -289,6 +329,18 @@ mod tests {
         );
         let found = rooms.match_all(&spec, &["4002".into(), "1009".into(), "0".into()]);
         assert_eq!(found.len(), 2);
+        // By tier: the exact string (the last room, as match_all), nothing by form for extensions.
+        let rule = crate::numbers::Rule::new(&crate::numbers::Settings::default(), None);
+        let tiers = rooms.tiers(&spec, &crate::backends::Caller::new(rule, "4001"));
+        assert_eq!(tiers.exact.map(|r| r.fields["id"].clone()), Some(json!(1)));
+        assert!(rooms
+            .tiers(&spec, &crate::backends::Caller::new(rule, "40 01"))
+            .is_empty());
+        assert_eq!(
+            names(&rooms.dial(&spec, "3245")),
+            ["daily scrum"],
+            "t9 daily"
+        );
         assert_eq!(
             names(&rooms.list(&["1".into(), "4".into()])),
             ["daily scrum", "test"]

@@ -260,8 +260,18 @@ impl Backend for CsvBackend {
     fn match_numbers(self: Arc<Self>, numbers: Arc<[Caller]>, _: Context) -> Answer<NumberHits> {
         Box::pin(async move {
             let table = self.table().await?;
-            let tiers = numbers.iter().map(|c| table.tiers(&self.spec, c));
-            Ok(NumberHits::Tiered(tiers.collect()))
+            // After a change of the tenant's country the numbers are keyed again (about 0.1 s
+            // for 20,000 numbers): on a blocking thread, not the sources' runtime.
+            let stale = numbers.iter().any(|c| !table.numbers.is_in(c.rule));
+            let spec = Arc::clone(&self.spec);
+            let tiers = move || numbers.iter().map(|c| table.tiers(&spec, c)).collect();
+            if !stale {
+                return Ok(NumberHits::Tiered(tiers()));
+            }
+            let tiers = tokio::task::spawn_blocking(tiers)
+                .await
+                .map_err(|e| Failure::Request(format!("keying the numbers failed: {e}")))?;
+            Ok(NumberHits::Tiered(tiers))
         })
     }
 
