@@ -66,11 +66,7 @@ impl AddressBook {
                 digits
             })
             .collect();
-        let name_columns: Vec<String> = searched_columns
-            .iter()
-            .filter(|column| crate::text::t9::is_name_column(column))
-            .cloned()
-            .collect();
+        let name_columns = crate::backends::name_columns(spec);
         let names = contacts
             .iter()
             .map(|contact| crate::backends::t9_name(&name_columns, &contact.fields))
