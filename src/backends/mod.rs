@@ -179,6 +179,17 @@ pub fn forms_of(numbers: &[Caller]) -> Vec<String> {
     forms
 }
 
+/// What [`Backend::match_numbers`] answers by default: the contacts `match_all` finds for the
+/// numbers' forms (a remote source, or a copy still cold).
+pub async fn by_forms<B: Backend + ?Sized>(
+    backend: Arc<B>,
+    numbers: Arc<[Caller]>,
+    context: Context,
+) -> Result<NumberHits, Failure> {
+    let found = backend.match_all(forms_of(&numbers), context).await?;
+    Ok(NumberHits::Found(found))
+}
+
 /// The searched columns of `spec` that hold names a dial-pad search spells, in order.
 pub fn name_columns(spec: &SourceSpec) -> Vec<String> {
     let columns = spec.searched_columns.iter();
@@ -231,10 +242,7 @@ pub trait Backend: Send + Sync + 'static {
         numbers: Arc<[Caller]>,
         context: Context,
     ) -> Answer<NumberHits> {
-        Box::pin(async move {
-            let found = self.match_all(forms_of(&numbers), context).await?;
-            Ok(NumberHits::Found(found))
-        })
+        Box::pin(by_forms(self, numbers, context))
     }
 
     /// Contacts whose name columns ([`name_columns`]) may spell `digits` on a phone's keypad

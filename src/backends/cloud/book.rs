@@ -36,53 +36,32 @@ pub struct AddressBook {
     number_index: crate::numbers::LazyIndex,
 }
 
+/// Per contact, what `add` gathers from the values of its `columns`.
+fn gather<T: Default>(
+    contacts: &[RawContact],
+    columns: &[String],
+    add: fn(&serde_json::Value, &mut T),
+) -> Vec<T> {
+    let each = contacts.iter().map(|contact| {
+        let mut gathered = T::default();
+        for value in columns.iter().filter_map(|c| contact.fields.get(c)) {
+            add(value, &mut gathered);
+        }
+        gathered
+    });
+    each.collect()
+}
+
 impl AddressBook {
     pub fn new(contacts: Vec<RawContact>, spec: &SourceSpec) -> Self {
-        let searched_columns = &spec.searched_columns;
-        let matched = contacts
-            .iter()
-            .map(|contact| {
-                let mut texts = Vec::new();
-                for value in spec
-                    .first_matched_columns
-                    .iter()
-                    .filter_map(|c| contact.fields.get(c))
-                {
-                    super::matching::texts_into(value, &mut texts);
-                }
-                texts
-            })
-            .collect();
-        let numbers = contacts
-            .iter()
-            .map(|contact| {
-                let mut digits = String::new();
-                for value in searched_columns
-                    .iter()
-                    .filter_map(|c| contact.fields.get(c))
-                {
-                    super::matching::digits_into(value, &mut digits);
-                }
-                digits
-            })
-            .collect();
+        use super::matching::{digits_into, fold_into, texts_into};
+        let matched = gather(&contacts, &spec.first_matched_columns, texts_into);
+        let numbers = gather(&contacts, &spec.searched_columns, digits_into);
+        let haystacks = gather(&contacts, &spec.searched_columns, fold_into);
         let name_columns = crate::backends::name_columns(spec);
         let names = contacts
             .iter()
             .map(|contact| crate::backends::t9_name(&name_columns, &contact.fields))
-            .collect();
-        let haystacks = contacts
-            .iter()
-            .map(|contact| {
-                let mut text = String::new();
-                for value in searched_columns
-                    .iter()
-                    .filter_map(|c| contact.fields.get(c))
-                {
-                    super::matching::fold_into(value, &mut text);
-                }
-                text
-            })
             .collect();
         AddressBook {
             contacts,

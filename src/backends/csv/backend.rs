@@ -180,13 +180,17 @@ impl Table {
 }
 
 impl CsvBackend {
-    /// The current rows, re-read first when the file changed since the last read.
-    async fn table(&self) -> Result<Arc<Table>, Failure> {
-        let current = self
-            .table
+    /// The rows as last read.
+    fn current(&self) -> Result<Arc<Table>, Failure> {
+        self.table
             .read()
             .map(|t| Arc::clone(&t))
-            .map_err(|_| Failure::Broken("lock poisoned".into()))?;
+            .map_err(|_| Failure::Broken("lock poisoned".into()))
+    }
+
+    /// The current rows, re-read first when the file changed since the last read.
+    async fn table(&self) -> Result<Arc<Table>, Failure> {
+        let current = self.current()?;
         let modified = std::fs::metadata(&self.config.file)
             .and_then(|m| m.modified())
             .map_err(|e| Failure::Broken(format!("cannot read {}: {e}", self.config.file)))?;
@@ -279,11 +283,7 @@ impl Backend for CsvBackend {
     /// the file again when it changed (one `stat` a request, not two).
     fn search_t9(self: Arc<Self>, digits: String, _: Context) -> Answer<Vec<RawContact>> {
         Box::pin(async move {
-            let table = self
-                .table
-                .read()
-                .map(|t| Arc::clone(&t))
-                .map_err(|_| Failure::Broken("lock poisoned".into()))?;
+            let table = self.current()?;
             let rows = table.t9.candidates(&digits).into_iter();
             Ok(rows
                 .filter_map(|position| table.rows.get(position as usize))

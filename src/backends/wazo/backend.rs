@@ -181,9 +181,7 @@ impl Backend for WazoBackend {
                 let tiers = numbers.iter().map(|caller| users.tiers(caller));
                 return Ok(crate::backends::NumberHits::Tiered(tiers.collect()));
             }
-            let forms = crate::backends::forms_of(&numbers);
-            let found = self.match_all(forms, context).await?;
-            Ok(crate::backends::NumberHits::Found(found))
+            crate::backends::by_forms(self, numbers, context).await
         })
     }
 

@@ -88,7 +88,7 @@ pub(super) struct Base {
     numbers: LazyIndex,
     /// The names of the rows by their keys on a keypad, built at the first dial-pad search with
     /// the name columns it asks for (again if a search asks for others).
-    t9: std::sync::Mutex<Option<(Vec<String>, Arc<T9Index>)>>,
+    t9: std::sync::RwLock<Option<(Vec<String>, Arc<T9Index>)>>,
 }
 
 impl Base {
@@ -115,25 +115,33 @@ impl Base {
             by_value,
             by_id,
             numbers: LazyIndex::default(),
-            t9: std::sync::Mutex::default(),
+            t9: std::sync::RwLock::default(),
         }
     }
 
-    /// The dial-pad index of the names in `columns`, built first if needed.
+    /// The dial-pad index of the names in `columns`, built first if needed (searches read it
+    /// concurrently; only a build takes the lock for writing).
     fn t9(&self, columns: &[String]) -> Arc<T9Index> {
-        let mut built = self
+        let kept = self
             .t9
-            .lock()
+            .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match &*built {
-            Some((of, index)) if of == columns => Arc::clone(index),
-            _ => {
-                let names = self.rows.iter().map(|row| row.t9_name(columns));
-                let index = Arc::new(T9Index::build(names));
-                *built = Some((columns.to_vec(), Arc::clone(&index)));
-                index
-            }
+        if let Some((_, index)) = kept.as_ref().filter(|(of, _)| of == columns) {
+            return Arc::clone(index);
         }
+        drop(kept);
+        let mut kept = self
+            .t9
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Another search may have built it while this one waited for the lock.
+        if let Some((_, index)) = kept.as_ref().filter(|(of, _)| of == columns) {
+            return Arc::clone(index);
+        }
+        let names = self.rows.iter().map(|row| row.t9_name(columns));
+        let index = Arc::new(T9Index::build(names));
+        *kept = Some((columns.to_vec(), Arc::clone(&index)));
+        index
     }
 }
 
